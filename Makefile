@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# forkstat. The module's objects are listed in Kbuild; the work behind
+# check and demo lives in scripts/. Targets:
+#   make [KVER=<release> | KDIR=<kernel build dir>]  forkstat.ko and forkstatctl
+#   make check        every selftest on every supported kernel, in VMs
+#   make demo         see forkstat work in a VM
+#   make deps         install what the above need (Debian 12, as root)
+#   make checkpatch   the kernel's style check on module/
+# Modules are built in build/<release>/, one tree per kernel.
+
+ifneq ($(KDIR),)
+KVER ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+endif
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+
+BUILD := $(CURDIR)/build
+MODDIR := $(BUILD)/$(KVER)
+KSFT_DIR := $(CURDIR)/.cache/kselftest
+KSFT_INSTALL := $(BUILD)/ksft
+CHECKPATCH := $(CURDIR)/.cache/checkpatch/checkpatch.pl
+
+# checkpatch warnings we accept, by type, each with its reason:
+# (none so far)
+CHECKPATCH_IGNORE :=
+
+all: module cli
+
+module:
+ifeq ($(wildcard $(KDIR)/Makefile),)
+	@echo "forkstat: no kernel headers in $(KDIR): module not built" \
+	      "(apt-get install linux-headers-$(KVER), or make KVER=<release>)"
+else
+	@mkdir -p $(MODDIR)
+	@rsync -a Kbuild dkms.conf module $(MODDIR)/
+	$(MAKE) -C $(KDIR) M=$(MODDIR) modules
+endif
+
+cli:
+	$(MAKE) -C userspace
+
+$(KSFT_DIR)/lib.mk $(CHECKPATCH):
+	scripts/install-deps
+
+# Installed the way the kernel's kselftest_install.sh lays a collection
+# out, ready for scripts/ksft-run inside the VM.
+selftests: $(KSFT_DIR)/lib.mk
+	@mkdir -p $(BUILD)/selftests $(KSFT_INSTALL)
+	$(MAKE) -C selftests OUTPUT=$(BUILD)/selftests install \
+		INSTALL_PATH=$(KSFT_INSTALL)/forkstat
+	@rsync -a $(KSFT_DIR)/kselftest $(KSFT_INSTALL)/
+	@$(MAKE) -s --no-print-directory -C selftests OUTPUT=$(BUILD)/selftests \
+		emit_tests COLLECTION=forkstat > $(KSFT_INSTALL)/kselftest-list.txt
+
+checkpatch: $(CHECKPATCH)
+	$(CHECKPATCH) --no-tree --show-types --quiet \
+		$(if $(CHECKPATCH_IGNORE),--ignore $(CHECKPATCH_IGNORE)) \
+		-f module/*.[ch] module/uapi/*.h
+
+deps:
+	scripts/install-deps
+
+check:
+	scripts/check
+
+demo:
+	scripts/demo
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C userspace clean
+
+.PHONY: all module cli selftests checkpatch deps check demo clean

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/forkstat: a read shows everything the module knows (format in
+ * docs/format.md), a write of "reset" by CAP_SYS_ADMIN zeroes it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+
+#include "forkstat.h"
+
+static struct proc_dir_entry *forkstat_proc;
+
+static int forkstat_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "forkstat format=%d module=%s kernel=%s\n",
+		   FORKSTAT_FORMAT, FORKSTAT_VERSION, init_utsname()->release);
+	forkstat_probes_show(m);
+	return 0;
+}
+
+static int forkstat_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, forkstat_show, NULL);
+}
+
+/* Longest command accepted, with its newline and terminating NUL. */
+#define FORKSTAT_CMD_MAX	16
+
+static ssize_t forkstat_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	char cmd[FORKSTAT_CMD_MAX];
+
+	/* The opener's credentials: a setuid writer cannot be tricked into it. */
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+	if (count == 0 || count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = '\0';
+
+	/* "reset\0junk" is junk, not reset. */
+	if (strlen(cmd) != count || !sysfs_streq(cmd, FORKSTAT_CMD_RESET))
+		return -EINVAL;
+	forkstat_probes_reset();
+	return count;
+}
+
+static const struct proc_ops forkstat_proc_ops = {
+	.proc_open	= forkstat_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= single_release,
+	.proc_write	= forkstat_write,
+};
+
+int forkstat_proc_init(void)
+{
+	forkstat_proc = proc_create("forkstat", 0644, NULL, &forkstat_proc_ops);
+	if (!forkstat_proc) {
+		pr_err("cannot create /proc/forkstat\n");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Returns once no reader or writer is inside the file's operations. */
+void forkstat_proc_exit(void)
+{
+	proc_remove(forkstat_proc);
+}

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers shared by forkstat's shell selftests (after kselftest's
+# livepatch/functions.sh). Tests run as root in the VM that vm-run boots,
+# with forkstat.ko loaded and FORKSTAT_KO naming the file it came from;
+# each test leaves the module loaded as it found it.
+
+PROC=/proc/forkstat
+MOD=forkstat
+ksft_skip=4
+
+log() {
+	echo "# $*"
+}
+
+die() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit $ksft_skip
+}
+
+# Tests need root in the VM and the module file vm-run passes in.
+require_env() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	[ -n "${FORKSTAT_KO:-}" ] && [ -r "$FORKSTAT_KO" ] ||
+		skip "FORKSTAT_KO does not name a module file"
+}
+
+is_loaded() {
+	[ -d /sys/module/$MOD ]
+}
+
+load_mod() {
+	insmod "$FORKSTAT_KO" || die "insmod $FORKSTAT_KO failed"
+}
+
+unload_mod() {
+	rmmod $MOD || die "rmmod $MOD failed"
+}
+
+# The value of KEY= on the probe line of SYMBOL in /proc/forkstat.
+probe_field() {
+	local symbol=$1 key=$2
+	awk -v s="symbol=$symbol" -v k="$key=" '
+		$1 == "probe" && $2 == s {
+			for (i = 3; i <= NF; i++)
+				if (index($i, k) == 1) { print substr($i, length(k) + 1); exit }
+		}' $PROC
+}
+
+# Lines the kernel logged since the mark; call mark_dmesg first.
+mark_dmesg() {
+	dmesg_mark=$(dmesg | wc -l)
+}
+
+dmesg_since_mark() {
+	dmesg | tail -n +$((dmesg_mark + 1))
+}
+
+# Fails if the kernel warned or oopsed since the mark (vm-run checks the
+# whole console as well; this names the test that caused it).
+check_dmesg_clean() {
+	local bad
+	bad=$(dmesg_since_mark | grep -E 'WARNING:|BUG:|Oops|Call Trace:') &&
+		die "kernel log since the test started: $bad"
+	return 0
+}
+
+# Forks in a loop from NPROC processes until stop_fork_storm.
+start_fork_storm() {
+	local n=${1:-2} i
+	storm_pids=()
+	for ((i = 0; i < n; i++)); do
+		(while :; do /bin/true; done) &
+		storm_pids+=($!)
+	done
+}
+
+stop_fork_storm() {
+	kill "${storm_pids[@]}" 2>/dev/null
+	wait "${storm_pids[@]}" 2>/dev/null
+	storm_pids=()
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writes to /proc/forkstat: "reset" from CAP_SYS_ADMIN zeroes the
+ * counters; anything else, or anyone else, is refused with the right
+ * error and leaves the counters alone.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+#include "proc_util.h"
+
+#define FORKS 20
+
+/* Makes sure copy_process has counted at least FORKS calls; returns the count. */
+static long long counted_forks(struct __test_metadata *_metadata)
+{
+	long long hits;
+
+	ASSERT_EQ(FORKS, fork_children(FORKS));
+	hits = probe_field("copy_process", "hits");
+	ASSERT_LE(FORKS, hits);
+	return hits;
+}
+
+/* Writes len bytes of cmd in one write(); returns 0 or the errno. */
+static int write_cmd(const void *cmd, size_t len)
+{
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(FORKSTAT_PROC_PATH, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	n = write(fd, cmd, len);
+	if (n < 0)
+		err = errno;
+	else if ((size_t)n != len)
+		err = -1;
+	close(fd);
+	return err;
+}
+
+/* A refused write must leave the counters as they were: no reset. */
+static void expect_refused(struct __test_metadata *_metadata,
+			   const void *cmd, size_t len, int err)
+{
+	long long before = counted_forks(_metadata);
+
+	EXPECT_EQ(err, write_cmd(cmd, len));
+	EXPECT_LE(before, probe_field("copy_process", "hits"));
+}
+
+TEST(reset_zeroes_counters)
+{
+	long long before = counted_forks(_metadata);
+
+	ASSERT_EQ(0, write_cmd("reset\n", 6));
+	/* Only the forks since the reset remain, far fewer than before. */
+	EXPECT_GT(before, probe_field("copy_process", "hits"));
+
+	before = counted_forks(_metadata);
+	ASSERT_EQ(0, write_cmd("reset", 5));
+	EXPECT_GT(before, probe_field("copy_process", "hits"));
+}
+
+TEST(garbage_refused)
+{
+	expect_refused(_metadata, "bogus\n", 6, EINVAL);
+	expect_refused(_metadata, "resets", 6, EINVAL);
+	expect_refused(_metadata, " reset", 6, EINVAL);
+	expect_refused(_metadata, "reset\0junk", 10, EINVAL);
+}
+
+TEST(empty_write_refused)
+{
+	expect_refused(_metadata, "", 0, EINVAL);
+}
+
+TEST(oversized_write_refused)
+{
+	char big[4096];
+
+	/* Starts like a valid command: only its length is wrong. */
+	memset(big, '\n', sizeof(big));
+	memcpy(big, "reset", 5);
+	expect_refused(_metadata, big, sizeof(big), EINVAL);
+	expect_refused(_metadata, big, 16, EINVAL);
+}
+
+/* Runs fn in a child and returns its exit status. */
+static int in_child(int (*fn)(void))
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn());
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int reset_as_nobody(void)
+{
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 255;
+	return write_cmd("reset", 5);
+}
+
+TEST(unprivileged_user_refused)
+{
+	long long before = counted_forks(_metadata);
+
+	/* The file is 0644 root's: an ordinary user cannot open it to write. */
+	EXPECT_EQ(EACCES, in_child(reset_as_nobody));
+	EXPECT_LE(before, probe_field("copy_process", "hits"));
+}
+
+static int reset_without_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 255;
+	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	if (syscall(SYS_capset, &hdr, data))
+		return 255;
+	return write_cmd("reset", 5);
+}
+
+TEST(root_without_cap_sys_admin_refused)
+{
+	long long before = counted_forks(_metadata);
+
+	/* Root opens the file, but the write itself needs CAP_SYS_ADMIN. */
+	EXPECT_EQ(EPERM, in_child(reset_without_cap_sys_admin));
+	EXPECT_LE(before, probe_field("copy_process", "hits"));
+}
+
+TEST_HARNESS_MAIN

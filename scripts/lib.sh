@@ -28,7 +28,9 @@ installed_kernels() {
 	for img in /boot/vmlinuz-*; do
 		[ -e "$img" ] || continue
 		kver=${img#/boot/vmlinuz-}
-		[ -e "/lib/modules/$kver/build/Makefile" ] && echo "$kver"
+		if [ -e "/lib/modules/$kver/build/Makefile" ]; then
+			echo "$kver"
+		fi
 	done | sort -V
 }
 
@@ -36,6 +38,8 @@ installed_kernels() {
 newest_kernel() {
 	local kver
 	installed_kernels | while read -r kver; do
-		[ "$(kernel_series "$kver")" = "$1" ] && echo "$kver"
+		if [ "$(kernel_series "$kver")" = "$1" ]; then
+			echo "$kver"
+		fi
 	done | tail -n 1
 }

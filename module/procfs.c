@@ -40,7 +40,8 @@ static ssize_t forkstat_write(struct file *file, const char __user *ubuf,
 	/* The opener's credentials: a setuid writer cannot be tricked into it. */
 	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
-	if (count == 0 || count >= sizeof(cmd))
+	/* An empty write fails the comparison below like any other junk. */
+	if (count >= sizeof(cmd))
 		return -EINVAL;
 	if (copy_from_user(cmd, ubuf, count))
 		return -EFAULT;

@@ -31,10 +31,10 @@ static int forkstat_count_entry(struct kprobe *kp, struct pt_regs *regs)
 }
 
 /*
- * A kprobe, not a kretprobe: on 6.12, unloading and reloading a module
- * whose kretprobe sits on copy_process() while other CPUs fork has been
- * seen to send a fork back to address 0 through the rethook trampoline
- * (selftests/load_unload.sh found it). Entry probes showed no such thing.
+ * Reloading the module while other CPUs fork has been seen to send a
+ * fork to address 0 right after the probe is armed (selftests/
+ * load_unload.sh, on 6.12 with a kretprobe and on 6.1 with this kprobe;
+ * both sit on copy_process's ftrace site). Not understood yet.
  */
 static struct forkstat_probe forkstat_probes[] = {
 	{ .kp = { .symbol_name = "copy_process",

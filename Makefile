@@ -25,7 +25,7 @@ CHECKPATCH := $(CURDIR)/.cache/checkpatch/checkpatch.pl
 # (none so far)
 CHECKPATCH_IGNORE :=
 
-all: module cli
+all: module cli tools
 
 module:
 ifeq ($(wildcard $(KDIR)/Makefile),)
@@ -39,6 +39,10 @@ endif
 
 cli:
 	$(MAKE) -C userspace
+
+# Load generators the demo and the benchmarks run in the VM.
+tools:
+	$(MAKE) -C bench
 
 $(KSFT_DIR)/lib.mk $(CHECKPATCH):
 	scripts/install-deps
@@ -70,5 +74,6 @@ demo:
 clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C userspace clean
+	$(MAKE) -C bench clean
 
-.PHONY: all module cli selftests checkpatch deps check demo clean
+.PHONY: all module cli tools selftests checkpatch deps check demo clean

@@ -9,27 +9,44 @@
 
 #include "forkstat.h"
 
+/* Where the probes write must exist before they attach. */
 static int __init forkstat_init(void)
 {
 	int ret;
 
-	ret = forkstat_probes_init();
+	ret = forkstat_stats_init();
 	if (ret)
 		return ret;
-
+	ret = forkstat_procs_init();
+	if (ret)
+		goto out_stats;
+	ret = forkstat_slow_init();
+	if (ret)
+		goto out_procs;
+	forkstat_fork_init();
 	ret = forkstat_proc_init();
-	if (ret) {
-		forkstat_probes_exit();
-		return ret;
-	}
+	if (ret)
+		goto out_fork;
 	return 0;
+
+out_fork:
+	forkstat_fork_exit();
+	forkstat_slow_exit();
+out_procs:
+	forkstat_procs_exit();
+out_stats:
+	forkstat_stats_exit();
+	return ret;
 }
 
+/* No reader may see counters whose probes are gone: file first. */
 static void __exit forkstat_exit(void)
 {
-	/* No reader may see counters whose probes are gone: file first. */
 	forkstat_proc_exit();
-	forkstat_probes_exit();
+	forkstat_fork_exit();
+	forkstat_slow_exit();
+	forkstat_procs_exit();
+	forkstat_stats_exit();
 }
 
 module_init(forkstat_init);

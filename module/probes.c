@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The probes forkstat attaches, and what each one counts.
+ * Attaching one probe, and the health figures every probe reports.
  *
  * Each probe is attached on its own: a symbol that a kernel inlines or
  * renames costs the figure that probe feeds, never the module load.
@@ -9,79 +9,49 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/kprobes.h>
 #include <linux/percpu.h>
 
 #include "forkstat.h"
 
-struct forkstat_probe {
-	struct kprobe kp;
-	/* Calls seen, per CPU so that forks on other CPUs never share a line. */
-	u64 __percpu *hits;
-	/* 0 once attached, else why register_kprobe() refused. */
-	int err;
-};
-
-static int forkstat_count_entry(struct kprobe *kp, struct pt_regs *regs)
+static bool forkstat_probe_is_ret(struct forkstat_probe *p)
 {
-	struct forkstat_probe *p = container_of(kp, struct forkstat_probe, kp);
-
-	this_cpu_inc(*p->hits);
-	return 0;
+	return p->rp.handler || p->rp.entry_handler;
 }
 
-/*
- * Reloading the module while other CPUs fork has been seen to send a
- * fork to address 0 right after the probe is armed (selftests/
- * load_unload.sh, on 6.12 with a kretprobe and on 6.1 with this kprobe;
- * both sit on copy_process's ftrace site). Not understood yet.
- */
-static struct forkstat_probe forkstat_probes[] = {
-	{ .kp = { .symbol_name = "copy_process",
-		  .pre_handler = forkstat_count_entry } },
-};
-
-int forkstat_probes_init(void)
+/* Returns 0 when attached; a refusal is logged and left in p->err. */
+int forkstat_probe_register(struct forkstat_probe *p)
 {
-	int attached = 0;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(forkstat_probes); i++) {
-		struct forkstat_probe *p = &forkstat_probes[i];
-
-		p->hits = alloc_percpu(u64);
-		if (!p->hits) {
-			forkstat_probes_exit();
-			return -ENOMEM;
-		}
-		p->err = register_kprobe(&p->kp);
-		if (p->err)
-			pr_warn("probe %s not attached (error %d), its figures stay empty\n",
-				p->kp.symbol_name, p->err);
-		else
-			attached++;
-	}
-	pr_info("%d of %zu probes attached\n", attached,
-		ARRAY_SIZE(forkstat_probes));
-	return 0;
-}
-
-/* Also undoes a partial init: hits tells how far it went. */
-void forkstat_probes_exit(void)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(forkstat_probes); i++) {
-		struct forkstat_probe *p = &forkstat_probes[i];
-
-		if (!p->hits)
-			continue;
-		/* Waits until no handler of this probe runs any more. */
-		if (!p->err)
-			unregister_kprobe(&p->kp);
+	p->hits = alloc_percpu(u64);
+	if (!p->hits)
+		p->err = -ENOMEM;
+	else if (forkstat_probe_is_ret(p))
+		p->err = register_kretprobe(&p->rp);
+	else
+		p->err = register_kprobe(&p->rp.kp);
+	if (p->err) {
+		p->state = FORKSTAT_PROBE_FAILED;
+		pr_warn("probe %s not attached (error %d), its figures stay empty\n",
+			p->rp.kp.symbol_name, p->err);
 		free_percpu(p->hits);
 		p->hits = NULL;
+		return p->err;
 	}
+	p->state = FORKSTAT_PROBE_ATTACHED;
+	return 0;
+}
+
+/* Returns once no handler of this probe runs any more. */
+void forkstat_probe_unregister(struct forkstat_probe *p)
+{
+	if (p->state != FORKSTAT_PROBE_ATTACHED)
+		return;
+	if (forkstat_probe_is_ret(p))
+		unregister_kretprobe(&p->rp);
+	else
+		unregister_kprobe(&p->rp.kp);
+	free_percpu(p->hits);
+	p->hits = NULL;
+	p->state = FORKSTAT_PROBE_UNUSED;
 }
 
 static u64 forkstat_sum(u64 __percpu *counter)
@@ -89,40 +59,42 @@ static u64 forkstat_sum(u64 __percpu *counter)
 	u64 sum = 0;
 	int cpu;
 
+	if (!counter)
+		return 0;
 	for_each_possible_cpu(cpu)
 		sum += *per_cpu_ptr(counter, cpu);
 	return sum;
 }
 
-void forkstat_probes_show(struct seq_file *m)
+static const char *const forkstat_probe_states[] = {
+	[FORKSTAT_PROBE_UNUSED] = "unused",
+	[FORKSTAT_PROBE_ATTACHED] = "attached",
+	[FORKSTAT_PROBE_FAILED] = "failed",
+};
+
+void forkstat_probe_show(struct seq_file *m, struct forkstat_probe *p)
 {
-	size_t i;
+	bool ret = forkstat_probe_is_ret(p);
+	/* A kretprobe misses on its entry kprobe or for want of an instance. */
+	unsigned long nmissed = p->rp.kp.nmissed + (ret ? p->rp.nmissed : 0);
 
-	for (i = 0; i < ARRAY_SIZE(forkstat_probes); i++) {
-		struct forkstat_probe *p = &forkstat_probes[i];
-
-		seq_printf(m, "probe symbol=%s kind=kprobe state=%s error=%d hits=%llu nmissed=%lu\n",
-			   p->kp.symbol_name,
-			   p->err ? "failed" : "attached", p->err,
-			   forkstat_sum(p->hits), p->kp.nmissed);
-	}
+	seq_printf(m, "probe symbol=%s kind=%s state=%s error=%d hits=%llu nmissed=%lu\n",
+		   p->rp.kp.symbol_name, ret ? "kretprobe" : "kprobe",
+		   forkstat_probe_states[p->state], p->err,
+		   forkstat_sum(p->hits), nmissed);
 }
 
 /*
  * Racing handlers may add to a counter while it is zeroed: a reset is a
- * point in time only to within the forks in flight, which is all a user
- * can observe anyway.
+ * point in time only to within the forks in flight.
  */
-void forkstat_probes_reset(void)
+void forkstat_probe_reset(struct forkstat_probe *p)
 {
-	size_t i;
 	int cpu;
 
-	for (i = 0; i < ARRAY_SIZE(forkstat_probes); i++) {
-		struct forkstat_probe *p = &forkstat_probes[i];
-
+	if (p->hits)
 		for_each_possible_cpu(cpu)
 			*per_cpu_ptr(p->hits, cpu) = 0;
-		p->kp.nmissed = 0;
-	}
+	p->rp.kp.nmissed = 0;
+	p->rp.nmissed = 0;
 }

@@ -18,10 +18,30 @@ static struct proc_dir_entry *forkstat_proc;
 
 static int forkstat_show(struct seq_file *m, void *v)
 {
+	int ret;
+
 	seq_printf(m, "forkstat format=%d module=%s kernel=%s\n",
 		   FORKSTAT_FORMAT, FORKSTAT_VERSION, init_utsname()->release);
-	forkstat_probes_show(m);
-	return 0;
+	forkstat_fork_show(m);
+	ret = forkstat_stats_show(m);
+	if (!ret)
+		ret = forkstat_slow_show(m);
+	if (!ret)
+		forkstat_procs_show(m);
+	return ret;
+}
+
+void forkstat_seq_counts(struct seq_file *m, const u64 *counts, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		seq_printf(m, i ? ",%llu" : "%llu", counts[i]);
+}
+
+void forkstat_seq_comm(struct seq_file *m, const char *comm)
+{
+	seq_escape(m, comm, " \t\n\\=");
 }
 
 static int forkstat_open(struct inode *inode, struct file *file)
@@ -50,7 +70,10 @@ static ssize_t forkstat_write(struct file *file, const char __user *ubuf,
 	/* "reset\0junk" is junk, not reset. */
 	if (strlen(cmd) != count || !sysfs_streq(cmd, FORKSTAT_CMD_RESET))
 		return -EINVAL;
-	forkstat_probes_reset();
+	forkstat_fork_reset();
+	forkstat_stats_reset();
+	forkstat_slow_reset();
+	forkstat_procs_reset();
 	return count;
 }
 

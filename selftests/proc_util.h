@@ -32,27 +32,118 @@ static inline ssize_t proc_read(char *buf, size_t size)
 	return len;
 }
 
+/* Big enough for a whole /proc/forkstat with a full slow ring. */
+#define PROC_BUF_SIZE	(1 << 20)
+
+/* Whether every space-separated field of sel is a field of line. */
+static inline int has_fields(const char *line, const char *sel)
+{
+	char padded[8192 + 2], want[256];
+	const char *p, *end;
+
+	snprintf(padded, sizeof(padded), " %s ", line);
+	for (p = sel; *p; p = end) {
+		while (*p == ' ')
+			p++;
+		end = strchr(p, ' ');
+		if (!end)
+			end = p + strlen(p);
+		if (end == p)
+			break;
+		snprintf(want, sizeof(want), " %.*s ", (int)(end - p), p);
+		if (!strstr(padded, want))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Copies the value of KEY= from the first record of TYPE in buf that also
+ * has all the fields in SEL (for example "flavour=fork errno=22", or ""
+ * for any) into out; returns 0, or -1 when no such record or key exists.
+ */
+static inline int rec_str(const char *buf, const char *type, const char *sel,
+			  const char *key, char *out, size_t outlen)
+{
+	size_t tlen = strlen(type), klen = strlen(key), len;
+	char line[8192], *tok, *save;
+	const char *p, *nl;
+
+	for (p = buf; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		len = nl - p;
+		if (len >= sizeof(line))
+			len = sizeof(line) - 1;
+		memcpy(line, p, len);
+		line[len] = '\0';
+		if (strncmp(line, type, tlen) == 0 && line[tlen] == ' ' &&
+		    has_fields(line, sel)) {
+			for (tok = strtok_r(line + tlen, " ", &save); tok;
+			     tok = strtok_r(NULL, " ", &save)) {
+				if (strncmp(tok, key, klen) == 0 && tok[klen] == '=') {
+					snprintf(out, outlen, "%s", tok + klen + 1);
+					return 0;
+				}
+			}
+		}
+		if (!*nl)
+			break;
+	}
+	return -1;
+}
+
+/* The same as a number; -1 when missing. */
+static inline long long rec_value(const char *buf, const char *type,
+				  const char *sel, const char *key)
+{
+	char val[4096];
+
+	if (rec_str(buf, type, sel, key, val, sizeof(val)))
+		return -1;
+	return strtoll(val, NULL, 10);
+}
+
+/* The sum of a comma-separated counts= list. */
+static inline long long counts_sum(const char *list)
+{
+	long long sum = 0;
+	char *end;
+
+	while (*list) {
+		sum += strtoll(list, &end, 10);
+		if (*end != ',')
+			break;
+		list = end + 1;
+	}
+	return sum;
+}
+
 /*
  * The value of KEY= on the "probe symbol=SYMBOL" line, or -1 when the line
  * or the key is missing.
  */
 static inline long long probe_field(const char *symbol, const char *key)
 {
-	char buf[65536], head[128], pat[64];
-	char *line, *save, *field;
+	static char buf[PROC_BUF_SIZE];
+	char sel[128];
 
 	if (proc_read(buf, sizeof(buf)) < 0)
 		return -1;
-	snprintf(head, sizeof(head), "probe symbol=%s ", symbol);
-	snprintf(pat, sizeof(pat), " %s=", key);
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, head, strlen(head)) != 0)
-			continue;
-		field = strstr(line, pat);
-		return field ? strtoll(field + strlen(pat), NULL, 10) : -1;
-	}
-	return -1;
+	snprintf(sel, sizeof(sel), "symbol=%s", symbol);
+	return rec_value(buf, "probe", sel, key);
+}
+
+/* The value of KEY= of the per-process row of tgid, 0 when it has none. */
+static inline long long proc_row(const char *buf, pid_t tgid, const char *key)
+{
+	char sel[32];
+	long long v;
+
+	snprintf(sel, sizeof(sel), "tgid=%d", tgid);
+	v = rec_value(buf, "proc", sel, key);
+	return v < 0 ? 0 : v;
 }
 
 /* Forks n children that exit at once; returns how many were reaped. */

@@ -6,6 +6,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
 
@@ -64,6 +66,60 @@ TEST(reset_zeroes_counters)
 	before = counted_forks(_metadata);
 	ASSERT_EQ(0, write_cmd("reset", 5));
 	EXPECT_GT(before, probe_field("copy_process", "hits"));
+}
+
+/* Every kind of figure a user process can make, then a reset. */
+static void *thread_fn(void *arg)
+{
+	return arg;
+}
+
+TEST(reset_zeroes_everything)
+{
+	static const char *const user_flavours[] = { "fork", "vfork", "vm_clone", "thread" };
+	static char buf[PROC_BUF_SIZE];
+	char sel[64], counts[4096];
+	pthread_t t;
+	size_t i;
+
+	ASSERT_EQ(FORKS, fork_children(FORKS));
+	ASSERT_EQ(0, pthread_create(&t, NULL, thread_fn, NULL));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(-1, syscall(SYS_clone, CLONE_SIGHAND, 0, NULL, NULL, 0));
+	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+	ASSERT_LE(FORKS, proc_row(buf, getpid(), "fork"));
+	ASSERT_NE(NULL, strstr(buf, "\nfail "));
+
+	ASSERT_EQ(0, write_cmd("reset", 5));
+	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+
+	/* Kernel threads may fork at any time: their flavour is not checked. */
+	for (i = 0; i < sizeof(user_flavours) / sizeof(user_flavours[0]); i++) {
+		snprintf(sel, sizeof(sel), "name=%s", user_flavours[i]);
+		EXPECT_EQ(0, rec_value(buf, "flavour", sel, "count")) TH_LOG("%s", sel);
+		EXPECT_EQ(0, rec_value(buf, "flavour", sel, "errors")) TH_LOG("%s", sel);
+		EXPECT_EQ(0, rec_value(buf, "flavour", sel, "sum_ns")) TH_LOG("%s", sel);
+		EXPECT_EQ(0, rec_value(buf, "flavour", sel, "max_ns")) TH_LOG("%s", sel);
+		EXPECT_EQ(0, rec_value(buf, "flavour", sel, "ptcopy_sum_ns")) TH_LOG("%s", sel);
+		snprintf(sel, sizeof(sel), "flavour=%s", user_flavours[i]);
+		ASSERT_EQ(0, rec_str(buf, "hist", sel, "counts", counts, sizeof(counts)));
+		EXPECT_EQ(0, counts_sum(counts)) TH_LOG("%s", sel);
+	}
+	EXPECT_EQ(NULL, strstr(buf, "\nfail "));
+	EXPECT_EQ(NULL, strstr(buf, "\nhist2d "));
+	EXPECT_EQ(NULL, strstr(buf, "\nproc "));
+	EXPECT_EQ(NULL, strstr(buf, "\nslow "));
+	EXPECT_EQ(0, rec_value(buf, "slowcfg", "", "total"));
+	EXPECT_EQ(0, rec_value(buf, "procs", "", "dropped"));
+	EXPECT_EQ(0, rec_value(buf, "health", "", "untracked"));
+	EXPECT_EQ(0, rec_value(buf, "health", "", "unmatched"));
+
+	/* Counting starts again from zero. */
+	ASSERT_EQ(1, fork_children(1));
+	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+	EXPECT_EQ(1, proc_row(buf, getpid(), "fork"));
+	EXPECT_EQ(0, proc_row(buf, getpid(), "thread"));
+	EXPECT_EQ(0, proc_row(buf, getpid(), "errors"));
 }
 
 TEST(garbage_refused)

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Who forks: one row per process (thread group) that called copy_process.
+ *
+ * The table is allocated once, max_procs rows, open-addressed by tgid so
+ * that handlers never allocate. Policy when full: a process that finds no
+ * free row within FORKSTAT_PROCS_PROBE places of its hash gets none; its
+ * forks still count in the flavour totals and in "dropped". Rows of
+ * exited processes stay (a short-lived forker is often the culprit) until
+ * a reset. A tgid reused by a new process takes over its row, told apart
+ * by the group leader's start time.
+ *
+ * A reset bumps the generation: rows of older generations are free.
+ * Each row has its own lock, so only the threads of one process ever
+ * wait for each other.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/hash.h>
+#include <linux/log2.h>
+#include <linux/moduleparam.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+
+#include "forkstat.h"
+
+#define FORKSTAT_PROCS_MIN	16
+#define FORKSTAT_PROCS_MAX	(1 << 20)
+/* Rows looked at before a process is dropped. */
+#define FORKSTAT_PROCS_PROBE	32
+
+static unsigned int max_procs = 1024;
+
+static int forkstat_set_max_procs(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, FORKSTAT_PROCS_MIN,
+				     FORKSTAT_PROCS_MAX);
+}
+
+static const struct kernel_param_ops forkstat_max_procs_ops = {
+	.set = forkstat_set_max_procs,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_procs, &forkstat_max_procs_ops, &max_procs, 0444);
+MODULE_PARM_DESC(max_procs,
+		 "Rows in the per-process table, 16..1048576, rounded up to a power of 2 (default 1024)");
+
+struct forkstat_proc {
+	raw_spinlock_t lock;
+	/* (generation << 32) | tgid; changes only under the lock. */
+	u64 key;
+	u64 start_time;		/* of the group leader */
+	char comm[TASK_COMM_LEN];
+	struct {
+		u64 count[FORKSTAT_NR_FLAVOURS];
+		u64 errors;
+		u64 sum_ns;
+		u64 max_ns;
+		u64 ptcopy_ns;
+		unsigned long max_rss_kb;
+	} st;
+};
+
+static struct forkstat_proc *forkstat_procs;
+static unsigned int forkstat_procs_bits;
+static atomic_t forkstat_procs_gen = ATOMIC_INIT(1);
+static atomic64_t forkstat_procs_dropped;
+
+int forkstat_procs_init(void)
+{
+	unsigned int i, n = roundup_pow_of_two(max_procs);
+
+	forkstat_procs = kvcalloc(n, sizeof(*forkstat_procs), GFP_KERNEL);
+	if (!forkstat_procs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		raw_spin_lock_init(&forkstat_procs[i].lock);
+	forkstat_procs_bits = ilog2(n);
+	max_procs = n;
+	return 0;
+}
+
+void forkstat_procs_exit(void)
+{
+	kvfree(forkstat_procs);
+}
+
+static u32 forkstat_key_gen(u64 key)
+{
+	return key >> 32;
+}
+
+/* Returns the row of current's process, locked, or NULL when full. */
+static struct forkstat_proc *forkstat_proc_get(unsigned long *irqflags)
+{
+	u32 gen = atomic_read(&forkstat_procs_gen);
+	u64 want = (u64)gen << 32 | (u32)current->tgid;
+	u64 start_time = current->group_leader->start_time;
+	unsigned int i, h = hash_32(current->tgid, forkstat_procs_bits);
+
+	for (i = 0; i < FORKSTAT_PROCS_PROBE; i++) {
+		struct forkstat_proc *p =
+			&forkstat_procs[(h + i) & (max_procs - 1)];
+		u64 key = READ_ONCE(p->key);
+
+		if (key != want && forkstat_key_gen(key) == gen)
+			continue;	/* another process's row */
+		raw_spin_lock_irqsave(&p->lock, *irqflags);
+		if (p->key == want && p->start_time == start_time)
+			return p;
+		/* Free, stale or a dead process's with our tgid: take it. */
+		if (p->key == want || forkstat_key_gen(p->key) != gen) {
+			memset(&p->st, 0, sizeof(p->st));
+			p->key = want;
+			p->start_time = start_time;
+			return p;
+		}
+		raw_spin_unlock_irqrestore(&p->lock, *irqflags);
+	}
+	atomic64_inc(&forkstat_procs_dropped);
+	return NULL;
+}
+
+void forkstat_procs_add(const struct forkstat_fork *f)
+{
+	unsigned long irqflags;
+	struct forkstat_proc *p = forkstat_proc_get(&irqflags);
+
+	if (!p)
+		return;
+	/* The latest name: a process that execs and forks shows as what it is now. */
+	memcpy(p->comm, current->comm, sizeof(p->comm));
+	p->comm[sizeof(p->comm) - 1] = '\0';
+	if (f->err) {
+		p->st.errors++;
+	} else {
+		p->st.count[f->flavour]++;
+		p->st.sum_ns += f->total_ns;
+		p->st.max_ns = max(p->st.max_ns, f->total_ns);
+		p->st.ptcopy_ns += f->ptcopy_ns;
+		p->st.max_rss_kb = max(p->st.max_rss_kb, f->rss_kb);
+	}
+	raw_spin_unlock_irqrestore(&p->lock, irqflags);
+}
+
+/* Threads of the process now, 0 once it has exited. */
+static int forkstat_proc_threads(pid_t tgid, u64 start_time)
+{
+	struct task_struct *task;
+	int threads = 0;
+
+	rcu_read_lock();
+	task = pid_task(find_pid_ns(tgid, &init_pid_ns), PIDTYPE_TGID);
+	if (task && task->start_time == start_time)
+		threads = get_nr_threads(task);
+	rcu_read_unlock();
+	return threads;
+}
+
+void forkstat_procs_show(struct seq_file *m)
+{
+	u32 gen = atomic_read(&forkstat_procs_gen);
+	struct forkstat_proc row;
+	unsigned int i;
+	unsigned long irqflags;
+
+	seq_printf(m, "procs max=%u dropped=%lld\n", max_procs,
+		   (long long)atomic64_read(&forkstat_procs_dropped));
+	for (i = 0; i < max_procs; i++) {
+		struct forkstat_proc *p = &forkstat_procs[i];
+		int f;
+
+		if (forkstat_key_gen(READ_ONCE(p->key)) != gen)
+			continue;
+		raw_spin_lock_irqsave(&p->lock, irqflags);
+		row = *p;
+		raw_spin_unlock_irqrestore(&p->lock, irqflags);
+		if (forkstat_key_gen(row.key) != gen)
+			continue;
+
+		seq_printf(m, "proc tgid=%u", (u32)row.key);
+		for (f = 0; f < FORKSTAT_NR_FLAVOURS; f++)
+			if (f != FORKSTAT_KTHREAD)
+				seq_printf(m, " %s=%llu", forkstat_flavour_names[f],
+					   row.st.count[f]);
+		seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu threads=%d comm=",
+			   row.st.errors, row.st.sum_ns, row.st.max_ns,
+			   row.st.ptcopy_ns, row.st.max_rss_kb,
+			   forkstat_proc_threads((u32)row.key, row.start_time));
+		forkstat_seq_comm(m, row.comm);
+		seq_putc(m, '\n');
+	}
+}
+
+void forkstat_procs_reset(void)
+{
+	atomic_inc(&forkstat_procs_gen);
+	atomic64_set(&forkstat_procs_dropped, 0);
+}

@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Module parameters: a bad value refuses the load with one line in the
+# kernel log naming the parameter; a small per-process table fills up and
+# follows its policy: processes that find no row are counted as dropped,
+# never lost from the totals.
+. "$(dirname "$0")/functions.sh"
+require_env
+
+trap 'is_loaded || load_mod' EXIT
+unload_mod
+
+for bad in slow_us=0 slow_us=60000001 slow_us=abc slow_ring=0 slow_ring=4097 \
+	   max_procs=15 max_procs=1048577; do
+	mark_dmesg
+	insmod "$FORKSTAT_KO" "$bad" 2>/dev/null && die "insmod with $bad succeeded"
+	[ -e $PROC ] && die "$PROC exists after a refused load with $bad"
+	name=${bad%%=*}
+	val=${bad#*=}
+	lines=$(dmesg_since_mark | grep -c "forkstat: .*$name")
+	[ "$lines" = 1 ] || die "$bad: want one log line naming $name, got: $(dmesg_since_mark)"
+	dmesg_since_mark | grep -q "\`$val' invalid for parameter \`$name'" ||
+		die "$bad: log does not say why: $(dmesg_since_mark)"
+done
+log "bad values refused, one log line each"
+
+# 16 rows (the smallest table) for 40 forking processes.
+insmod "$FORKSTAT_KO" max_procs=16 slow_ring=1 || die "insmod max_procs=16 failed"
+[ "$(awk '$1 == "procs" { print $2 }' $PROC)" = max=16 ] || die "procs line does not say max=16"
+echo reset > $PROC
+for i in $(seq 40); do
+	(/bin/true; /bin/true)
+done
+# Every user fork is in a row or in dropped, none in both.
+read -r rows dropped total rowsum < <(awk '
+	$1 == "proc" { n++; for (i = 2; i <= NF; i++) if ($i ~ /^(fork|vfork|vm_clone|thread|errors)=/) { split($i, kv, "="); s += kv[2] } }
+	$1 == "procs" { for (i = 2; i <= NF; i++) if ($i ~ /^dropped=/) { split($i, kv, "="); d = kv[2] } }
+	$1 == "flavour" && $2 != "name=kthread" { for (i = 3; i <= NF; i++) if ($i ~ /^(count|errors)=/) { split($i, kv, "="); t += kv[2] } }
+	END { print n + 0, d + 0, t + 0, s + 0 }' $PROC)
+log "rows=$rows dropped=$dropped forks=$total"
+[ "$rows" -le 16 ] || die "$rows rows in a table of 16"
+[ "$dropped" -gt 0 ] || die "41 forking processes, 16 rows, yet nothing dropped"
+[ "$total" -ge 80 ] || die "only $total forks counted, at least 80 made"
+[ $((rowsum + dropped)) = "$total" ] || die "rows hold $rowsum, dropped $dropped, totals $total"
+slow=$(grep -c '^slow ' $PROC)
+[ "$slow" -le 1 ] || die "$slow slow records in a ring of 1"
+unload_mod
+load_mod
+log "full table: rows and dropped add up to the totals"

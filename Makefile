@@ -71,9 +71,12 @@ check:
 demo:
 	scripts/demo
 
+bench:
+	scripts/bench
+
 clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C userspace clean
 	$(MAKE) -C bench clean
 
-.PHONY: all module cli tools selftests checkpatch deps check demo clean
+.PHONY: all module cli tools selftests checkpatch deps check demo bench clean

@@ -308,11 +308,9 @@ void forkstat_fork_init(void)
 		forkstat_probe_unregister(&forkstat_dup_start);
 	forkstat_probe_register(&forkstat_copy_process);
 
-	pr_info("copy_process %s, page-table copy via %s, mm duplication via %s\n",
-		forkstat_copy_process.state == FORKSTAT_PROBE_ATTACHED ?
-			"followed" : "NOT followed",
-		forkstat_copy_page_range.state == FORKSTAT_PROBE_ATTACHED ?
-			"copy_page_range" : "none",
+	pr_info("fork latency via %s, page-table copy via %s, mm duplication via %s\n",
+		forkstat_probe_used(&forkstat_copy_process),
+		forkstat_probe_used(&forkstat_copy_page_range),
 		forkstat_mmdup_method());
 }
 
@@ -332,10 +330,8 @@ void forkstat_fork_show(struct seq_file *m)
 	for (i = 0; i < ARRAY_SIZE(forkstat_fork_probes); i++)
 		forkstat_probe_show(m, forkstat_fork_probes[i]);
 	seq_printf(m, "method latency=%s ptcopy=%s mmdup=%s\n",
-		   forkstat_copy_process.state == FORKSTAT_PROBE_ATTACHED ?
-			"copy_process" : "none",
-		   forkstat_copy_page_range.state == FORKSTAT_PROBE_ATTACHED ?
-			"copy_page_range" : "none",
+		   forkstat_probe_used(&forkstat_copy_process),
+		   forkstat_probe_used(&forkstat_copy_page_range),
 		   forkstat_mmdup_method());
 	seq_printf(m, "health untracked=%lld unmatched=%lld\n",
 		   (long long)atomic64_read(&forkstat_untracked),

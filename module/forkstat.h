@@ -38,6 +38,7 @@ int forkstat_probe_register(struct forkstat_probe *p);
 void forkstat_probe_unregister(struct forkstat_probe *p);
 void forkstat_probe_show(struct seq_file *m, struct forkstat_probe *p);
 void forkstat_probe_reset(struct forkstat_probe *p);
+const char *forkstat_probe_used(struct forkstat_probe *p);
 
 static inline void forkstat_probe_hit(struct forkstat_probe *p)
 {
@@ -92,6 +93,22 @@ void forkstat_procs_exit(void);
 void forkstat_procs_add(const struct forkstat_fork *f);
 void forkstat_procs_show(struct seq_file *m);
 void forkstat_procs_reset(void);
+
+/* A row, and which process it was for when taken. */
+struct forkstat_proc_ref {
+	struct forkstat_proc *row;
+	u64 key;
+};
+
+void forkstat_procs_sock_mode(bool now_nonblock);
+bool forkstat_procs_blocked_enter(struct forkstat_proc_ref *ref);
+void forkstat_procs_blocked_exit(struct forkstat_proc_ref *ref);
+
+/* sock.c: sockets switched between blocking and non-blocking mode. */
+int forkstat_sock_init(void);
+void forkstat_sock_exit(void);
+int forkstat_sock_show(struct seq_file *m);
+void forkstat_sock_reset(void);
 
 /* slow.c: the ring of the last slow forks. */
 int forkstat_slow_init(void);

@@ -24,11 +24,16 @@ static int __init forkstat_init(void)
 	if (ret)
 		goto out_procs;
 	forkstat_fork_init();
-	ret = forkstat_proc_init();
+	ret = forkstat_sock_init();
 	if (ret)
 		goto out_fork;
+	ret = forkstat_proc_init();
+	if (ret)
+		goto out_sock;
 	return 0;
 
+out_sock:
+	forkstat_sock_exit();
 out_fork:
 	forkstat_fork_exit();
 	forkstat_slow_exit();
@@ -43,6 +48,7 @@ out_stats:
 static void __exit forkstat_exit(void)
 {
 	forkstat_proc_exit();
+	forkstat_sock_exit();
 	forkstat_fork_exit();
 	forkstat_slow_exit();
 	forkstat_procs_exit();

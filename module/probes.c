@@ -54,6 +54,12 @@ void forkstat_probe_unregister(struct forkstat_probe *p)
 	p->state = FORKSTAT_PROBE_UNUSED;
 }
 
+/* The probe's symbol when it feeds a figure, for "method" lines; else "none". */
+const char *forkstat_probe_used(struct forkstat_probe *p)
+{
+	return p->state == FORKSTAT_PROBE_ATTACHED ? p->rp.kp.symbol_name : "none";
+}
+
 static u64 forkstat_sum(u64 __percpu *counter)
 {
 	u64 sum = 0;

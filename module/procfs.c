@@ -27,6 +27,8 @@ static int forkstat_show(struct seq_file *m, void *v)
 	if (!ret)
 		ret = forkstat_slow_show(m);
 	if (!ret)
+		ret = forkstat_sock_show(m);
+	if (!ret)
 		forkstat_procs_show(m);
 	return ret;
 }
@@ -74,6 +76,7 @@ static ssize_t forkstat_write(struct file *file, const char __user *ubuf,
 	forkstat_stats_reset();
 	forkstat_slow_reset();
 	forkstat_procs_reset();
+	forkstat_sock_reset();
 	return count;
 }
 

@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 
 #include "forkstat.h"
 
@@ -65,6 +66,11 @@ struct forkstat_proc {
 		u64 max_ns;
 		u64 ptcopy_ns;
 		unsigned long max_rss_kb;
+		u64 sock_clears;
+		u64 sock_sets;
+		u64 last_clear_ns;	/* CLOCK_REALTIME */
+		u64 blocked_now;	/* threads in a blocking receive */
+		u64 blocked_peak;
 	} st;
 };
 
@@ -150,6 +156,52 @@ void forkstat_procs_add(const struct forkstat_fork *f)
 	raw_spin_unlock_irqrestore(&p->lock, irqflags);
 }
 
+void forkstat_procs_sock_mode(bool now_nonblock)
+{
+	unsigned long irqflags;
+	struct forkstat_proc *p = forkstat_proc_get(&irqflags);
+
+	if (!p)
+		return;
+	memcpy(p->comm, current->comm, sizeof(p->comm));
+	p->comm[sizeof(p->comm) - 1] = '\0';
+	if (now_nonblock) {
+		p->st.sock_sets++;
+	} else {
+		p->st.sock_clears++;
+		p->st.last_clear_ns = ktime_get_real_ns();
+	}
+	raw_spin_unlock_irqrestore(&p->lock, irqflags);
+}
+
+/* Returns false when the process has no row: nothing to undo then. */
+bool forkstat_procs_blocked_enter(struct forkstat_proc_ref *ref)
+{
+	unsigned long irqflags;
+	struct forkstat_proc *p = forkstat_proc_get(&irqflags);
+
+	if (!p)
+		return false;
+	p->st.blocked_now++;
+	p->st.blocked_peak = max(p->st.blocked_peak, p->st.blocked_now);
+	ref->row = p;
+	ref->key = p->key;
+	raw_spin_unlock_irqrestore(&p->lock, irqflags);
+	return true;
+}
+
+/* A row reset or taken over meanwhile has already forgotten this wait. */
+void forkstat_procs_blocked_exit(struct forkstat_proc_ref *ref)
+{
+	struct forkstat_proc *p = ref->row;
+	unsigned long irqflags;
+
+	raw_spin_lock_irqsave(&p->lock, irqflags);
+	if (p->key == ref->key && p->st.blocked_now)
+		p->st.blocked_now--;
+	raw_spin_unlock_irqrestore(&p->lock, irqflags);
+}
+
 /* Threads of the process now, 0 once it has exited. */
 static int forkstat_proc_threads(pid_t tgid, u64 start_time)
 {
@@ -190,9 +242,12 @@ void forkstat_procs_show(struct seq_file *m)
 			if (f != FORKSTAT_KTHREAD)
 				seq_printf(m, " %s=%llu", forkstat_flavour_names[f],
 					   row.st.count[f]);
-		seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu threads=%d comm=",
+		seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu sock_clears=%llu sock_sets=%llu last_clear_ns=%llu blocked_now=%llu blocked_peak=%llu threads=%d comm=",
 			   row.st.errors, row.st.sum_ns, row.st.max_ns,
 			   row.st.ptcopy_ns, row.st.max_rss_kb,
+			   row.st.sock_clears, row.st.sock_sets,
+			   row.st.last_clear_ns, row.st.blocked_now,
+			   row.st.blocked_peak,
 			   forkstat_proc_threads((u32)row.key, row.start_time));
 		forkstat_seq_comm(m, row.comm);
 		seq_putc(m, '\n');

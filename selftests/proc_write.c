@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
@@ -80,13 +81,20 @@ TEST(reset_zeroes_everything)
 	static char buf[PROC_BUF_SIZE];
 	char sel[64], counts[4096];
 	pthread_t t;
+	int sv[2];
 	size_t i;
 
 	ASSERT_EQ(FORKS, fork_children(FORKS));
 	ASSERT_EQ(0, pthread_create(&t, NULL, thread_fn, NULL));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	ASSERT_EQ(-1, syscall(SYS_clone, CLONE_SIGHAND, 0, NULL, NULL, 0));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+	ASSERT_EQ(0, fcntl(sv[0], F_SETFL, 0));
+	ASSERT_EQ(0, fcntl(sv[0], F_SETFL, O_NONBLOCK));
+	close(sv[0]);
+	close(sv[1]);
 	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+	ASSERT_LE(1, rec_value(buf, "sockcfg", "", "total"));
 	ASSERT_LE(FORKS, proc_row(buf, getpid(), "fork"));
 	ASSERT_NE(NULL, strstr(buf, "\nfail "));
 
@@ -110,6 +118,11 @@ TEST(reset_zeroes_everything)
 	EXPECT_EQ(NULL, strstr(buf, "\nproc "));
 	EXPECT_EQ(NULL, strstr(buf, "\nslow "));
 	EXPECT_EQ(0, rec_value(buf, "slowcfg", "", "total"));
+	EXPECT_EQ(0, rec_value(buf, "sockcfg", "", "total"));
+	EXPECT_EQ(NULL, strstr(buf, "\nsockclear "));
+	EXPECT_EQ(0, rec_value(buf, "sockmode", "path=fcntl", "clears"));
+	EXPECT_EQ(0, rec_value(buf, "sockmode", "path=fcntl", "sets"));
+	EXPECT_EQ(0, rec_value(buf, "probe", "symbol=do_fcntl", "hits"));
 	EXPECT_EQ(0, rec_value(buf, "procs", "", "dropped"));
 	EXPECT_EQ(0, rec_value(buf, "health", "", "untracked"));
 	EXPECT_EQ(0, rec_value(buf, "health", "", "unmatched"));

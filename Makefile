@@ -49,10 +49,13 @@ $(KSFT_DIR)/lib.mk $(CHECKPATCH):
 
 # Installed the way the kernel's kselftest_install.sh lays a collection
 # out, ready for scripts/ksft-run inside the VM.
-selftests: $(KSFT_DIR)/lib.mk
+# The end-to-end tests also run forkstatctl and bench/blockers, installed
+# next to them.
+selftests: $(KSFT_DIR)/lib.mk cli tools
 	@mkdir -p $(BUILD)/selftests $(KSFT_INSTALL)
 	$(MAKE) -C selftests OUTPUT=$(BUILD)/selftests install \
 		INSTALL_PATH=$(KSFT_INSTALL)/forkstat
+	@cp userspace/forkstatctl bench/blockers $(KSFT_INSTALL)/forkstat/
 	@rsync -a $(KSFT_DIR)/kselftest $(KSFT_INSTALL)/
 	@$(MAKE) -s --no-print-directory -C selftests OUTPUT=$(BUILD)/selftests \
 		emit_tests COLLECTION=forkstat > $(KSFT_INSTALL)/kselftest-list.txt

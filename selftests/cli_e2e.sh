@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# forkstatctl against the live module: after real forks and real socket
+# clears, --json reports the numbers /proc/forkstat holds, and every view
+# runs. Counters may grow between two reads, so a live figure must lie
+# between a read just before and one just after; figures of processes
+# that have exited cannot change and must match exactly.
+. "$(dirname "$0")/functions.sh"
+require_env
+dir=$(cd "$(dirname "$0")" && pwd)
+ctl=$dir/forkstatctl
+command -v jq >/dev/null || skip "jq is not installed"
+[ -x "$ctl" ] || skip "no forkstatctl next to the tests"
+
+# A process that forks 25 times and exits; 3 connections cleared and parked.
+bash -c 'for ((i = 0; i < 25; i++)); do /bin/true; done; exit 0' &
+forker=$!
+wait $forker
+"$dir/blockers" 3 600 > /dev/null &
+blockers=$!
+trap 'kill $blockers 2>/dev/null' EXIT
+sleep 2
+
+before=$(mktemp) json=$(mktemp) after=$(mktemp)
+cat $PROC > "$before"
+"$ctl" --json > "$json" || die "forkstatctl --json failed"
+cat $PROC > "$after"
+
+field() {	# field FILE TYPE SELECTOR KEY
+	awk -v t="$2" -v s="$3" -v k="$4=" '
+		$1 == t { hit = 0; for (i = 2; i <= NF; i++) if ($i == s) hit = 1
+			  if (hit) for (i = 2; i <= NF; i++) if (index($i, k) == 1) { print substr($i, length(k) + 1); exit } }' "$1"
+}
+
+between() {	# between NAME LOW VALUE HIGH
+	[ -n "$3" ] && [ "$2" -le "$3" ] && [ "$3" -le "$4" ] ||
+		die "$1: forkstatctl says '$3', /proc/forkstat said $2 then $4"
+}
+
+for f in fork vfork vm_clone thread; do
+	between "flavour $f count" "$(field "$before" flavour name=$f count)" \
+		"$(jq -r ".flavours.$f.count" "$json")" "$(field "$after" flavour name=$f count)"
+done
+between "probe copy_process hits" "$(field "$before" probe symbol=copy_process hits)" \
+	"$(jq -r '.probes[] | select(.symbol == "copy_process") | .hits' "$json")" \
+	"$(field "$after" probe symbol=copy_process hits)"
+
+# The forker has exited: its row is final.
+want=$(field "$after" proc tgid=$forker fork)
+[ "$want" = 25 ] || die "/proc/forkstat gives the forker $want forks, it made 25"
+got=$(jq -r ".procs.rows[] | select(.tgid == $forker) | .fork" "$json")
+[ "$got" = 25 ] || die "forkstatctl gives the forker $got forks, it made 25"
+got=$(jq -r ".procs.rows[] | select(.tgid == $forker) | .sum_ns" "$json")
+[ "$got" = "$(field "$after" proc tgid=$forker sum_ns)" ] || die "forker sum_ns differs: $got"
+
+# The blockers' clears and parked threads, which hold still while they wait.
+got=$(jq -r ".procs.rows[] | select(.tgid == $blockers) | [.sock_clears, .blocked_now] | @tsv" "$json")
+[ "$got" = "3	3" ] || die "forkstatctl gives blockers clears/blocked '$got', want 3 and 3"
+[ "$(field "$after" proc tgid=$blockers blocked_now)" = 3 ] || die "/proc/forkstat: blockers not blocked"
+n=$(jq -r "[.sockets.clears[] | select(.tgid == $blockers)] | length" "$json")
+[ "$n" = 3 ] || die "forkstatctl lists $n of the blockers' 3 clears"
+
+# Every view runs live and says something of what happened.
+"$ctl" | grep -q "pid $blockers (blockers) cleared O_NONBLOCK on 3 sockets; 3 threads are blocked" ||
+	die "summary lacks the blockers hint"
+"$ctl" hist | grep -q 'flavour fork' || die "hist shows no fork histogram"
+"$ctl" heatmap | grep -q 'parent RSS' || die "heatmap failed"
+"$ctl" top -s clears -n 1 | grep -q " blockers " || die "top -s clears does not put blockers first"
+"$ctl" events --sockets | grep -q 'blockers .* tcp 127.0.0.1' || die "events lacks the clears"
+"$ctl" --prometheus | grep -q "^forkstat_process_blocked_readers{tgid=\"$blockers\",comm=\"blockers\"} 3$" ||
+	die "--prometheus lacks the blocked readers"
+"$ctl" watch -i 0.5 -c 2 | grep -Ec '^[0-9]{2}:[0-9]{2}:[0-9]{2} ' | grep -q '^2$' ||
+	die "watch did not print two intervals"
+kill $blockers
+wait $blockers 2>/dev/null
+rm -f "$before" "$json" "$after"
+log "forkstatctl agrees with /proc/forkstat; every view runs"

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Parses /proc/forkstat (docs/format.md) into a struct fs_doc.
+ *
+ * Every line is "type key=value ...". Unknown record types and unknown
+ * keys are skipped, as the format allows; a line that is not of that
+ * shape, a value that should be a number and is not, a histogram of the
+ * wrong length, or a file cut in the middle of a line is an error naming
+ * the line.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsparse.h"
+#include "forkstat.h"
+
+const char *const fs_flavour_names[FS_NR_FLAVOURS] = {
+	"fork", "vfork", "vm_clone", "thread", "kthread",
+};
+
+const char *const fs_path_names[FS_NR_PATHS] = { "fcntl", "ioctl" };
+
+#define MAX_FIELDS 64
+
+struct line {
+	int no;
+	char *type;
+	int n;
+	char *key[MAX_FIELDS], *val[MAX_FIELDS];
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct line *l, const char *fmt, ...)
+{
+	size_t off;
+	va_list ap;
+
+	off = snprintf(l->err, l->errlen, "line %d: ", l->no);
+	if (off < l->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(l->err + off, l->errlen - off, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static const char *get(struct line *l, const char *key)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->key[i], key) == 0)
+			return l->val[i];
+	return NULL;
+}
+
+/* A missing key reads as 0: older modules may not write it yet. */
+static int u64(struct line *l, const char *key, uint64_t *out)
+{
+	const char *v = get(l, key);
+	char *end;
+
+	*out = 0;
+	if (!v)
+		return 0;
+	errno = 0;
+	if (strncmp(v, "0x", 2) == 0)
+		*out = strtoull(v + 2, &end, 16);
+	else
+		*out = strtoull(v, &end, 10);
+	if (errno || end == v || *end || *v == '-')
+		return fail(l, "%s %s=: expected a number, got '%s'", l->type, key, v);
+	return 0;
+}
+
+static int s64(struct line *l, const char *key, int64_t *out)
+{
+	const char *v = get(l, key);
+	char *end;
+
+	*out = 0;
+	if (!v)
+		return 0;
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	if (errno || end == v || *end)
+		return fail(l, "%s %s=: expected a number, got '%s'", l->type, key, v);
+	return 0;
+}
+
+/* Undoes the module's \ooo escapes. */
+static void str(struct line *l, const char *key, char *out, size_t size)
+{
+	const char *v = get(l, key);
+	size_t o = 0;
+
+	if (!v)
+		v = "";
+	while (*v && o + 1 < size) {
+		if (v[0] == '\\' && v[1] >= '0' && v[1] <= '3' &&
+		    v[2] >= '0' && v[2] <= '7' && v[3] >= '0' && v[3] <= '7') {
+			out[o++] = (v[1] - '0') << 6 | (v[2] - '0') << 3 | (v[3] - '0');
+			v += 4;
+		} else {
+			out[o++] = *v++;
+		}
+	}
+	out[o] = '\0';
+}
+
+static int counts(struct line *l, uint64_t *out)
+{
+	const char *v = get(l, "counts");
+	char *end;
+	int i;
+
+	if (!v)
+		return fail(l, "%s without counts=", l->type);
+	for (i = 0; i < FS_LAT_BUCKETS; i++) {
+		errno = 0;
+		out[i] = strtoull(v, &end, 10);
+		if (errno || end == v || *v == '-')
+			return fail(l, "counts=: expected %d numbers", FS_LAT_BUCKETS);
+		v = end;
+		if (i < FS_LAT_BUCKETS - 1 && *v++ != ',')
+			return fail(l, "counts=: expected %d numbers, got %d",
+				    FS_LAT_BUCKETS, i + 1);
+	}
+	if (*v)
+		return fail(l, "counts=: more than %d numbers", FS_LAT_BUCKETS);
+	return 0;
+}
+
+static int lookup(struct line *l, const char *key, const char *const *names,
+		  int n, int *out)
+{
+	const char *v = get(l, key);
+	int i;
+
+	for (i = 0; v && i < n; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return fail(l, "%s %s=: unknown value '%s'", l->type, key, v ? v : "");
+}
+
+/* Appends one zeroed element to a growing array. */
+static void *grow(void **arr, size_t *n, size_t size)
+{
+	char *p = realloc(*arr, (*n + 1) * size);
+
+	if (!p)
+		return NULL;
+	*arr = p;
+	memset(p + *n * size, 0, size);
+	return p + (*n)++ * size;
+}
+
+#define GROW(l, arr, n) ({						\
+	void *__e = grow((void **)&(arr), &(n), sizeof(*(arr)));	\
+	if (!__e)							\
+		return fail(l, "out of memory");			\
+	(typeof(arr))__e;						\
+})
+
+static int parse_probe(struct line *l, struct fs_doc *d)
+{
+	struct fs_probe *p = GROW(l, d->probes, d->nprobes);
+
+	str(l, "symbol", p->symbol, sizeof(p->symbol));
+	str(l, "kind", p->kind, sizeof(p->kind));
+	str(l, "state", p->state, sizeof(p->state));
+	return s64(l, "error", &p->error) || u64(l, "hits", &p->hits) ||
+	       u64(l, "nmissed", &p->nmissed) ? -1 : 0;
+}
+
+static int parse_flavour(struct line *l, struct fs_doc *d)
+{
+	struct fs_flav *f;
+	int i;
+
+	if (lookup(l, "name", fs_flavour_names, FS_NR_FLAVOURS, &i))
+		return -1;
+	f = &d->flav[i];
+	return u64(l, "count", &f->count) || u64(l, "errors", &f->errors) ||
+	       u64(l, "sum_ns", &f->sum_ns) || u64(l, "max_ns", &f->max_ns) ||
+	       u64(l, "ptcopy_sum_ns", &f->ptcopy_sum_ns) ||
+	       u64(l, "ptcopy_max_ns", &f->ptcopy_max_ns) ||
+	       u64(l, "ptcopy_vmas", &f->ptcopy_vmas) ||
+	       u64(l, "mmdup_sum_ns", &f->mmdup_sum_ns) ? -1 : 0;
+}
+
+static int parse_fail(struct line *l, struct fs_doc *d)
+{
+	struct fs_fail *f = GROW(l, d->fails, d->nfails);
+
+	str(l, "errno", f->errno_str, sizeof(f->errno_str));
+	return lookup(l, "flavour", fs_flavour_names, FS_NR_FLAVOURS, &f->flavour) ||
+	       u64(l, "count", &f->count) ? -1 : 0;
+}
+
+static int parse_hist(struct line *l, struct fs_doc *d)
+{
+	const char *name = get(l, "name");
+	int f;
+
+	if (!name || strcmp(name, "latency"))
+		return 0;	/* a histogram this reader does not know */
+	if (lookup(l, "flavour", fs_flavour_names, FS_NR_FLAVOURS, &f))
+		return -1;
+	return counts(l, d->flav[f].hist);
+}
+
+static int parse_hist2d(struct line *l, struct fs_doc *d)
+{
+	const char *name = get(l, "name");
+	uint64_t (*h)[FS_LAT_BUCKETS];
+	uint64_t b;
+
+	if (name && strcmp(name, "latency_by_rss") == 0)
+		h = d->lat_by_rss;
+	else if (name && strcmp(name, "ptcopy_by_rss") == 0)
+		h = d->ptcopy_by_rss;
+	else
+		return 0;
+	if (u64(l, "rss_bucket", &b))
+		return -1;
+	if (!get(l, "rss_bucket") || b >= FS_RSS_BUCKETS)
+		return fail(l, "hist2d rss_bucket=: expected 0 to %d", FS_RSS_BUCKETS - 1);
+	return counts(l, h[b]);
+}
+
+static int parse_slow(struct line *l, struct fs_doc *d)
+{
+	struct fs_slow *s = GROW(l, d->slow, d->nslow);
+
+	str(l, "comm", s->comm, sizeof(s->comm));
+	return lookup(l, "flavour", fs_flavour_names, FS_NR_FLAVOURS, &s->flavour) ||
+	       u64(l, "time_ns", &s->time_ns) || s64(l, "pid", &s->pid) ||
+	       s64(l, "tgid", &s->tgid) || s64(l, "child", &s->child) ||
+	       u64(l, "flags", &s->flags) || u64(l, "rss_kb", &s->rss_kb) ||
+	       u64(l, "pgtables_kb", &s->pgtables_kb) || u64(l, "vmas", &s->vmas) ||
+	       u64(l, "total_ns", &s->total_ns) || u64(l, "ptcopy_ns", &s->ptcopy_ns) ||
+	       u64(l, "ptcopy_vmas", &s->ptcopy_vmas) ||
+	       u64(l, "mmdup_ns", &s->mmdup_ns) ? -1 : 0;
+}
+
+static int parse_sockmode(struct line *l, struct fs_doc *d)
+{
+	int p;
+
+	return lookup(l, "path", fs_path_names, FS_NR_PATHS, &p) ||
+	       u64(l, "clears", &d->sock_clears[p]) ||
+	       u64(l, "sets", &d->sock_sets[p]) ? -1 : 0;
+}
+
+static int parse_sockclear(struct line *l, struct fs_doc *d)
+{
+	struct fs_clear *c = GROW(l, d->clears, d->nclears);
+
+	str(l, "local", c->local, sizeof(c->local));
+	str(l, "remote", c->remote, sizeof(c->remote));
+	str(l, "sun_path", c->sun_path, sizeof(c->sun_path));
+	str(l, "comm", c->comm, sizeof(c->comm));
+	return lookup(l, "path", fs_path_names, FS_NR_PATHS, &c->path) ||
+	       u64(l, "time_ns", &c->time_ns) || s64(l, "pid", &c->pid) ||
+	       s64(l, "tgid", &c->tgid) || s64(l, "fd", &c->fd) ||
+	       u64(l, "family", &c->family) || u64(l, "type", &c->type) ||
+	       u64(l, "protocol", &c->protocol) ? -1 : 0;
+}
+
+static int parse_proc(struct line *l, struct fs_doc *d)
+{
+	struct fs_proc *p = GROW(l, d->procs, d->nprocs);
+	int f;
+
+	if (!get(l, "tgid"))
+		return fail(l, "proc without tgid=");
+	str(l, "comm", p->comm, sizeof(p->comm));
+	for (f = 0; f < FS_NR_FLAVOURS; f++)
+		if (u64(l, fs_flavour_names[f], &p->n[f]))
+			return -1;
+	return s64(l, "tgid", &p->tgid) || s64(l, "threads", &p->threads) ||
+	       u64(l, "errors", &p->errors) || u64(l, "sum_ns", &p->sum_ns) ||
+	       u64(l, "max_ns", &p->max_ns) || u64(l, "ptcopy_ns", &p->ptcopy_ns) ||
+	       u64(l, "max_rss_kb", &p->max_rss_kb) ||
+	       u64(l, "sock_clears", &p->sock_clears) ||
+	       u64(l, "sock_sets", &p->sock_sets) ||
+	       u64(l, "last_clear_ns", &p->last_clear_ns) ||
+	       u64(l, "blocked_now", &p->blocked_now) ||
+	       u64(l, "blocked_peak", &p->blocked_peak) ? -1 : 0;
+}
+
+static int parse_line(struct line *l, struct fs_doc *d)
+{
+	const char *t = l->type;
+
+	if (strcmp(t, "forkstat") == 0)
+		return fail(l, "a second header line");
+	if (strcmp(t, "probe") == 0)
+		return parse_probe(l, d);
+	if (strcmp(t, "method") == 0) {
+		str(l, "latency", d->latency_method, sizeof(d->latency_method));
+		str(l, "ptcopy", d->ptcopy_method, sizeof(d->ptcopy_method));
+		str(l, "mmdup", d->mmdup_method, sizeof(d->mmdup_method));
+		return 0;
+	}
+	if (strcmp(t, "sockmethod") == 0) {
+		str(l, "fcntl", d->sock_fcntl_method, sizeof(d->sock_fcntl_method));
+		str(l, "ioctl", d->sock_ioctl_method, sizeof(d->sock_ioctl_method));
+		str(l, "blocked", d->sock_blocked_method, sizeof(d->sock_blocked_method));
+		return 0;
+	}
+	if (strcmp(t, "health") == 0)
+		return u64(l, "untracked", &d->untracked) || u64(l, "unmatched", &d->unmatched);
+	if (strcmp(t, "flavour") == 0)
+		return parse_flavour(l, d);
+	if (strcmp(t, "fail") == 0)
+		return parse_fail(l, d);
+	if (strcmp(t, "hist") == 0)
+		return parse_hist(l, d);
+	if (strcmp(t, "hist2d") == 0)
+		return parse_hist2d(l, d);
+	if (strcmp(t, "slowcfg") == 0)
+		return u64(l, "slow_us", &d->slow_us) || u64(l, "ring", &d->slow_ring) ||
+		       u64(l, "total", &d->slow_total);
+	if (strcmp(t, "slow") == 0)
+		return parse_slow(l, d);
+	if (strcmp(t, "sockmode") == 0)
+		return parse_sockmode(l, d);
+	if (strcmp(t, "sockcfg") == 0)
+		return u64(l, "ring", &d->sock_ring) || u64(l, "total", &d->sock_total);
+	if (strcmp(t, "sockclear") == 0)
+		return parse_sockclear(l, d);
+	if (strcmp(t, "procs") == 0)
+		return u64(l, "max", &d->procs_max) || u64(l, "dropped", &d->procs_dropped);
+	if (strcmp(t, "proc") == 0)
+		return parse_proc(l, d);
+	return 0;	/* a record type from a newer module */
+}
+
+/* Splits a line (modified in place) into its type and key=value fields. */
+static int split(struct line *l, char *s)
+{
+	char *tok, *save, *eq;
+
+	l->n = 0;
+	l->type = strtok_r(s, " ", &save);
+	if (!l->type)
+		return fail(l, "empty line");
+	while ((tok = strtok_r(NULL, " ", &save))) {
+		eq = strchr(tok, '=');
+		if (!eq || eq == tok)
+			return fail(l, "expected key=value, got '%.40s'", tok);
+		if (l->n == MAX_FIELDS)
+			return fail(l, "more than %d fields", MAX_FIELDS);
+		*eq = '\0';
+		l->key[l->n] = tok;
+		l->val[l->n++] = eq + 1;
+	}
+	return 0;
+}
+
+int fs_parse(const char *text, size_t len, struct fs_doc *doc,
+	     char *err, size_t errlen)
+{
+	struct line l = { .err = err, .errlen = errlen };
+	char *copy, *s, *nl;
+	uint64_t format;
+	int ret = -1;
+
+	memset(doc, 0, sizeof(*doc));
+	if (memchr(text, '\0', len)) {
+		snprintf(err, errlen, "not a text file (holds a NUL byte)");
+		return -1;
+	}
+	copy = malloc(len + 1);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+
+	for (s = copy; *s; s = nl + 1) {
+		l.no++;
+		nl = strchr(s, '\n');
+		if (!nl) {
+			fail(&l, "the file ends in the middle of this line (truncated?)");
+			goto out;
+		}
+		*nl = '\0';
+		if (split(&l, s))
+			goto out;
+		if (l.no == 1) {
+			if (strcmp(l.type, "forkstat")) {
+				fail(&l, "expected the header 'forkstat format=...', got '%.40s'", l.type);
+				goto out;
+			}
+			if (u64(&l, "format", &format))
+				goto out;
+			if (format != FORKSTAT_FORMAT) {
+				fail(&l, "format %llu, but this forkstatctl reads format %d: update forkstatctl",
+				     (unsigned long long)format, FORKSTAT_FORMAT);
+				goto out;
+			}
+			doc->format = format;
+			str(&l, "module", doc->module, sizeof(doc->module));
+			str(&l, "kernel", doc->kernel, sizeof(doc->kernel));
+			continue;
+		}
+		if (parse_line(&l, doc))
+			goto out;
+	}
+	if (l.no == 0)
+		snprintf(err, errlen, "empty file");
+	else
+		ret = 0;
+out:
+	free(copy);
+	if (ret)
+		fs_free(doc);
+	return ret;
+}
+
+void fs_free(struct fs_doc *doc)
+{
+	free(doc->probes);
+	free(doc->fails);
+	free(doc->slow);
+	free(doc->clears);
+	free(doc->procs);
+	memset(doc, 0, sizeof(*doc));
+}
+
+char *fs_read_file(const char *path, size_t *len)
+{
+	size_t size = 65536, n = 0;
+	char *buf = malloc(size), *p;
+	ssize_t r;
+	int fd, err;
+
+	if (!buf)
+		return NULL;
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		goto fail;
+	for (;;) {
+		if (n == size) {
+			p = realloc(buf, size *= 2);
+			if (!p)
+				goto fail;
+			buf = p;
+		}
+		r = read(fd, buf + n, size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	*len = n;
+	return buf;
+fail:
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	errno = err;
+	return NULL;
+}

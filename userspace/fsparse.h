@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The /proc/forkstat parser: text in (docs/format.md), a model out.
+ * Nothing here prints; render.c turns the model into views.
+ */
+#ifndef FSPARSE_H
+#define FSPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FS_LAT_BUCKETS	27	/* log2 us: [0,2) [2,4) ... [2^26, inf) */
+#define FS_RSS_BUCKETS	22	/* <1 MiB, [1,2) MiB ... [2^20 MiB, inf) */
+
+enum fs_flavour { FS_FORK, FS_VFORK, FS_VM_CLONE, FS_THREAD, FS_KTHREAD, FS_NR_FLAVOURS };
+extern const char *const fs_flavour_names[FS_NR_FLAVOURS];
+
+enum fs_path { FS_PATH_FCNTL, FS_PATH_IOCTL, FS_NR_PATHS };
+extern const char *const fs_path_names[FS_NR_PATHS];
+
+struct fs_probe {
+	char symbol[64], kind[16], state[16];
+	int64_t error;
+	uint64_t hits, nmissed;
+};
+
+struct fs_flav {
+	uint64_t count, errors, sum_ns, max_ns;
+	uint64_t ptcopy_sum_ns, ptcopy_max_ns, ptcopy_vmas, mmdup_sum_ns;
+	uint64_t hist[FS_LAT_BUCKETS];
+};
+
+struct fs_fail {
+	int flavour;
+	char errno_str[16];	/* a number, or "other" */
+	uint64_t count;
+};
+
+struct fs_slow {
+	uint64_t time_ns, flags, rss_kb, pgtables_kb, vmas;
+	uint64_t total_ns, ptcopy_ns, ptcopy_vmas, mmdup_ns;
+	int64_t pid, tgid, child;
+	int flavour;
+	char comm[64];
+};
+
+struct fs_clear {
+	uint64_t time_ns;
+	int64_t pid, tgid, fd;
+	int path;
+	uint64_t family, type, protocol;
+	char local[64], remote[64], sun_path[128], comm[64];
+};
+
+struct fs_proc {
+	int64_t tgid, threads;
+	uint64_t n[FS_NR_FLAVOURS];	/* kthread stays 0 */
+	uint64_t errors, sum_ns, max_ns, ptcopy_ns, max_rss_kb;
+	uint64_t sock_clears, sock_sets, last_clear_ns, blocked_now, blocked_peak;
+	char comm[64];
+};
+
+/* Everything one read of /proc/forkstat holds. */
+struct fs_doc {
+	int format;
+	char module[32], kernel[96];
+	struct fs_probe *probes;
+	size_t nprobes;
+	char latency_method[64], ptcopy_method[64], mmdup_method[64];
+	char sock_fcntl_method[64], sock_ioctl_method[64], sock_blocked_method[64];
+	uint64_t untracked, unmatched;
+	struct fs_flav flav[FS_NR_FLAVOURS];
+	struct fs_fail *fails;
+	size_t nfails;
+	uint64_t lat_by_rss[FS_RSS_BUCKETS][FS_LAT_BUCKETS];
+	uint64_t ptcopy_by_rss[FS_RSS_BUCKETS][FS_LAT_BUCKETS];
+	uint64_t slow_us, slow_ring, slow_total;
+	struct fs_slow *slow;
+	size_t nslow;
+	uint64_t sock_clears[FS_NR_PATHS], sock_sets[FS_NR_PATHS];
+	uint64_t sock_ring, sock_total;
+	struct fs_clear *clears;
+	size_t nclears;
+	uint64_t procs_max, procs_dropped;
+	struct fs_proc *procs;
+	size_t nprocs;
+};
+
+/*
+ * Parses len bytes of text. Returns 0, or -1 with a sentence in err
+ * naming the line and what was expected; doc is then empty.
+ */
+int fs_parse(const char *text, size_t len, struct fs_doc *doc,
+	     char *err, size_t errlen);
+void fs_free(struct fs_doc *doc);
+
+/* Reads a whole file (or /proc file); returns malloc'ed text or NULL with errno. */
+char *fs_read_file(const char *path, size_t *len);
+
+#endif /* FSPARSE_H */

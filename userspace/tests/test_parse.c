@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the parser on fixture files: values read right, lines in
+ * any order read the same, every truncation is refused or read as a
+ * shorter file, and every bad file gets an error naming its line.
+ *
+ *   test_parse FIXTURE_DIR
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsparse.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do {						\
+	checks++;							\
+	if (!(cond)) {							\
+		failures++;						\
+		printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);	\
+		printf(__VA_ARGS__);					\
+		printf("\n");						\
+	}								\
+} while (0)
+
+static char *fixture(const char *dir, const char *name, size_t *len)
+{
+	char path[512];
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	text = fs_read_file(path, len);
+	if (!text) {
+		perror(path);
+		exit(2);
+	}
+	return text;
+}
+
+static void test_edge(const char *dir)
+{
+	char err[256], *text;
+	struct fs_doc d;
+	size_t len;
+
+	text = fixture(dir, "edge.txt", &len);
+	CHECK(fs_parse(text, len, &d, err, sizeof(err)) == 0, "%s", err);
+	CHECK(strcmp(d.module, "9.9.9") == 0, "module %s", d.module);
+	CHECK(d.nprobes == 2 && d.probes[0].nmissed == 3 && d.probes[1].error == -2, "probes");
+	CHECK(d.flav[FS_FORK].count == 10 && d.flav[FS_FORK].errors == 2, "fork flavour, keys reordered");
+	CHECK(d.flav[FS_FORK].hist[14] == 5 && d.flav[FS_FORK].hist[10] == 2, "fork hist");
+	CHECK(d.nfails == 2 && strcmp(d.fails[1].errno_str, "other") == 0 &&
+	      d.fails[1].flavour == FS_THREAD, "fail records");
+	CHECK(d.lat_by_rss[12][14] == 5 && d.ptcopy_by_rss[12][14] == 5, "hist2d");
+	CHECK(d.nslow == 1 && d.slow[0].flags == 0x1200000 && d.slow[0].rss_kb == 2202009,
+	      "slow record");
+	CHECK(strcmp(d.slow[0].comm, "my server") == 0, "escaped comm '%s'", d.slow[0].comm);
+	CHECK(d.sock_clears[FS_PATH_FCNTL] == 3100 && d.sock_sets[FS_PATH_FCNTL] == 12, "sockmode");
+	CHECK(d.nclears == 1 && strcmp(d.clears[0].sun_path, "/run/a=b.sock") == 0 &&
+	      d.clears[0].path == FS_PATH_IOCTL && d.clears[0].tgid == 77, "sockclear");
+	CHECK(d.nprocs == 2 && d.procs[1].blocked_now == 2950 && d.procs[1].blocked_peak == 3000,
+	      "proc rows");
+	CHECK(d.procs_dropped == 4, "dropped");
+	fs_free(&d);
+	free(text);
+}
+
+/* The same records in reverse order (header kept first) read the same. */
+static void test_reordered(const char *dir, const char *name)
+{
+	char err[256], *text, *rev, *lines[4096] = { NULL }, *s;
+	struct fs_doc a, b;
+	size_t len, n = 0, o = 0;
+	int i;
+
+	text = fixture(dir, name, &len);
+	CHECK(fs_parse(text, len, &a, err, sizeof(err)) == 0, "%s: %s", name, err);
+	rev = malloc(len + 1);
+	s = strdup(text);
+	for (char *l = strtok(s, "\n"); l && n < 4096; l = strtok(NULL, "\n"))
+		lines[n++] = l;
+	if (!n)
+		return;
+	o += sprintf(rev + o, "%s\n", lines[0]);
+	for (i = n - 1; i > 0; i--)
+		o += sprintf(rev + o, "%s\n", lines[i]);
+	CHECK(fs_parse(rev, o, &b, err, sizeof(err)) == 0, "%s reversed: %s", name, err);
+	CHECK(memcmp(a.flav, b.flav, sizeof(a.flav)) == 0, "%s: flavours differ", name);
+	CHECK(memcmp(a.lat_by_rss, b.lat_by_rss, sizeof(a.lat_by_rss)) == 0, "%s: hist2d", name);
+	CHECK(a.nprocs == b.nprocs && a.nprobes == b.nprobes && a.nslow == b.nslow &&
+	      a.nclears == b.nclears, "%s: record counts", name);
+	fs_free(&a);
+	fs_free(&b);
+	free(s);
+	free(rev);
+	free(text);
+}
+
+/* Every prefix: a cut between lines is a shorter file, any other an error. */
+static void test_truncations(const char *dir, const char *name)
+{
+	char err[256], *text;
+	struct fs_doc d;
+	size_t len, cut;
+	int bad = 0;
+
+	text = fixture(dir, name, &len);
+	for (cut = 0; cut < len; cut++) {
+		int at_boundary = cut > 0 && text[cut - 1] == '\n';
+		int ret = fs_parse(text, cut, &d, err, sizeof(err));
+
+		if (ret == 0)
+			fs_free(&d);
+		if ((ret == 0) != at_boundary ||
+		    (ret && cut && !at_boundary && !strstr(err, "truncated")))
+			bad++;
+	}
+	CHECK(bad == 0, "%s: %d of %zu truncations handled wrongly", name, bad, len);
+	free(text);
+}
+
+static void test_bad(const char *dir, const char *name, const char *want)
+{
+	char err[256] = "", *text;
+	struct fs_doc d;
+	size_t len;
+
+	text = fixture(dir, name, &len);
+	CHECK(fs_parse(text, len, &d, err, sizeof(err)) == -1, "%s parsed", name);
+	CHECK(strstr(err, want) != NULL, "%s: error '%s' lacks '%s'", name, err, want);
+	free(text);
+}
+
+int main(int argc, char **argv)
+{
+	char bad[512];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_parse FIXTURE_DIR\n");
+		return 2;
+	}
+	snprintf(bad, sizeof(bad), "%s/../bad", argv[1]);
+	test_edge(argv[1]);
+	test_reordered(argv[1], "edge.txt");
+	test_reordered(argv[1], "live-6.12.txt");
+	test_truncations(argv[1], "edge.txt");
+	test_truncations(argv[1], "live-6.12.txt");
+	test_bad(bad, "truncated.txt", "line 2: the file ends in the middle");
+	test_bad(bad, "future-format.txt", "format 2, but this forkstatctl reads format 1");
+	test_bad(bad, "bad-number.txt", "line 2: flavour count=: expected a number, got '12x'");
+	test_bad(bad, "short-hist.txt", "line 2: counts=: expected 27 numbers, got 3");
+	test_bad(bad, "no-header.txt", "line 1: expected the header");
+	test_bad(bad, "empty.txt", "empty file");
+	test_bad(bad, "garbage.txt", "not a text file");
+	test_bad(bad, "no-equals.txt", "line 2: expected key=value, got 'junk'");
+	test_bad(bad, "bad-flavour.txt", "line 2: flavour name=: unknown value 'spoon'");
+	printf("test_parse: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}

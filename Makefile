@@ -5,6 +5,10 @@
 #   make [KVER=<release> | KDIR=<kernel build dir>]  forkstat.ko and forkstatctl
 #   make check        every selftest on every supported kernel, in VMs
 #   make demo         see forkstat work in a VM
+#   make bench        what the probes cost, with and without, in one boot
+#   make install      module, forkstatctl and its man page, without DKMS
+#                     (DESTDIR, PREFIX=/usr/local and KVER honoured)
+#   make uninstall    the same files removed
 #   make deps         install what the above need (Debian 12, as root)
 #   make checkpatch   the kernel's style check on module/
 # Modules are built in build/<release>/, one tree per kernel.
@@ -20,6 +24,14 @@ MODDIR := $(BUILD)/$(KVER)
 KSFT_DIR := $(CURDIR)/.cache/kselftest
 KSFT_INSTALL := $(BUILD)/ksft
 CHECKPATCH := $(CURDIR)/.cache/checkpatch/checkpatch.pl
+
+PREFIX ?= /usr/local
+INSTALL_MOD := $(DESTDIR)/lib/modules/$(KVER)/extra/forkstat.ko
+INSTALL_CTL := $(DESTDIR)$(PREFIX)/sbin/forkstatctl
+INSTALL_MAN := $(DESTDIR)$(PREFIX)/share/man/man8/forkstatctl.8
+# depmod only for the running system's tree; a staged DESTDIR is the
+# packager's to index.
+DEPMOD := $(if $(DESTDIR),true,depmod -a $(KVER))
 
 # checkpatch warnings we accept, by type, each with its reason:
 # (none so far)
@@ -60,6 +72,16 @@ selftests: $(KSFT_DIR)/lib.mk cli tools
 	@$(MAKE) -s --no-print-directory -C selftests OUTPUT=$(BUILD)/selftests \
 		emit_tests COLLECTION=forkstat > $(KSFT_INSTALL)/kselftest-list.txt
 
+install: module cli
+	install -D -m 0644 $(MODDIR)/forkstat.ko $(INSTALL_MOD)
+	install -D -m 0755 userspace/forkstatctl $(INSTALL_CTL)
+	install -D -m 0644 userspace/forkstatctl.8 $(INSTALL_MAN)
+	$(DEPMOD)
+
+uninstall:
+	rm -f $(INSTALL_MOD) $(INSTALL_CTL) $(INSTALL_MAN)
+	$(DEPMOD)
+
 checkpatch: $(CHECKPATCH)
 	$(CHECKPATCH) --no-tree --show-types --quiet \
 		$(if $(CHECKPATCH_IGNORE),--ignore $(CHECKPATCH_IGNORE)) \
@@ -82,4 +104,5 @@ clean:
 	$(MAKE) -C userspace clean
 	$(MAKE) -C bench clean
 
-.PHONY: all module cli tools selftests checkpatch deps check demo bench clean
+.PHONY: all module cli tools selftests install uninstall checkpatch deps check \
+	demo bench clean

@@ -3,11 +3,13 @@
  * bigfork: become a parent of a given size, then fork (or vfork) from it
  * and print how long each call took as the parent saw it.
  *
- *   bigfork [-v] [-h] MIB [COUNT]
+ *   bigfork [-v] [-h] [-g] MIB [COUNT]
  *
  * MIB MiB of anonymous memory are touched first, in 4 KiB pages
  * (MADV_NOHUGEPAGE; -h asks for huge pages instead), so that a fork has
  * that many page-table entries to copy. -v uses vfork, which copies none.
+ * -g grows the heap instead: 16 MiB, then doubling up to MIB, COUNT
+ * calls at each size, one line per size with the fastest call.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,7 +23,7 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bigfork [-v] [-h] MIB [COUNT]\n");
+	fprintf(stderr, "usage: bigfork [-v] [-h] [-g] MIB [COUNT]\n");
 	exit(2);
 }
 
@@ -48,21 +50,41 @@ static long number(const char *arg, long min, long max)
 	return n;
 }
 
+/* One fork or vfork whose child exits at once; returns the parent's view in us. */
+static double one_call(int use_vfork)
+{
+	double t0 = now_us(), us;
+	pid_t pid = use_vfork ? vfork() : fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0) {
+		perror("bigfork: fork");
+		exit(1);
+	}
+	/* vfork returns once the child has exited; fork at once. */
+	us = now_us() - t0;
+	if (waitpid(pid, NULL, 0) != pid) {
+		perror("bigfork: waitpid");
+		exit(1);
+	}
+	return us;
+}
+
 int main(int argc, char **argv)
 {
-	/* Static: a vfork child shares this frame, where registers may not survive. */
-	static int use_vfork;
-	static long count = 1;
-	int huge = 0, opt, i;
-	long mib;
-	size_t len;
-	char *mem;
+	int huge = 0, grow = 0, use_vfork = 0, opt, i;
+	size_t len, size, touched = 0;
+	long mib, count = 1;
+	char *mem = NULL;
 
-	while ((opt = getopt(argc, argv, "vh")) != -1) {
+	while ((opt = getopt(argc, argv, "vhg")) != -1) {
 		if (opt == 'v')
 			use_vfork = 1;
 		else if (opt == 'h')
 			huge = 1;
+		else if (opt == 'g')
+			grow = 1;
 		else
 			usage();
 	}
@@ -84,26 +106,30 @@ int main(int argc, char **argv)
 			perror("bigfork: madvise");
 			return 1;
 		}
-		memset(mem, 1, len);
 	}
 
-	for (i = 0; i < count; i++) {
-		double t0 = now_us();
-		pid_t pid = use_vfork ? vfork() : fork();
+	for (size = grow && len > (16 << 20) ? 16 << 20 : len;; size *= 2) {
+		double best = 0;
 
-		if (pid == 0)
-			_exit(0);
-		if (pid < 0) {
-			perror("bigfork: fork");
-			return 1;
+		if (size > len)
+			size = len;
+		if (size > touched)
+			memset(mem + touched, 1, size - touched);
+		touched = size;
+		for (i = 0; i < count; i++) {
+			double us = one_call(use_vfork);
+
+			if (!grow)
+				printf("pid=%d %s=%.0f us\n", getpid(),
+				       use_vfork ? "vfork" : "fork", us);
+			best = i && best < us ? best : us;
 		}
-		/* vfork returns once the child has exited; fork at once. */
-		printf("pid=%d %s=%.0f us\n", getpid(), use_vfork ? "vfork" : "fork",
-		       now_us() - t0);
-		if (waitpid(pid, NULL, 0) != pid) {
-			perror("bigfork: waitpid");
-			return 1;
-		}
+		if (grow)
+			printf("heap %4zu MiB (%s pages): %s %6.0f us\n", size >> 20,
+			       huge ? "huge" : "4 KiB", use_vfork ? "vfork" : "fork ", best);
+		fflush(stdout);
+		if (size == len)
+			break;
 	}
 	return 0;
 }

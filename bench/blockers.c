@@ -2,22 +2,28 @@
 /*
  * blockers: the blocking-socket pathology in miniature.
  *
- *   blockers N SECONDS
+ *   blockers [--fixed] N SECONDS
  *
  * Accepts N loopback TCP connections as non-blocking sockets, then does
  * what Go's conn.File() + Fd() does: dup()s each and clears O_NONBLOCK on
  * the duplicate, which switches the original too. One thread per
  * connection then reads and parks in the kernel; after SECONDS the
  * clients send a byte each and the threads finish.
+ *
+ * --fixed is the same server done right: the sockets stay non-blocking
+ * and each thread waits in poll(), as an event loop would; nothing is
+ * cleared and no thread is parked in a socket read.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,11 +33,19 @@ static void die(const char *what)
 	exit(1);
 }
 
+static int fixed;
+
 static void *reader(void *arg)
 {
 	int fd = (int)(long)arg;
 	char c;
 
+	if (fixed) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, -1) != 1)
+			return (void *)1;
+	}
 	return (void *)(long)(read(fd, &c, 1) != 1);
 }
 
@@ -42,9 +56,14 @@ int main(int argc, char **argv)
 	int n, secs, l, i, *cli, fl;
 	pthread_t *t;
 
+	if (argc > 1 && strcmp(argv[1], "--fixed") == 0) {
+		fixed = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 3 || (n = atoi(argv[1])) < 1 || n > 4096 ||
 	    (secs = atoi(argv[2])) < 0) {
-		fprintf(stderr, "usage: blockers N SECONDS (N from 1 to 4096)\n");
+		fprintf(stderr, "usage: blockers [--fixed] N SECONDS (N from 1 to 4096)\n");
 		return 2;
 	}
 	cli = calloc(n, sizeof(*cli));
@@ -67,15 +86,20 @@ int main(int argc, char **argv)
 		if (srv < 0)
 			die("accept4");
 		/* The library's copy: same open file, so the same flags. */
-		dupfd = dup(srv);
-		fl = fcntl(dupfd, F_GETFL);
-		if (dupfd < 0 || fl < 0 || fcntl(dupfd, F_SETFL, fl & ~O_NONBLOCK))
+		dupfd = fixed ? -1 : dup(srv);
+		fl = fixed ? 0 : fcntl(dupfd, F_GETFL);
+		if (!fixed && (dupfd < 0 || fl < 0 ||
+			       fcntl(dupfd, F_SETFL, fl & ~O_NONBLOCK)))
 			die("fcntl");
 		if (pthread_create(&t[i], NULL, reader, (void *)(long)srv))
 			die("pthread_create");
 	}
-	printf("blockers: %d connections switched to blocking through a dup, %d threads reading\n",
-	       n, n);
+	if (fixed)
+		printf("blockers: %d non-blocking connections, %d threads waiting in poll()\n",
+		       n, n);
+	else
+		printf("blockers: %d connections switched to blocking through a dup, %d threads reading\n",
+		       n, n);
 	fflush(stdout);
 	sleep(secs);
 	for (i = 0; i < n; i++)

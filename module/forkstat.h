@@ -55,6 +55,9 @@ enum forkstat_flavour {
 	FORKSTAT_NR_FLAVOURS
 };
 
+/* Flavours whose latency is also kept by parent size: the first three. */
+#define FORKSTAT_SIZED_FLAVOURS	(FORKSTAT_VM_CLONE + 1)
+
 extern const char *const forkstat_flavour_names[FORKSTAT_NR_FLAVOURS];
 
 /* What one copy_process call cost, and what its parent looked like. */

@@ -29,8 +29,12 @@ struct forkstat_flavour_stats {
 
 struct forkstat_counts {
 	struct forkstat_flavour_stats flavour[FORKSTAT_NR_FLAVOURS];
-	/* Forks only: the latency-versus-parent-size curves. */
-	u64 lat_by_rss[FORKSTAT_RSS_BUCKETS][FORKSTAT_LAT_BUCKETS];
+	/*
+	 * The latency-versus-parent-size curves: for fork, vfork and
+	 * vm_clone (whose curve should stay flat), and the page-table copy
+	 * time of forks.
+	 */
+	u64 lat_by_rss[FORKSTAT_SIZED_FLAVOURS][FORKSTAT_RSS_BUCKETS][FORKSTAT_LAT_BUCKETS];
 	u64 ptcopy_by_rss[FORKSTAT_RSS_BUCKETS][FORKSTAT_LAT_BUCKETS];
 };
 
@@ -117,10 +121,10 @@ void forkstat_stats_add(const struct forkstat_fork *f)
 		fl->ptcopy_vmas += f->ptcopy_vmas;
 		fl->mmdup_sum_ns += f->mmdup_ns;
 		fl->lat_hist[forkstat_lat_bucket(f->total_ns)]++;
-		if (f->flavour == FORKSTAT_FORK) {
-			cs->c.lat_by_rss[rb][forkstat_lat_bucket(f->total_ns)]++;
+		if (f->flavour < FORKSTAT_SIZED_FLAVOURS)
+			cs->c.lat_by_rss[f->flavour][rb][forkstat_lat_bucket(f->total_ns)]++;
+		if (f->flavour == FORKSTAT_FORK)
 			cs->c.ptcopy_by_rss[rb][forkstat_lat_bucket(f->ptcopy_ns)]++;
-		}
 	}
 	write_seqcount_end(&cs->seq);
 	local_irq_restore(irqflags);
@@ -151,6 +155,7 @@ static void forkstat_counts_add(struct forkstat_counts *sum,
 }
 
 static void forkstat_show_hist2d(struct seq_file *m, const char *name,
+				 enum forkstat_flavour flavour,
 				 u64 (*hist)[FORKSTAT_LAT_BUCKETS])
 {
 	unsigned int rb, b;
@@ -159,9 +164,9 @@ static void forkstat_show_hist2d(struct seq_file *m, const char *name,
 		for (b = 0; b < FORKSTAT_LAT_BUCKETS && !hist[rb][b]; b++)
 			;
 		if (b == FORKSTAT_LAT_BUCKETS)
-			continue;	/* only rows that saw forks */
-		seq_printf(m, "hist2d name=%s flavour=fork unit=log2_us rss_bucket=%u rss_mib=",
-			   name, rb);
+			continue;	/* only rows that saw calls */
+		seq_printf(m, "hist2d name=%s flavour=%s unit=log2_us rss_bucket=%u rss_mib=",
+			   name, forkstat_flavour_names[flavour], rb);
 		if (!rb)
 			seq_puts(m, "0-1");
 		else if (rb == FORKSTAT_RSS_BUCKETS - 1)
@@ -226,8 +231,9 @@ int forkstat_stats_show(struct seq_file *m)
 				    FORKSTAT_LAT_BUCKETS);
 		seq_putc(m, '\n');
 	}
-	forkstat_show_hist2d(m, "latency_by_rss", sum->lat_by_rss);
-	forkstat_show_hist2d(m, "ptcopy_by_rss", sum->ptcopy_by_rss);
+	for (f = 0; f < FORKSTAT_SIZED_FLAVOURS; f++)
+		forkstat_show_hist2d(m, "latency_by_rss", f, sum->lat_by_rss[f]);
+	forkstat_show_hist2d(m, "ptcopy_by_rss", FORKSTAT_FORK, sum->ptcopy_by_rss);
 out:
 	kfree(snap);
 	kfree(sum);

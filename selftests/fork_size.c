@@ -100,11 +100,12 @@ out:
 	_exit(0);
 }
 
-static long long hist2d_sum(const char *buf, const char *name, int bucket)
+static long long hist2d_sum(const char *buf, const char *name,
+			    const char *flavour, int bucket)
 {
 	char sel[96], counts[4096];
 
-	snprintf(sel, sizeof(sel), "name=%s rss_bucket=%d", name, bucket);
+	snprintf(sel, sizeof(sel), "name=%s flavour=%s rss_bucket=%d", name, flavour, bucket);
 	if (rec_str(buf, "hist2d", sel, "counts", counts, sizeof(counts)))
 		return 0;
 	return counts_sum(counts);
@@ -159,10 +160,13 @@ TEST(big_parent_pays_for_page_tables)
 	/* Its forks, and only they, landed in its RSS bucket. */
 	bucket = rss_bucket(r.rss_kb);
 	EXPECT_EQ(10, bucket);
-	EXPECT_EQ(BIG_FORKS, hist2d_sum(after, "latency_by_rss", bucket) -
-			     hist2d_sum(before, "latency_by_rss", bucket));
-	EXPECT_EQ(BIG_FORKS, hist2d_sum(after, "ptcopy_by_rss", bucket) -
-			     hist2d_sum(before, "ptcopy_by_rss", bucket));
+	EXPECT_EQ(BIG_FORKS, hist2d_sum(after, "latency_by_rss", "fork", bucket) -
+			     hist2d_sum(before, "latency_by_rss", "fork", bucket));
+	EXPECT_EQ(BIG_FORKS, hist2d_sum(after, "ptcopy_by_rss", "fork", bucket) -
+			     hist2d_sum(before, "ptcopy_by_rss", "fork", bucket));
+	/* Its vfork is filed under its size too, in the vfork map. */
+	EXPECT_EQ(1, hist2d_sum(after, "latency_by_rss", "vfork", bucket) -
+		     hist2d_sum(before, "latency_by_rss", "vfork", bucket));
 
 	/* Each fork took far over the 1 ms default: all are in the ring. */
 	for (i = 0; i < BIG_FORKS; i++) {

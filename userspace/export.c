@@ -40,11 +40,12 @@ static void json_u64s(FILE *out, const uint64_t *v, int n)
 #define K(name) fputs("\"" name "\":", out)
 #define C fputc(',', out)
 
-static void json_hist2d(FILE *out, const uint64_t (*h)[FS_LAT_BUCKETS])
+/* Rows of one map, each after a comma unless it is the first printed. */
+static void json_hist2d(FILE *out, const char *flavour,
+			const uint64_t (*h)[FS_LAT_BUCKETS], int *first)
 {
-	int r, first = 1;
+	int r;
 
-	fputc('[', out);
 	for (r = 0; r < FS_RSS_BUCKETS; r++) {
 		int c, used = 0;
 
@@ -52,19 +53,19 @@ static void json_hist2d(FILE *out, const uint64_t (*h)[FS_LAT_BUCKETS])
 			used |= h[r][c] != 0;
 		if (!used)
 			continue;
-		fprintf(out, "%s{", first ? "" : ",");
-		first = 0;
+		fprintf(out, "%s{", *first ? "" : ",");
+		*first = 0;
+		K("flavour"); json_str(out, flavour); C;
 		I("rss_bucket", r); C; K("counts");
 		json_u64s(out, h[r], FS_LAT_BUCKETS);
 		fputc('}', out);
 	}
-	fputc(']', out);
 }
 
 void render_json(FILE *out, const struct fs_doc *d)
 {
+	int f, first;
 	size_t i;
-	int f;
 
 	fputc('{', out);
 	I("format", d->format); C; K("module"); json_str(out, d->module); C;
@@ -121,10 +122,16 @@ void render_json(FILE *out, const struct fs_doc *d)
 		fputc('}', out);
 	}
 	fputs("],", out);
-	K("latency_by_rss");
-	json_hist2d(out, (const uint64_t (*)[FS_LAT_BUCKETS])d->lat_by_rss); C;
-	K("ptcopy_by_rss");
-	json_hist2d(out, (const uint64_t (*)[FS_LAT_BUCKETS])d->ptcopy_by_rss); C;
+	K("latency_by_rss"); fputc('[', out);
+	first = 1;
+	for (f = 0; f < FS_SIZED_FLAVOURS; f++)
+		json_hist2d(out, fs_flavour_names[f],
+			    (const uint64_t (*)[FS_LAT_BUCKETS])d->lat_by_rss[f], &first);
+	fputs("],", out);
+	K("ptcopy_by_rss"); fputc('[', out);
+	first = 1;
+	json_hist2d(out, "fork", (const uint64_t (*)[FS_LAT_BUCKETS])d->ptcopy_by_rss, &first);
+	fputs("],", out);
 	K("slow"); fputc('{', out);
 	U("threshold_us", d->slow_us); C; U("ring", d->slow_ring); C;
 	U("total", d->slow_total); C; K("events"); fputc('[', out);

@@ -225,13 +225,17 @@ static int parse_hist2d(struct line *l, struct fs_doc *d)
 	const char *name = get(l, "name");
 	uint64_t (*h)[FS_LAT_BUCKETS];
 	uint64_t b;
+	int f = FS_FORK;
 
-	if (name && strcmp(name, "latency_by_rss") == 0)
-		h = d->lat_by_rss;
-	else if (name && strcmp(name, "ptcopy_by_rss") == 0)
+	if (get(l, "flavour") &&
+	    lookup(l, "flavour", fs_flavour_names, FS_NR_FLAVOURS, &f))
+		return -1;
+	if (name && strcmp(name, "latency_by_rss") == 0 && f < FS_SIZED_FLAVOURS)
+		h = d->lat_by_rss[f];
+	else if (name && strcmp(name, "ptcopy_by_rss") == 0 && f == FS_FORK)
 		h = d->ptcopy_by_rss;
 	else
-		return 0;
+		return 0;	/* a map this reader does not know */
 	if (u64(l, "rss_bucket", &b))
 		return -1;
 	if (!get(l, "rss_bucket") || b >= FS_RSS_BUCKETS)

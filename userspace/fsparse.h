@@ -13,6 +13,7 @@
 #define FS_RSS_BUCKETS	22	/* <1 MiB, [1,2) MiB ... [2^20 MiB, inf) */
 
 enum fs_flavour { FS_FORK, FS_VFORK, FS_VM_CLONE, FS_THREAD, FS_KTHREAD, FS_NR_FLAVOURS };
+#define FS_SIZED_FLAVOURS (FS_VM_CLONE + 1)	/* kept by parent RSS too */
 extern const char *const fs_flavour_names[FS_NR_FLAVOURS];
 
 enum fs_path { FS_PATH_FCNTL, FS_PATH_IOCTL, FS_NR_PATHS };
@@ -72,7 +73,8 @@ struct fs_doc {
 	struct fs_flav flav[FS_NR_FLAVOURS];
 	struct fs_fail *fails;
 	size_t nfails;
-	uint64_t lat_by_rss[FS_RSS_BUCKETS][FS_LAT_BUCKETS];
+	/* fork, vfork and vm_clone latency, and fork page-table copy time. */
+	uint64_t lat_by_rss[FS_SIZED_FLAVOURS][FS_RSS_BUCKETS][FS_LAT_BUCKETS];
 	uint64_t ptcopy_by_rss[FS_RSS_BUCKETS][FS_LAT_BUCKETS];
 	uint64_t slow_us, slow_ring, slow_total;
 	struct fs_slow *slow;

@@ -307,12 +307,21 @@ static void heatmap(FILE *out, const char *title,
 
 void render_heatmap(FILE *out, const struct fs_doc *d)
 {
-	heatmap(out, "fork latency (copy_process) by parent RSS, time axis log2 us:",
-		(const uint64_t (*)[FS_LAT_BUCKETS])d->lat_by_rss);
+	char title[128];
+	int f;
+
+	for (f = 0; f < FS_SIZED_FLAVOURS; f++) {
+		if (f != FS_FORK && !sum(&d->lat_by_rss[f][0][0], FS_RSS_BUCKETS * FS_LAT_BUCKETS))
+			continue;
+		snprintf(title, sizeof(title),
+			 "%s latency (copy_process) by parent RSS, time axis log2 us:",
+			 fs_flavour_names[f]);
+		heatmap(out, title, (const uint64_t (*)[FS_LAT_BUCKETS])d->lat_by_rss[f]);
+	}
 	heatmap(out, "page-table copy time (copy_page_range) by parent RSS:",
 		(const uint64_t (*)[FS_LAT_BUCKETS])d->ptcopy_by_rss);
 	fprintf(out, "\nlegend: columns are log2 buckets of time (1u = 1 us, 1m = 1 ms, 1s = 1 s);\n"
-		"        cell = forks: ' ' 0, '.' 1, ':' 2-3, '-' 4-7, '=' 8-15, '+' 16-31,\n"
+		"        cell = calls: ' ' 0, '.' 1, ':' 2-3, '-' 4-7, '=' 8-15, '+' 16-31,\n"
 		"        '*' 32-63, '#' 64-127, '%%' 128-255, '@' 256 or more\n");
 }
 

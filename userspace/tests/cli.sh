@@ -36,6 +36,7 @@ expect 0 '16384 -> 32767 +: 5 +\|\*{40}\|' -f "$e" hist
 expect 0 '2048 -> 4095 +: 3 +\|\*{24} +\|' -f "$e" hist
 expect 0 '2-4 GiB \|( ){28}- ' -f "$e" heatmap
 expect 0 "'@' 256 or more" -f "$e" heatmap
+expect 0 'vfork latency \(copy_process\) by parent RSS' -f "$e" heatmap
 expect 0 '^ +77 manager .* 3100 +2950 +3000 +2960$' -f "$e" top -s blocked -n 1
 expect 0 '^ +4242 my server +120 ' -f "$e" top -s forks
 expect 0 'my server +fork +2.1 GiB +4.3 MiB +80 +38.0 ms +35.0 ms' -f "$e" events --forks

@@ -53,7 +53,8 @@ static void test_edge(const char *dir)
 	CHECK(d.flav[FS_FORK].hist[14] == 5 && d.flav[FS_FORK].hist[10] == 2, "fork hist");
 	CHECK(d.nfails == 2 && strcmp(d.fails[1].errno_str, "other") == 0 &&
 	      d.fails[1].flavour == FS_THREAD, "fail records");
-	CHECK(d.lat_by_rss[12][14] == 5 && d.ptcopy_by_rss[12][14] == 5, "hist2d");
+	CHECK(d.lat_by_rss[FS_FORK][12][14] == 5 && d.ptcopy_by_rss[12][14] == 5, "hist2d");
+	CHECK(d.lat_by_rss[FS_VFORK][12][9] == 1, "vfork hist2d");
 	CHECK(d.nslow == 1 && d.slow[0].flags == 0x1200000 && d.slow[0].rss_kb == 2202009,
 	      "slow record");
 	CHECK(strcmp(d.slow[0].comm, "my server") == 0, "escaped comm '%s'", d.slow[0].comm);

@@ -61,13 +61,13 @@ $(KSFT_DIR)/lib.mk $(CHECKPATCH):
 
 # Installed the way the kernel's kselftest_install.sh lays a collection
 # out, ready for scripts/ksft-run inside the VM.
-# The end-to-end tests also run forkstatctl and bench/blockers, installed
-# next to them.
+# The end-to-end tests also run forkstatctl, bench/blockers and bigfork,
+# installed next to them.
 selftests: $(KSFT_DIR)/lib.mk cli tools
 	@mkdir -p $(BUILD)/selftests $(KSFT_INSTALL)
 	$(MAKE) -C selftests OUTPUT=$(BUILD)/selftests install \
 		INSTALL_PATH=$(KSFT_INSTALL)/forkstat
-	@cp userspace/forkstatctl bench/blockers $(KSFT_INSTALL)/forkstat/
+	@cp userspace/forkstatctl bench/blockers bench/bigfork $(KSFT_INSTALL)/forkstat/
 	@rsync -a $(KSFT_DIR)/kselftest $(KSFT_INSTALL)/
 	@$(MAKE) -s --no-print-directory -C selftests OUTPUT=$(BUILD)/selftests \
 		emit_tests COLLECTION=forkstat > $(KSFT_INSTALL)/kselftest-list.txt

@@ -22,21 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define BATCH 1000
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
 
 int main(int argc, char **argv)
 {

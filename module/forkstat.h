@@ -95,6 +95,7 @@ int forkstat_procs_init(void);
 void forkstat_procs_exit(void);
 void forkstat_procs_add(const struct forkstat_fork *f);
 void forkstat_procs_show(struct seq_file *m);
+size_t forkstat_procs_show_size(void);
 void forkstat_procs_reset(void);
 
 /* A row, and which process it was for when taken. */
@@ -111,6 +112,7 @@ void forkstat_procs_blocked_exit(struct forkstat_proc_ref *ref);
 int forkstat_sock_init(void);
 void forkstat_sock_exit(void);
 int forkstat_sock_show(struct seq_file *m);
+size_t forkstat_sock_show_size(void);
 void forkstat_sock_reset(void);
 
 /* slow.c: the ring of the last slow forks. */
@@ -118,6 +120,7 @@ int forkstat_slow_init(void);
 void forkstat_slow_exit(void);
 void forkstat_slow_add(const struct forkstat_fork *f);
 int forkstat_slow_show(struct seq_file *m);
+size_t forkstat_slow_show_size(void);
 void forkstat_slow_reset(void);
 
 /* procfs.c */

@@ -201,6 +201,8 @@ int forkstat_stats_show(struct seq_file *m)
 		forkstat_counts_add(sum, snap);
 	}
 
+	seq_printf(m, "stats cpus=%u bytes=%zu\n", num_possible_cpus(),
+		   num_possible_cpus() * sizeof(struct forkstat_cpu_stats));
 	for (f = 0; f < FORKSTAT_NR_FLAVOURS; f++) {
 		const struct forkstat_flavour_stats *fl = &sum->flavour[f];
 

@@ -84,10 +84,14 @@ void forkstat_probe_show(struct seq_file *m, struct forkstat_probe *p)
 	/* A kretprobe misses on its entry kprobe or for want of an instance. */
 	unsigned long nmissed = p->rp.kp.nmissed + (ret ? p->rp.nmissed : 0);
 
-	seq_printf(m, "probe symbol=%s kind=%s state=%s error=%d hits=%llu nmissed=%lu\n",
+	seq_printf(m, "probe symbol=%s kind=%s state=%s error=%d hits=%llu nmissed=%lu",
 		   p->rp.kp.symbol_name, ret ? "kretprobe" : "kprobe",
 		   forkstat_probe_states[p->state], p->err,
 		   forkstat_sum(p->hits), nmissed);
+	/* Return instances the kernel allocated for it: its memory cost. */
+	if (ret)
+		seq_printf(m, " maxactive=%d", p->rp.maxactive);
+	seq_putc(m, '\n');
 }
 
 /*

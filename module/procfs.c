@@ -46,9 +46,20 @@ void forkstat_seq_comm(struct seq_file *m, const char *comm)
 	seq_escape(m, comm, " \t\n\\=");
 }
 
+/*
+ * Room for the whole document up front: seq_file would otherwise run the
+ * show again for every doubling of its buffer, and a full per-process
+ * table is hundreds of KiB. Huge tables still grow the buffer as needed.
+ */
+#define FORKSTAT_READ_BUF_MAX	(16 << 20)
+
 static int forkstat_open(struct inode *inode, struct file *file)
 {
-	return single_open(file, forkstat_show, NULL);
+	size_t size = PAGE_SIZE * 8 + forkstat_procs_show_size() +
+		      forkstat_slow_show_size() + forkstat_sock_show_size();
+
+	return single_open_size(file, forkstat_show, NULL,
+				min_t(size_t, size, FORKSTAT_READ_BUF_MAX));
 }
 
 /* Longest command accepted, with its newline and terminating NUL. */

@@ -223,8 +223,9 @@ void forkstat_procs_show(struct seq_file *m)
 	unsigned int i;
 	unsigned long irqflags;
 
-	seq_printf(m, "procs max=%u dropped=%lld\n", max_procs,
-		   (long long)atomic64_read(&forkstat_procs_dropped));
+	seq_printf(m, "procs max=%u dropped=%lld bytes=%zu\n", max_procs,
+		   (long long)atomic64_read(&forkstat_procs_dropped),
+		   (size_t)max_procs * sizeof(*forkstat_procs));
 	for (i = 0; i < max_procs; i++) {
 		struct forkstat_proc *p = &forkstat_procs[i];
 		int f;
@@ -252,6 +253,12 @@ void forkstat_procs_show(struct seq_file *m)
 		forkstat_seq_comm(m, row.comm);
 		seq_putc(m, '\n');
 	}
+}
+
+/* The most a full table prints: a proc line is under 384 bytes. */
+size_t forkstat_procs_show_size(void)
+{
+	return (size_t)max_procs * 384;
 }
 
 void forkstat_procs_reset(void)

@@ -102,8 +102,9 @@ int forkstat_slow_show(struct seq_file *m)
 	memcpy(copy, forkstat_slow_ring, slow_ring * sizeof(*copy));
 	raw_spin_unlock_irqrestore(&forkstat_slow_lock, irqflags);
 
-	seq_printf(m, "slowcfg slow_us=%u ring=%u total=%llu\n",
-		   READ_ONCE(slow_us), slow_ring, total);
+	seq_printf(m, "slowcfg slow_us=%u ring=%u total=%llu bytes=%zu\n",
+		   READ_ONCE(slow_us), slow_ring, total,
+		   slow_ring * sizeof(*forkstat_slow_ring));
 	first = total > slow_ring ? total - slow_ring : 0;
 	for (i = first; i < total; i++) {
 		const struct forkstat_slow *s = &copy[i % slow_ring];
@@ -119,6 +120,12 @@ int forkstat_slow_show(struct seq_file *m)
 	}
 	kvfree(copy);
 	return 0;
+}
+
+/* A slow line is under 384 bytes. */
+size_t forkstat_slow_show_size(void)
+{
+	return (size_t)slow_ring * 384;
 }
 
 void forkstat_slow_reset(void)

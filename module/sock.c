@@ -384,11 +384,18 @@ int forkstat_sock_show(struct seq_file *m)
 	memcpy(copy, forkstat_clear_ring, sock_ring * sizeof(*copy));
 	raw_spin_unlock_irqrestore(&forkstat_clear_lock, irqflags);
 
-	seq_printf(m, "sockcfg ring=%u total=%llu\n", sock_ring, total);
+	seq_printf(m, "sockcfg ring=%u total=%llu bytes=%zu\n", sock_ring, total,
+		   sock_ring * sizeof(*forkstat_clear_ring));
 	for (i = total > sock_ring ? total - sock_ring : 0; i < total; i++)
 		forkstat_clear_show(m, &copy[i % sock_ring]);
 	kvfree(copy);
 	return 0;
+}
+
+/* A sockclear line is under 512 bytes, a unix path included. */
+size_t forkstat_sock_show_size(void)
+{
+	return (size_t)sock_ring * 512;
 }
 
 void forkstat_sock_reset(void)

@@ -42,7 +42,7 @@ TEST(probe_lines_well_formed)
 
 	ASSERT_EQ(0, regcomp(&re, "^probe symbol=[A-Za-z0-9_.]+ kind=(kprobe|kretprobe) "
 			     "state=(attached error=0|unused error=0|failed error=-[1-9][0-9]*) "
-			     "hits=[0-9]+ nmissed=[0-9]+$", REG_EXTENDED | REG_NOSUB));
+			     "hits=[0-9]+ nmissed=[0-9]+( maxactive=[1-9][0-9]*)?$", REG_EXTENDED | REG_NOSUB));
 	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {

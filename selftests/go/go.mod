@@ -1,0 +1,3 @@
+module forkstat/selftests/go
+
+go 1.19

@@ -72,6 +72,8 @@ n=$(jq -r "[.sockets.clears[] | select(.tgid == $blockers)] | length" "$json")
 	die "--prometheus lacks the blocked readers"
 "$ctl" watch -i 0.5 -c 2 | grep -Ec '^[0-9]{2}:[0-9]{2}:[0-9]{2} ' | grep -q '^2$' ||
 	die "watch did not print two intervals"
+[ "$("$ctl" --json watch -i 0.5 -c 1 | jq .blocked_readers)" -ge 3 ] ||
+	die "watch --json does not count the blockers' parked readers"
 kill $blockers
 wait $blockers 2>/dev/null
 rm -f "$before" "$json" "$after"

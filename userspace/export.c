@@ -192,6 +192,28 @@ void render_json(FILE *out, const struct fs_doc *d)
 	fputs("]}}\n", out);
 }
 
+void render_watch_json(FILE *out, const struct watch_interval *w)
+{
+	int f;
+
+	fprintf(out, "{\"interval_s\":%.3f,\"calls_per_s\":{", w->secs);
+	for (f = FS_FORK; f <= FS_THREAD; f++)
+		fprintf(out, "%s\"%s\":%.1f", f ? "," : "", fs_flavour_names[f], w->rate[f]);
+	fputs("},", out);
+	U("fork_p50_us_below", log2_percentile_us(w->fork_hist, FS_LAT_BUCKETS, 0.5)); C;
+	U("fork_p99_us_below", log2_percentile_us(w->fork_hist, FS_LAT_BUCKETS, 0.99)); C;
+	U("new_clears", w->clears); C; U("blocked_readers", w->blocked); C;
+	K("busiest");
+	if (w->busiest) {
+		fputc('{', out);
+		I("tgid", w->busiest->tgid); C; K("comm"); json_str(out, w->busiest->comm); C;
+		fprintf(out, "\"wall_share\":%.4f}", w->busiest_ns / (w->secs * 1e9));
+	} else {
+		fputs("null", out);
+	}
+	fputs("}\n", out);
+}
+
 /* Prometheus label values: backslash, quote and newline escaped. */
 static void prom_label(FILE *out, const char *s)
 {

@@ -43,7 +43,7 @@ static void usage(FILE *out)
 		"  reset                  zero the module's figures (needs CAP_SYS_ADMIN)\n"
 		"options:\n"
 		"  -f FILE        read a saved copy instead of %s\n"
-		"  --json         one JSON document instead of the view\n"
+		"  --json         one JSON document instead of the view (watch: one per interval)\n"
 		"  --prometheus   node_exporter textfile-collector format\n"
 		"exit status: 0 ok, 1 the file could not be read or written,\n"
 		"             2 bad usage, 3 the file is malformed or of an unknown format\n",
@@ -134,8 +134,9 @@ static int number(const char *arg, const char *what, double min, double *out)
 	return 0;
 }
 
-static int cmd_watch(const char *path, double interval, long count)
+static int cmd_watch(const char *path, double interval, long count, int json)
 {
+	struct watch_interval w;
 	struct fs_doc prev, cur;
 	struct timespec ts = {
 		.tv_sec = (time_t)interval,
@@ -148,13 +149,17 @@ static int cmd_watch(const char *path, double interval, long count)
 	if (ret)
 		return ret;
 	for (i = 0; count <= 0 || i < count; i++) {
-		if (i % 20 == 0)
+		if (!json && i % 20 == 0)
 			render_watch_header(stdout);
 		nanosleep(&ts, NULL);
 		ret = load(path, &cur);
 		if (ret)
 			break;
-		render_watch_line(stdout, &prev, &cur, interval);
+		watch_compute(&prev, &cur, interval, &w);
+		if (json)
+			render_watch_json(stdout, &w);
+		else
+			render_watch_line(stdout, &w);
 		fflush(stdout);
 		fs_free(&prev);
 		prev = cur;
@@ -241,9 +246,9 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "raw") == 0)
 		return cmd_raw(path);
 	if (strcmp(cmd, "watch") == 0)
-		return output != OUT_VIEW ?
-			bad_usage("%s has no --json or --prometheus form", cmd) :
-			cmd_watch(path, interval, (long)count);
+		return output == OUT_PROMETHEUS ?
+			bad_usage("%s has no --prometheus form", cmd) :
+			cmd_watch(path, interval, (long)count, output == OUT_JSON);
 	if (strcmp(cmd, "summary") && strcmp(cmd, "hist") && strcmp(cmd, "heatmap") &&
 	    strcmp(cmd, "top") && strcmp(cmd, "events"))
 		return bad_usage("unknown command '%s'", cmd);

@@ -477,46 +477,51 @@ static const struct fs_proc *find_proc(const struct fs_doc *d, int64_t tgid)
 	return NULL;
 }
 
-void render_watch_line(FILE *out, const struct fs_doc *prev,
-		       const struct fs_doc *cur, double secs)
+void watch_compute(const struct fs_doc *prev, const struct fs_doc *cur,
+		   double secs, struct watch_interval *w)
 {
-	uint64_t hist[FS_LAT_BUCKETS], clears = 0, blocked = 0, best_ns = 0;
-	const struct fs_proc *best = NULL;
-	char t[32], a[32], b[32];
-	struct timespec now;
 	size_t i;
 	int f;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	clock_str((uint64_t)now.tv_sec * 1000000000, t, sizeof(t));
-	t[8] = '\0';	/* HH:MM:SS */
+	memset(w, 0, sizeof(*w));
+	w->secs = secs;
+	for (f = FS_FORK; f <= FS_THREAD; f++)
+		w->rate[f] = delta(cur->flav[f].count, prev->flav[f].count) / secs;
 	for (i = 0; i < FS_LAT_BUCKETS; i++)
-		hist[i] = delta(cur->flav[FS_FORK].hist[i], prev->flav[FS_FORK].hist[i]);
+		w->fork_hist[i] = delta(cur->flav[FS_FORK].hist[i], prev->flav[FS_FORK].hist[i]);
 	for (f = 0; f < FS_NR_PATHS; f++)
-		clears += delta(cur->sock_clears[f], prev->sock_clears[f]);
+		w->clears += delta(cur->sock_clears[f], prev->sock_clears[f]);
 	for (i = 0; i < cur->nprocs; i++) {
 		const struct fs_proc *p = &cur->procs[i], *o = find_proc(prev, p->tgid);
 		uint64_t ns = delta(p->sum_ns, o ? o->sum_ns : 0);
 
-		blocked += p->blocked_now;
-		if (ns > best_ns) {
-			best_ns = ns;
-			best = p;
+		w->blocked += p->blocked_now;
+		if (ns > w->busiest_ns) {
+			w->busiest_ns = ns;
+			w->busiest = p;
 		}
 	}
+}
+
+void render_watch_line(FILE *out, const struct watch_interval *w)
+{
+	char t[32], a[32], b[32];
+	struct timespec now;
+	int f, any = sum(w->fork_hist, FS_LAT_BUCKETS) != 0;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	clock_str((uint64_t)now.tv_sec * 1000000000, t, sizeof(t));
+	t[8] = '\0';	/* HH:MM:SS */
 	fprintf(out, "%-8s", t);
 	for (f = FS_FORK; f <= FS_THREAD; f++)
-		fprintf(out, " %*.0f", f == FS_THREAD ? 8 : 7,
-			delta(cur->flav[f].count, prev->flav[f].count) / secs);
+		fprintf(out, " %*.0f", f == FS_THREAD ? 8 : 7, w->rate[f]);
 	fprintf(out, " %9s %9s %6llu %7llu  ",
-		sum(hist, FS_LAT_BUCKETS) ?
-			fmt_ns(log2_percentile_us(hist, FS_LAT_BUCKETS, 0.5) * 1000, a, sizeof(a)) : "-",
-		sum(hist, FS_LAT_BUCKETS) ?
-			fmt_ns(log2_percentile_us(hist, FS_LAT_BUCKETS, 0.99) * 1000, b, sizeof(b)) : "-",
-		(unsigned long long)clears, (unsigned long long)blocked);
-	if (best)
-		fprintf(out, "%lld %s %.1f%%\n", (long long)best->tgid, best->comm,
-			100.0 * best_ns / (secs * 1e9));
+		any ? fmt_ns(log2_percentile_us(w->fork_hist, FS_LAT_BUCKETS, 0.5) * 1000, a, sizeof(a)) : "-",
+		any ? fmt_ns(log2_percentile_us(w->fork_hist, FS_LAT_BUCKETS, 0.99) * 1000, b, sizeof(b)) : "-",
+		(unsigned long long)w->clears, (unsigned long long)w->blocked);
+	if (w->busiest)
+		fprintf(out, "%lld %s %.1f%%\n", (long long)w->busiest->tgid,
+			w->busiest->comm, 100.0 * w->busiest_ns / (w->secs * 1e9));
 	else
 		fprintf(out, "-\n");
 }

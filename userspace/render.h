@@ -35,9 +35,22 @@ void render_events(FILE *out, const struct fs_doc *d, enum events_what what);
 void render_json(FILE *out, const struct fs_doc *d);
 void render_prometheus(FILE *out, const struct fs_doc *d);
 
-/* One line of forkstatctl watch: what changed from prev to cur in secs. */
+/* What changed between two reads secs apart: one line of watch. */
+struct watch_interval {
+	double secs;
+	double rate[FS_NR_FLAVOURS];		/* calls per second */
+	uint64_t fork_hist[FS_LAT_BUCKETS];	/* the interval's forks */
+	uint64_t clears;			/* new O_NONBLOCK clears */
+	uint64_t blocked;			/* readers blocked now */
+	const struct fs_proc *busiest;		/* most time inside copy_process */
+	uint64_t busiest_ns;
+};
+
+void watch_compute(const struct fs_doc *prev, const struct fs_doc *cur,
+		   double secs, struct watch_interval *w);
 void render_watch_header(FILE *out);
-void render_watch_line(FILE *out, const struct fs_doc *prev,
-		       const struct fs_doc *cur, double secs);
+void render_watch_line(FILE *out, const struct watch_interval *w);
+/* The same as one JSON object on one line (JSON Lines). */
+void render_watch_json(FILE *out, const struct watch_interval *w);
 
 #endif /* RENDER_H */

@@ -60,6 +60,17 @@ else
 	fail "jq is not installed (scripts/install-deps installs it)"
 fi
 
+# watch --json: one object per interval; a file read twice changed by nothing.
+checks=$((checks + 1))
+"$ctl" -f "$e" --json watch -i 0.1 -c 2 > "$out" || fail "watch --json failed"
+[ "$(wc -l < "$out")" = 2 ] || fail "watch --json -c 2 printed $(wc -l < "$out") lines"
+if command -v jq >/dev/null; then
+	[ "$(jq -s '[.[] | .calls_per_s.fork, .new_clears] | add' "$out")" = 0 ] ||
+		fail "watch --json on an unchanging file: $(cat "$out")"
+	[ "$(jq -s '.[0].blocked_readers' "$out")" = 2950 ] || fail "watch --json blocked_readers"
+fi
+expect 2 'watch has no --prometheus form' -f "$e" --prometheus watch
+
 expect 3 'line 2: the file ends in the middle of this line' -f "$bad/truncated.txt"
 expect 3 'format 2, but this forkstatctl reads format 1: update forkstatctl' -f "$bad/future-format.txt"
 expect 3 "line 2: flavour count=: expected a number, got '12x'" -f "$bad/bad-number.txt" top

@@ -317,18 +317,14 @@ void forkstat_fork_init(void)
 /* copy_process first: its return handler is what reads the others' work. */
 void forkstat_fork_exit(void)
 {
-	int i;
-
-	for (i = ARRAY_SIZE(forkstat_fork_probes) - 1; i >= 0; i--)
-		forkstat_probe_unregister(forkstat_fork_probes[i]);
+	forkstat_probes_unregister(forkstat_fork_probes,
+				   ARRAY_SIZE(forkstat_fork_probes));
 }
 
 void forkstat_fork_show(struct seq_file *m)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(forkstat_fork_probes); i++)
-		forkstat_probe_show(m, forkstat_fork_probes[i]);
+	forkstat_probes_show(m, forkstat_fork_probes,
+			     ARRAY_SIZE(forkstat_fork_probes));
 	seq_printf(m, "method latency=%s ptcopy=%s mmdup=%s\n",
 		   forkstat_probe_used(&forkstat_copy_process),
 		   forkstat_probe_used(&forkstat_copy_page_range),
@@ -340,10 +336,8 @@ void forkstat_fork_show(struct seq_file *m)
 
 void forkstat_fork_reset(void)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(forkstat_fork_probes); i++)
-		forkstat_probe_reset(forkstat_fork_probes[i]);
+	forkstat_probes_reset(forkstat_fork_probes,
+			      ARRAY_SIZE(forkstat_fork_probes));
 	atomic64_set(&forkstat_untracked, 0);
 	atomic64_set(&forkstat_unmatched, 0);
 }

@@ -15,6 +15,7 @@
 #include <linux/log2.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 #include "uapi/forkstat.h"
@@ -43,6 +44,24 @@ const char *forkstat_probe_used(struct forkstat_probe *p);
 static inline void forkstat_probe_hit(struct forkstat_probe *p)
 {
 	this_cpu_inc(*p->hits);
+}
+
+/* A probe set: attached, shown, reset and detached together. */
+void forkstat_probes_show(struct seq_file *m, struct forkstat_probe *const *probes,
+			  size_t n);
+void forkstat_probes_reset(struct forkstat_probe *const *probes, size_t n);
+/* Detaches in reverse order: the last attached, often the outer probe, first. */
+void forkstat_probes_unregister(struct forkstat_probe *const *probes, size_t n);
+
+/*
+ * current's name into dst (TASK_COMM_LEN bytes), NUL-terminated. Not
+ * get_task_comm(): handlers must not take task_lock, and a racing
+ * prctl(PR_SET_NAME) on our own thread only garbles the copy.
+ */
+static inline void forkstat_current_comm(char *dst)
+{
+	memcpy(dst, current->comm, TASK_COMM_LEN);
+	dst[TASK_COMM_LEN - 1] = '\0';
 }
 
 /* How a copy_process call is classified, from its clone flags. */

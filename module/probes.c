@@ -108,3 +108,26 @@ void forkstat_probe_reset(struct forkstat_probe *p)
 	p->rp.kp.nmissed = 0;
 	p->rp.nmissed = 0;
 }
+
+void forkstat_probes_show(struct seq_file *m, struct forkstat_probe *const *probes,
+			  size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		forkstat_probe_show(m, probes[i]);
+}
+
+void forkstat_probes_reset(struct forkstat_probe *const *probes, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		forkstat_probe_reset(probes[i]);
+}
+
+void forkstat_probes_unregister(struct forkstat_probe *const *probes, size_t n)
+{
+	while (n--)
+		forkstat_probe_unregister(probes[n]);
+}

@@ -103,35 +103,43 @@ static u32 forkstat_key_gen(u64 key)
 	return key >> 32;
 }
 
-/* Returns the row of current's process, locked, or NULL when full. */
+/*
+ * Returns the row of current's process, locked and carrying current's
+ * name, or NULL when full.
+ */
 static struct forkstat_proc *forkstat_proc_get(unsigned long *irqflags)
 {
 	u32 gen = atomic_read(&forkstat_procs_gen);
 	u64 want = (u64)gen << 32 | (u32)current->tgid;
 	u64 start_time = current->group_leader->start_time;
 	unsigned int i, h = hash_32(current->tgid, forkstat_procs_bits);
+	struct forkstat_proc *p;
 
 	for (i = 0; i < FORKSTAT_PROCS_PROBE; i++) {
-		struct forkstat_proc *p =
-			&forkstat_procs[(h + i) & (max_procs - 1)];
-		u64 key = READ_ONCE(p->key);
+		u64 key;
 
+		p = &forkstat_procs[(h + i) & (max_procs - 1)];
+		key = READ_ONCE(p->key);
 		if (key != want && forkstat_key_gen(key) == gen)
 			continue;	/* another process's row */
 		raw_spin_lock_irqsave(&p->lock, *irqflags);
 		if (p->key == want && p->start_time == start_time)
-			return p;
+			goto found;
 		/* Free, stale or a dead process's with our tgid: take it. */
 		if (p->key == want || forkstat_key_gen(p->key) != gen) {
 			memset(&p->st, 0, sizeof(p->st));
 			p->key = want;
 			p->start_time = start_time;
-			return p;
+			goto found;
 		}
 		raw_spin_unlock_irqrestore(&p->lock, *irqflags);
 	}
 	atomic64_inc(&forkstat_procs_dropped);
 	return NULL;
+found:
+	/* The latest name: a process that execs shows as what it is now. */
+	forkstat_current_comm(p->comm);
+	return p;
 }
 
 void forkstat_procs_add(const struct forkstat_fork *f)
@@ -141,9 +149,6 @@ void forkstat_procs_add(const struct forkstat_fork *f)
 
 	if (!p)
 		return;
-	/* The latest name: a process that execs and forks shows as what it is now. */
-	memcpy(p->comm, current->comm, sizeof(p->comm));
-	p->comm[sizeof(p->comm) - 1] = '\0';
 	if (f->err) {
 		p->st.errors++;
 	} else {
@@ -163,8 +168,6 @@ void forkstat_procs_sock_mode(bool now_nonblock)
 
 	if (!p)
 		return;
-	memcpy(p->comm, current->comm, sizeof(p->comm));
-	p->comm[sizeof(p->comm) - 1] = '\0';
 	if (now_nonblock) {
 		p->st.sock_sets++;
 	} else {

@@ -82,8 +82,7 @@ void forkstat_slow_add(const struct forkstat_fork *f)
 	s->f = *f;
 	s->pid = current->pid;
 	s->tgid = current->tgid;
-	memcpy(s->comm, current->comm, sizeof(s->comm));
-	s->comm[sizeof(s->comm) - 1] = '\0';
+	forkstat_current_comm(s->comm);
 	raw_spin_unlock_irqrestore(&forkstat_slow_lock, irqflags);
 }
 

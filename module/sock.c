@@ -167,8 +167,7 @@ static void forkstat_sock_mode_change(struct file *filp, int fd,
 	c->tgid = current->tgid;
 	c->fd = fd;
 	c->path = path;
-	memcpy(c->comm, current->comm, sizeof(c->comm));
-	c->comm[sizeof(c->comm) - 1] = '\0';
+	forkstat_current_comm(c->comm);
 	forkstat_clear_describe(c, filp);
 	raw_spin_unlock_irqrestore(&forkstat_clear_lock, irqflags);
 }
@@ -322,10 +321,8 @@ int forkstat_sock_init(void)
 
 void forkstat_sock_exit(void)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(forkstat_sock_probes); i++)
-		forkstat_probe_unregister(forkstat_sock_probes[i]);
+	forkstat_probes_unregister(forkstat_sock_probes,
+				   ARRAY_SIZE(forkstat_sock_probes));
 	kvfree(forkstat_clear_ring);
 }
 
@@ -364,8 +361,8 @@ int forkstat_sock_show(struct seq_file *m)
 	u64 total, i;
 	int p;
 
-	for (i = 0; i < ARRAY_SIZE(forkstat_sock_probes); i++)
-		forkstat_probe_show(m, forkstat_sock_probes[i]);
+	forkstat_probes_show(m, forkstat_sock_probes,
+			     ARRAY_SIZE(forkstat_sock_probes));
 	seq_printf(m, "sockmethod fcntl=%s ioctl=%s blocked=%s\n",
 		   forkstat_probe_used(&forkstat_do_fcntl),
 		   forkstat_probe_used(&forkstat_do_vfs_ioctl),
@@ -401,11 +398,10 @@ size_t forkstat_sock_show_size(void)
 void forkstat_sock_reset(void)
 {
 	unsigned long irqflags;
-	size_t i;
 	int p;
 
-	for (i = 0; i < ARRAY_SIZE(forkstat_sock_probes); i++)
-		forkstat_probe_reset(forkstat_sock_probes[i]);
+	forkstat_probes_reset(forkstat_sock_probes,
+			      ARRAY_SIZE(forkstat_sock_probes));
 	for (p = 0; p < FORKSTAT_NR_PATHS; p++) {
 		atomic64_set(&forkstat_mode_changes[p][0], 0);
 		atomic64_set(&forkstat_mode_changes[p][1], 0);

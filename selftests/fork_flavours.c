@@ -14,30 +14,12 @@
 
 #include "kselftest_harness.h"
 #include "proc_util.h"
+#include "snap.h"
 
 static const char *const flavours[] = { "fork", "vfork", "vm_clone", "thread" };
 #define NR_FLAVOURS (sizeof(flavours) / sizeof(flavours[0]))
 
 extern char **environ;
-
-FIXTURE(snap) {
-	char *before, *after;
-};
-
-FIXTURE_SETUP(snap)
-{
-	self->before = malloc(PROC_BUF_SIZE);
-	self->after = malloc(PROC_BUF_SIZE);
-	ASSERT_NE(NULL, self->before);
-	ASSERT_NE(NULL, self->after);
-	ASSERT_LT(0, proc_read(self->before, PROC_BUF_SIZE));
-}
-
-FIXTURE_TEARDOWN(snap)
-{
-	free(self->before);
-	free(self->after);
-}
 
 static long long flavour_delta(FIXTURE_DATA(snap) *self, const char *name,
 			       const char *key)
@@ -45,8 +27,7 @@ static long long flavour_delta(FIXTURE_DATA(snap) *self, const char *name,
 	char sel[64];
 
 	snprintf(sel, sizeof(sel), "name=%s", name);
-	return rec_value(self->after, "flavour", sel, key) -
-	       rec_value(self->before, "flavour", sel, key);
+	return snap_delta(self, "flavour", sel, key);
 }
 
 /*
@@ -61,8 +42,7 @@ static void expect_landed(struct __test_metadata *_metadata,
 
 	ASSERT_LT(0, proc_read(self->after, PROC_BUF_SIZE));
 	for (i = 0; i < NR_FLAVOURS; i++) {
-		long long d = proc_row(self->after, getpid(), flavours[i]) -
-			      proc_row(self->before, getpid(), flavours[i]);
+		long long d = snap_row_delta(self, flavours[i]);
 
 		EXPECT_EQ(strcmp(flavours[i], name) ? 0 : want, d)
 			TH_LOG("row of pid %d, flavour %s", getpid(), flavours[i]);
@@ -148,10 +128,8 @@ static void expect_failed(struct __test_metadata *_metadata,
 		     (rec_value(self->before, "fail", sel, "count") > 0 ?
 		      rec_value(self->before, "fail", sel, "count") : 0));
 	EXPECT_LE(1, flavour_delta(self, name, "errors"));
-	EXPECT_EQ(1, proc_row(self->after, getpid(), "errors") -
-		     proc_row(self->before, getpid(), "errors"));
-	EXPECT_EQ(0, proc_row(self->after, getpid(), name) -
-		     proc_row(self->before, getpid(), name));
+	EXPECT_EQ(1, snap_row_delta(self, "errors"));
+	EXPECT_EQ(0, snap_row_delta(self, name));
 }
 
 TEST_F(snap, failed_fork_counted_with_errno)

@@ -15,25 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "proc_util.h"
-
-FIXTURE(snap) {
-	char *before, *after;
-};
-
-FIXTURE_SETUP(snap)
-{
-	self->before = malloc(PROC_BUF_SIZE);
-	self->after = malloc(PROC_BUF_SIZE);
-	ASSERT_NE(NULL, self->before);
-	ASSERT_NE(NULL, self->after);
-	ASSERT_LT(0, proc_read(self->before, PROC_BUF_SIZE));
-}
-
-FIXTURE_TEARDOWN(snap)
-{
-	free(self->before);
-	free(self->after);
-}
+#include "snap.h"
 
 /* How much KEY of the "sockmode path=PATH" record grew. */
 static long long mode_delta(FIXTURE_DATA(snap) *self, const char *path,
@@ -42,14 +24,7 @@ static long long mode_delta(FIXTURE_DATA(snap) *self, const char *path,
 	char sel[32];
 
 	snprintf(sel, sizeof(sel), "path=%s", path);
-	return rec_value(self->after, "sockmode", sel, key) -
-	       rec_value(self->before, "sockmode", sel, key);
-}
-
-static long long row_delta(FIXTURE_DATA(snap) *self, const char *key)
-{
-	return proc_row(self->after, getpid(), key) -
-	       proc_row(self->before, getpid(), key);
+	return snap_delta(self, "sockmode", sel, key);
 }
 
 static int set_nonblock(int fd, int on)
@@ -115,14 +90,14 @@ static void clear_then_noop_then_set(struct __test_metadata *_metadata,
 	ASSERT_LT(0, proc_read(self->after, PROC_BUF_SIZE));
 	EXPECT_EQ(1, mode_delta(self, "fcntl", "clears"));
 	EXPECT_EQ(0, mode_delta(self, "fcntl", "sets"));
-	EXPECT_EQ(1, row_delta(self, "sock_clears"));
+	EXPECT_EQ(1, snap_row_delta(self, "sock_clears"));
 	EXPECT_LT(0, proc_row(self->after, getpid(), "last_clear_ns"));
 
 	ASSERT_EQ(0, set_nonblock(fd, 1));
 	ASSERT_LT(0, proc_read(self->after, PROC_BUF_SIZE));
 	EXPECT_EQ(1, mode_delta(self, "fcntl", "clears"));
 	EXPECT_EQ(1, mode_delta(self, "fcntl", "sets"));
-	EXPECT_EQ(1, row_delta(self, "sock_sets"));
+	EXPECT_EQ(1, snap_row_delta(self, "sock_sets"));
 }
 
 TEST_F(snap, tcp_clear_recorded_with_addresses)
@@ -238,7 +213,7 @@ TEST_F(snap, fionbio_counts_sockets_only)
 	EXPECT_EQ(1, mode_delta(self, "ioctl", "clears"));
 	EXPECT_EQ(1, mode_delta(self, "ioctl", "sets"));
 	EXPECT_EQ(0, mode_delta(self, "fcntl", "clears"));
-	EXPECT_EQ(1, row_delta(self, "sock_clears"));
+	EXPECT_EQ(1, snap_row_delta(self, "sock_clears"));
 	expect_clear(_metadata, self, sv[0], AF_UNIX, SOCK_STREAM, 0, "ioctl");
 	close(sv[0]);
 	close(sv[1]);
@@ -255,7 +230,7 @@ TEST_F(snap, pipe_fcntl_not_counted)
 	ASSERT_EQ(0, is_nonblock(pfd[0]));
 	ASSERT_LT(0, proc_read(self->after, PROC_BUF_SIZE));
 	EXPECT_EQ(0, mode_delta(self, "fcntl", "clears"));
-	EXPECT_EQ(0, row_delta(self, "sock_clears"));
+	EXPECT_EQ(0, snap_row_delta(self, "sock_clears"));
 	close(pfd[0]);
 	close(pfd[1]);
 }
@@ -282,7 +257,7 @@ TEST_F(snap, failed_calls_not_counted)
 	ASSERT_LT(0, proc_read(self->after, PROC_BUF_SIZE));
 	EXPECT_EQ(0, mode_delta(self, "fcntl", "clears"));
 	EXPECT_EQ(0, mode_delta(self, "ioctl", "clears"));
-	EXPECT_EQ(0, row_delta(self, "sock_clears"));
+	EXPECT_EQ(0, snap_row_delta(self, "sock_clears"));
 }
 
 /* Both kernels offer every probe; the method line says they are in use. */

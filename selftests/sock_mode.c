@@ -257,7 +257,10 @@ TEST_F(snap, failed_calls_not_counted)
 	ASSERT_LT(0, proc_read(self->after, PROC_BUF_SIZE));
 	EXPECT_EQ(0, mode_delta(self, "fcntl", "clears"));
 	EXPECT_EQ(0, mode_delta(self, "ioctl", "clears"));
+	/* Nor as a set: the O_DIRECT call above left O_NONBLOCK as it was. */
+	EXPECT_EQ(0, mode_delta(self, "fcntl", "sets"));
 	EXPECT_EQ(0, snap_row_delta(self, "sock_clears"));
+	EXPECT_EQ(0, snap_row_delta(self, "sock_sets"));
 }
 
 /* Both kernels offer every probe; the method line says they are in use. */

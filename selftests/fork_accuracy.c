@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The module's copy_process time agrees with what the forking process
- * itself measures around fork(): for the same forks of a 192 MiB parent
- * (4 KiB pages), the sum of the slow-ring total_ns lies within 10% of the
- * sum of the parent's own clock readings, and never above them (the
- * syscall entry and exit are the only things in between: the fork is
- * the raw system call, without glibc's atfork work around it).
+ * itself measures around fork(), fork by fork, at several parent sizes
+ * (4 KiB pages): each fork's slow-ring total_ns is never above the
+ * parent's own clock reading for it, and for the median fork it is within
+ * 10% of it. The fork is the raw system call, without glibc's atfork work,
+ * so the syscall entry and exit and the parent's first copy-on-write
+ * faults after the fork are all that lies in between: about 0.3 ms under
+ * TCG, which is why the smallest parent here is 160 MiB.
+ *
+ * The median, not the sum: one host stall outside copy_process would
+ * otherwise decide the outcome for all forks of a size.
  *
  * The parent runs SCHED_FIFO on one CPU with SCHED_RESET_ON_FORK, so that
  * its children (ordinary tasks on the same CPU) cannot run, and exit,
@@ -14,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -21,8 +27,7 @@
 #include "kselftest_harness.h"
 #include "proc_util.h"
 
-#define MIB	192
-#define FORKS	6
+#define FORKS	5
 
 static long long now_ns(void)
 {
@@ -32,12 +37,37 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-TEST(module_agrees_with_the_parents_clock)
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+FIXTURE(accuracy) {
+};
+
+FIXTURE_VARIANT(accuracy) {
+	int mib;
+};
+
+FIXTURE_VARIANT_ADD(accuracy, parent_160_mib) { .mib = 160 };
+FIXTURE_VARIANT_ADD(accuracy, parent_320_mib) { .mib = 320 };
+FIXTURE_VARIANT_ADD(accuracy, parent_640_mib) { .mib = 640 };
+
+FIXTURE_SETUP(accuracy)
+{
+}
+
+FIXTURE_TEARDOWN(accuracy)
+{
+}
+
+TEST_F(accuracy, module_agrees_with_the_parents_clock)
 {
 	static char buf[PROC_BUF_SIZE];
-	size_t len = (size_t)MIB << 20;
-	long long own = 0, module = 0;
+	size_t len = (size_t)variant->mib << 20;
+	long long own[FORKS];
 	pid_t child[FORKS];
+	int permille[FORKS];	/* of the parent's clock that the module saw */
 	char sel[96];
 	struct sched_param rt = { .sched_priority = 10 };
 	cpu_set_t one;
@@ -60,7 +90,7 @@ TEST(module_agrees_with_the_parents_clock)
 		child[i] = syscall(SYS_fork);
 		if (child[i] == 0)
 			_exit(0);
-		own += now_ns() - t0;
+		own[i] = now_ns() - t0;
 		ASSERT_LT(0, child[i]);
 		ASSERT_EQ(child[i], waitpid(child[i], NULL, 0));
 	}
@@ -72,12 +102,16 @@ TEST(module_agrees_with_the_parents_clock)
 		snprintf(sel, sizeof(sel), "tgid=%d child=%d", getpid(), child[i]);
 		ns = rec_value(buf, "slow", sel, "total_ns");
 		ASSERT_LT(0, ns) TH_LOG("no slow record for child %d", child[i]);
-		module += ns;
+		EXPECT_LE(ns, own[i]) TH_LOG("fork %d: module %lld ns, parent's clock %lld ns",
+					     i, ns, own[i]);
+		permille[i] = ns * 1000 / own[i];
 	}
-	TH_LOG("%d forks of a %d MiB parent: parent's clock %lld us, module %lld us",
-	       FORKS, MIB, own / 1000, module / 1000);
-	EXPECT_LE(module, own);
-	EXPECT_LE(own * 9 / 10, module);
+	qsort(permille, FORKS, sizeof(permille[0]), cmp_int);
+	TH_LOG("%d MiB parent: the module saw %d.%d%% of the parent's clock (median fork; range %d.%d-%d.%d%%)",
+	       variant->mib, permille[FORKS / 2] / 10, permille[FORKS / 2] % 10,
+	       permille[0] / 10, permille[0] % 10,
+	       permille[FORKS - 1] / 10, permille[FORKS - 1] % 10);
+	EXPECT_LE(900, permille[FORKS / 2]);
 }
 
 TEST_HARNESS_MAIN

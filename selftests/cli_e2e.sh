@@ -20,7 +20,11 @@ wait $forker
 "$dir/blockers" 3 600 > /dev/null &
 blockers=$!
 trap 'kill $blockers 2>/dev/null' EXIT
-sleep 2
+# Until its three readers are parked (they then hold still), 30 s at most.
+for _ in $(seq 300); do
+	awk -v t="tgid=$blockers" '$1 == "proc" && $2 == t && / blocked_now=3 / { f = 1 } END { exit !f }' $PROC && break
+	sleep 0.1
+done
 
 before=$(mktemp) json=$(mktemp) after=$(mktemp)
 cat $PROC > "$before"

@@ -22,7 +22,7 @@ blockers=$!
 trap 'kill $blockers 2>/dev/null' EXIT
 # Until its three readers are parked (they then hold still), 30 s at most.
 for _ in $(seq 300); do
-	awk -v t="tgid=$blockers" '$1 == "proc" && $2 == t && / blocked_now=3 / { f = 1 } END { exit !f }' $PROC && break
+	[ "$(rec_field proc tgid=$blockers blocked_now)" = 3 ] && break
 	sleep 0.1
 done
 
@@ -31,37 +31,31 @@ cat $PROC > "$before"
 "$ctl" --json > "$json" || die "forkstatctl --json failed"
 cat $PROC > "$after"
 
-field() {	# field FILE TYPE SELECTOR KEY
-	awk -v t="$2" -v s="$3" -v k="$4=" '
-		$1 == t { hit = 0; for (i = 2; i <= NF; i++) if ($i == s) hit = 1
-			  if (hit) for (i = 2; i <= NF; i++) if (index($i, k) == 1) { print substr($i, length(k) + 1); exit } }' "$1"
-}
-
 between() {	# between NAME LOW VALUE HIGH
 	[ -n "$3" ] && [ "$2" -le "$3" ] && [ "$3" -le "$4" ] ||
 		die "$1: forkstatctl says '$3', /proc/forkstat said $2 then $4"
 }
 
 for f in fork vfork vm_clone thread; do
-	between "flavour $f count" "$(field "$before" flavour name=$f count)" \
-		"$(jq -r ".flavours.$f.count" "$json")" "$(field "$after" flavour name=$f count)"
+	between "flavour $f count" "$(rec_field flavour name=$f count "$before")" \
+		"$(jq -r ".flavours.$f.count" "$json")" "$(rec_field flavour name=$f count "$after")"
 done
-between "probe copy_process hits" "$(field "$before" probe symbol=copy_process hits)" \
+between "probe copy_process hits" "$(rec_field probe symbol=copy_process hits "$before")" \
 	"$(jq -r '.probes[] | select(.symbol == "copy_process") | .hits' "$json")" \
-	"$(field "$after" probe symbol=copy_process hits)"
+	"$(rec_field probe symbol=copy_process hits "$after")"
 
 # The forker has exited: its row is final.
-want=$(field "$after" proc tgid=$forker fork)
+want=$(rec_field proc tgid=$forker fork "$after")
 [ "$want" = 25 ] || die "/proc/forkstat gives the forker $want forks, it made 25"
 got=$(jq -r ".procs.rows[] | select(.tgid == $forker) | .fork" "$json")
 [ "$got" = 25 ] || die "forkstatctl gives the forker $got forks, it made 25"
 got=$(jq -r ".procs.rows[] | select(.tgid == $forker) | .sum_ns" "$json")
-[ "$got" = "$(field "$after" proc tgid=$forker sum_ns)" ] || die "forker sum_ns differs: $got"
+[ "$got" = "$(rec_field proc tgid=$forker sum_ns "$after")" ] || die "forker sum_ns differs: $got"
 
 # The blockers' clears and parked threads, which hold still while they wait.
 got=$(jq -r ".procs.rows[] | select(.tgid == $blockers) | [.sock_clears, .blocked_now] | @tsv" "$json")
 [ "$got" = "3	3" ] || die "forkstatctl gives blockers clears/blocked '$got', want 3 and 3"
-[ "$(field "$after" proc tgid=$blockers blocked_now)" = 3 ] || die "/proc/forkstat: blockers not blocked"
+[ "$(rec_field proc tgid=$blockers blocked_now "$after")" = 3 ] || die "/proc/forkstat: blockers not blocked"
 n=$(jq -r "[.sockets.clears[] | select(.tgid == $blockers)] | length" "$json")
 [ "$n" = 3 ] || die "forkstatctl lists $n of the blockers' 3 clears"
 

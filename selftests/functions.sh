@@ -43,14 +43,17 @@ unload_mod() {
 	rmmod $MOD || die "rmmod $MOD failed"
 }
 
-# The value of KEY= on the probe line of SYMBOL in /proc/forkstat.
+# The value of KEY= on the first TYPE record that has the field SELECTOR
+# (symbol=copy_process, tgid=42, ...), in /proc/forkstat or in FILE.
+rec_field() {	# rec_field TYPE SELECTOR KEY [FILE]
+	awk -v t="$1" -v s="$2" -v k="$3=" '
+		$1 == t { hit = 0; for (i = 2; i <= NF; i++) if ($i == s) hit = 1
+			  if (hit) for (i = 2; i <= NF; i++) if (index($i, k) == 1) { print substr($i, length(k) + 1); exit } }' "${4:-$PROC}"
+}
+
+# The value of KEY= on the probe line of SYMBOL.
 probe_field() {
-	local symbol=$1 key=$2
-	awk -v s="symbol=$symbol" -v k="$key=" '
-		$1 == "probe" && $2 == s {
-			for (i = 3; i <= NF; i++)
-				if (index($i, k) == 1) { print substr($i, length(k) + 1); exit }
-		}' $PROC
+	rec_field probe "symbol=$1" "$2"
 }
 
 # Lines the kernel logged since the mark; call mark_dmesg first.

@@ -14,12 +14,9 @@ dir=$(cd "$(dirname "$0")" && pwd)
 [ -x "$dir/go_blockconns" ] && [ -x "$dir/go_spawner" ] || skip "Go programs not built"
 N=100
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
-
-row() {	# row TGID KEY
-	awk -v t="tgid=$1" -v k="$2=" '$1 == "proc" && $2 == t {
-		for (i = 3; i <= NF; i++) if (index($i, k) == 1) print substr($i, length(k) + 1) }' $PROC
-}
+slow=/sys/module/forkstat/parameters/slow_us
+old_slow=$(cat $slow)
+trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; echo $old_slow > $slow' EXIT
 
 serve() {	# serve MODE: starts blockconns, sets pid and out
 	out=$(mktemp)
@@ -32,27 +29,25 @@ serve() {	# serve MODE: starts blockconns, sets pid and out
 }
 
 serve file
-for _ in $(seq 100); do [ "$(row $pid blocked_now)" = $N ] && break; sleep 0.2; done
-log "conn.File()+Fd(): $threads threads, clears=$(row $pid sock_clears) blocked_now=$(row $pid blocked_now)"
-[ "$(row $pid sock_clears)" = $N ] || die "want $N clears against Go pid $pid, got '$(row $pid sock_clears)'"
-[ "$(row $pid blocked_now)" = $N ] || die "want $N blocked readers in Go pid $pid, got '$(row $pid blocked_now)'"
+for _ in $(seq 100); do [ "$(rec_field proc tgid=$pid blocked_now)" = $N ] && break; sleep 0.2; done
+log "conn.File()+Fd(): $threads threads, clears=$(rec_field proc tgid=$pid sock_clears) blocked_now=$(rec_field proc tgid=$pid blocked_now)"
+[ "$(rec_field proc tgid=$pid sock_clears)" = $N ] || die "want $N clears against Go pid $pid, got '$(rec_field proc tgid=$pid sock_clears)'"
+[ "$(rec_field proc tgid=$pid blocked_now)" = $N ] || die "want $N blocked readers in Go pid $pid, got '$(rec_field proc tgid=$pid blocked_now)'"
 [ "$threads" -gt $N ] || die "Go reported only $threads threads for $N parked reads"
 kill $pid
 
 serve control
 sleep 2
-log "SyscallConn().Control: $threads threads, clears=$(row $pid sock_clears) blocked_peak=$(row $pid blocked_peak)"
-[ "$(row $pid sock_clears)" = 0 ] || die "Control variant: clears recorded"
-[ "$(row $pid blocked_peak)" = 0 ] || die "Control variant: blocked readers recorded"
+log "SyscallConn().Control: $threads threads, clears=$(rec_field proc tgid=$pid sock_clears) blocked_peak=$(rec_field proc tgid=$pid blocked_peak)"
+[ "$(rec_field proc tgid=$pid sock_clears)" = 0 ] || die "Control variant: clears recorded"
+[ "$(rec_field proc tgid=$pid blocked_peak)" = 0 ] || die "Control variant: blocked readers recorded"
 [ "$threads" -lt 30 ] || die "Control variant grew $threads threads"
 kill $pid
 
 # Spawn latency is compared on the fastest of several calls, which
 # emulator noise can only slow down, so the comparison holds on a loaded
-# host. slow_us=1 puts every call in the slow ring, one record each.
-slow=/sys/module/forkstat/parameters/slow_us
-old_slow=$(cat $slow)
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; echo $old_slow > $slow' EXIT
+# host. slow_us=1 puts every call in the slow ring, one record each (the
+# EXIT trap puts the old threshold back).
 echo 1 > $slow
 
 ring() {	# ring TGID FLAVOUR: calls, fastest total_ns, fastest and largest ptcopy_ns, max rss_kb

@@ -5,7 +5,7 @@
 #   make [KVER=<release> | KDIR=<kernel build dir>]  forkstat.ko and forkstatctl
 #   make check        every selftest on every supported kernel, in VMs
 #   make demo         see forkstat work in a VM
-#   make bench        what the probes cost, with and without, in one boot
+#   make bench        what the probes cost in instructions (QEMU icount)
 #   make install      module, forkstatctl and its man page, without DKMS
 #                     (DESTDIR, PREFIX=/usr/local and KVER honoured)
 #   make uninstall    the same files removed

@@ -3,15 +3,23 @@
  * The probes on the fork path, and how their firings make one
  * struct forkstat_fork per copy_process call.
  *
- * copy_process (kretprobe) brackets the whole call. Inside it, for a fork
- * that copies the parent's mm, copy_page_range (kretprobe, once per VMA
- * that needs copying) gives the page-table copy time, and dup_mmap
- * (kretprobe; inlined on 6.12) or the uprobe_start_dup_mmap /
- * uprobe_end_dup_mmap pair (plain kprobes, called at both ends of
- * dup_mmap) give the whole mm duplication. The inner probes find their
- * copy_process call through a table of calls in flight keyed by task:
- * copy_process can sleep and move between CPUs, so per-CPU state would
- * not do, and handlers must not allocate.
+ * copy_process (a return probe, probes.h) brackets the whole call. Inside
+ * it, for a fork that copies the parent's mm, the uprobe_start_dup_mmap /
+ * uprobe_end_dup_mmap pair (entry probes, called at both ends of
+ * dup_mmap; a return probe on dup_mmap where they are missing) time the
+ * whole mm duplication: a fixed cost per fork, whatever the parent's size
+ * or VMA count.
+ *
+ * The page-table copy alone is copy_page_range, called once per VMA that
+ * needs copying: a probe there costs a kretprobe hit per VMA, ten
+ * thousand per fork for a parent with ten thousand VMAs. So it is a run-
+ * time switch, ptcopy_exact, off by default; while it is off a fork's
+ * page-table copy time is its mm duplication time, which contains it
+ * (docs/format.md says how close the two are).
+ *
+ * The inner probes find their copy_process call through a table of calls
+ * in flight keyed by task: copy_process can sleep and move between CPUs,
+ * so per-CPU state would not do, and handlers must not allocate.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +27,8 @@
 #include <linux/hash.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/ptrace.h>
 #include <linux/sched/task.h>
 
@@ -104,74 +114,95 @@ static enum forkstat_flavour forkstat_classify(u64 flags)
 	return flags & CLONE_VFORK ? FORKSTAT_VFORK : FORKSTAT_VM_CLONE;
 }
 
+/*
+ * What copy_process's return probe carries: the call's record, in the
+ * in-flight slot for a call that copies the parent's mm (the inner
+ * probes add to it there), else in the return instance itself.
+ */
+struct forkstat_call {
+	struct forkstat_inflight *s;
+	struct forkstat_fork f;
+};
+
+static struct forkstat_fork *forkstat_call_fork(struct forkstat_call *c)
+{
+	return c->s ? &c->s->f : &c->f;
+}
+
 static struct forkstat_probe forkstat_copy_process;
 static struct forkstat_probe forkstat_copy_page_range;
-static struct forkstat_probe forkstat_dup_mmap;
-static struct forkstat_probe forkstat_dup_start;
-static struct forkstat_probe forkstat_dup_end;
 
 /*
  * copy_process(pid, trace, node, args): the clone flags are args->flags.
  * The parent is current; its mm is stable while it forks.
  */
-static int forkstat_copy_process_entry(struct kretprobe_instance *ri,
-				       struct pt_regs *regs)
+static int forkstat_copy_process_entry(struct pt_regs *regs,
+				       struct forkstat_call *c)
 {
 	struct kernel_clone_args *args =
 		(void *)regs_get_kernel_argument(regs, 3);
 	struct mm_struct *mm = current->mm;
-	struct forkstat_inflight *s;
+	struct forkstat_fork *f = &c->f;
 
 	forkstat_probe_hit(&forkstat_copy_process);
-	s = forkstat_inflight_claim();
-	if (!s)
-		return 1;	/* no return handler for this call */
-
-	memset(&s->f, 0, sizeof(s->f));
-	s->f.clone_flags = args->flags;
-	s->f.flavour = forkstat_classify(args->flags);
-	if (mm) {
-		s->f.rss_kb = get_mm_rss(mm) << (PAGE_SHIFT - 10);
-		s->f.pgtables_kb = mm_pgtables_bytes(mm) >> 10;
-		s->f.vmas = READ_ONCE(mm->map_count);
+	c->s = NULL;
+	if (!(args->flags & CLONE_VM) && mm) {
+		c->s = forkstat_inflight_claim();
+		if (!c->s)
+			return 1;	/* no return handler for this call */
+		f = &c->s->f;
 	}
-	*(struct forkstat_inflight **)ri->data = s;
-	s->f.start_ns = ktime_get_ns();
+	memset(f, 0, sizeof(*f));
+	f->ptcopy_exact = READ_ONCE(forkstat_copy_page_range.state) ==
+			  FORKSTAT_PROBE_ATTACHED;
+	f->clone_flags = args->flags;
+	f->flavour = forkstat_classify(args->flags);
+	if (mm) {
+		f->rss_kb = get_mm_rss(mm) << (PAGE_SHIFT - 10);
+		f->pgtables_kb = mm_pgtables_bytes(mm) >> 10;
+		f->vmas = READ_ONCE(mm->map_count);
+	}
+	f->start_ns = ktime_get_ns();
 	return 0;
 }
 
-static int forkstat_copy_process_ret(struct kretprobe_instance *ri,
-				     struct pt_regs *regs)
+static void forkstat_copy_process_ret(struct pt_regs *regs,
+				      struct forkstat_call *c)
 {
-	struct forkstat_inflight *s = *(struct forkstat_inflight **)ri->data;
+	struct forkstat_fork *f = forkstat_call_fork(c);
 	struct task_struct *child = (void *)regs_return_value(regs);
 
-	s->f.total_ns = ktime_get_ns() - s->f.start_ns;
+	f->total_ns = ktime_get_ns() - f->start_ns;
 	if (IS_ERR(child))
-		s->f.err = PTR_ERR(child);
+		f->err = PTR_ERR(child);
 	else
-		s->f.child = child->pid; /* not running yet: kernel_clone wakes it */
+		f->child = child->pid; /* not running yet: kernel_clone wakes it */
+	/* The mm duplication contains the page-table copy: its upper bound. */
+	if (!f->ptcopy_exact)
+		f->ptcopy_ns = f->mmdup_ns;
 
-	forkstat_stats_add(&s->f);
-	if (s->f.flavour != FORKSTAT_KTHREAD) {
-		forkstat_procs_add(&s->f);
-		forkstat_slow_add(&s->f);
+	forkstat_stats_add(f);
+	if (f->flavour != FORKSTAT_KTHREAD) {
+		forkstat_rows_add_fork(f);
+		forkstat_slow_add(f);
 	}
-	forkstat_inflight_release(s);
-	return 0;
+	if (c->s)
+		forkstat_inflight_release(c->s);
 }
 
-/* What an inner kretprobe carries from entry to return. */
+FORKSTAT_RETPROBE(forkstat_copy_process, "copy_process",
+		  forkstat_copy_process_entry, forkstat_copy_process_ret,
+		  struct forkstat_call, FORKSTAT_INFLIGHT);
+
+/* What an inner return probe carries from entry to return. */
 struct forkstat_inner {
 	struct forkstat_inflight *s;
 	u64 start_ns;
 };
 
 static int forkstat_inner_entry(struct forkstat_probe *p,
-				struct kretprobe_instance *ri)
+				struct forkstat_inner *in)
 {
-	struct forkstat_inner *in = (void *)ri->data;
-
 	forkstat_probe_hit(p);
 	in->s = forkstat_inflight_find();
 	if (!in->s)
@@ -180,45 +211,34 @@ static int forkstat_inner_entry(struct forkstat_probe *p,
 	return 0;
 }
 
-static u64 forkstat_inner_ns(struct kretprobe_instance *ri)
+static int forkstat_copy_page_range_entry(struct pt_regs *regs,
+					  struct forkstat_inner *in)
 {
-	struct forkstat_inner *in = (void *)ri->data;
-
-	return ktime_get_ns() - in->start_ns;
+	return forkstat_inner_entry(&forkstat_copy_page_range, in);
 }
 
-static int forkstat_copy_page_range_entry(struct kretprobe_instance *ri,
-					  struct pt_regs *regs)
+static void forkstat_copy_page_range_ret(struct pt_regs *regs,
+					 struct forkstat_inner *in)
 {
-	return forkstat_inner_entry(&forkstat_copy_page_range, ri);
-}
-
-static int forkstat_copy_page_range_ret(struct kretprobe_instance *ri,
-					struct pt_regs *regs)
-{
-	struct forkstat_inner *in = (void *)ri->data;
-
-	in->s->f.ptcopy_ns += forkstat_inner_ns(ri);
+	in->s->f.ptcopy_ns += ktime_get_ns() - in->start_ns;
 	in->s->f.ptcopy_vmas++;
-	return 0;
 }
 
-static int forkstat_dup_mmap_entry(struct kretprobe_instance *ri,
-				   struct pt_regs *regs)
-{
-	return forkstat_inner_entry(&forkstat_dup_mmap, ri);
-}
+/* Per VMA: switched on by ptcopy_exact only. */
+FORKSTAT_KRETPROBE(forkstat_copy_page_range, "copy_page_range",
+		   forkstat_copy_page_range_entry, forkstat_copy_page_range_ret,
+		   struct forkstat_inner, FORKSTAT_INFLIGHT);
 
-static int forkstat_dup_mmap_ret(struct kretprobe_instance *ri,
-				 struct pt_regs *regs)
-{
-	struct forkstat_inner *in = (void *)ri->data;
+/*
+ * The mm duplication: uprobe_start_dup_mmap and uprobe_end_dup_mmap are
+ * called at both ends of dup_mmap on 6.1 and 6.12, two entry hits; a
+ * return probe on dup_mmap itself (inlined on 6.12) is the fallback.
+ */
+static struct forkstat_probe forkstat_dup_start;
+static struct forkstat_probe forkstat_dup_end;
+static struct forkstat_probe forkstat_dup_mmap;
 
-	in->s->f.mmdup_ns = forkstat_inner_ns(ri);
-	return 0;
-}
-
-static int forkstat_dup_start_pre(struct kprobe *kp, struct pt_regs *regs)
+static void forkstat_dup_start_entry(struct pt_regs *regs)
 {
 	struct forkstat_inflight *s;
 
@@ -226,10 +246,9 @@ static int forkstat_dup_start_pre(struct kprobe *kp, struct pt_regs *regs)
 	s = forkstat_inflight_find();
 	if (s)
 		s->f.mmdup_start_ns = ktime_get_ns();
-	return 0;
 }
 
-static int forkstat_dup_end_pre(struct kprobe *kp, struct pt_regs *regs)
+static void forkstat_dup_end_entry(struct pt_regs *regs)
 {
 	struct forkstat_inflight *s;
 
@@ -237,60 +256,84 @@ static int forkstat_dup_end_pre(struct kprobe *kp, struct pt_regs *regs)
 	s = forkstat_inflight_find();
 	if (s && s->f.mmdup_start_ns)
 		s->f.mmdup_ns = ktime_get_ns() - s->f.mmdup_start_ns;
-	return 0;
 }
 
-static struct forkstat_probe forkstat_copy_process = {
-	.rp = { .kp.symbol_name = "copy_process",
-		.entry_handler = forkstat_copy_process_entry,
-		.handler = forkstat_copy_process_ret,
-		.data_size = sizeof(struct forkstat_inflight *),
-		.maxactive = FORKSTAT_INFLIGHT },
-};
+FORKSTAT_PROBE(forkstat_dup_start, "uprobe_start_dup_mmap", forkstat_dup_start_entry);
+FORKSTAT_PROBE(forkstat_dup_end, "uprobe_end_dup_mmap", forkstat_dup_end_entry);
 
-static struct forkstat_probe forkstat_copy_page_range = {
-	.rp = { .kp.symbol_name = "copy_page_range",
-		.entry_handler = forkstat_copy_page_range_entry,
-		.handler = forkstat_copy_page_range_ret,
-		.data_size = sizeof(struct forkstat_inner),
-		.maxactive = FORKSTAT_INFLIGHT },
-};
+static int forkstat_dup_mmap_entry(struct pt_regs *regs, struct forkstat_inner *in)
+{
+	return forkstat_inner_entry(&forkstat_dup_mmap, in);
+}
 
-static struct forkstat_probe forkstat_dup_mmap = {
-	.rp = { .kp.symbol_name = "dup_mmap",
-		.entry_handler = forkstat_dup_mmap_entry,
-		.handler = forkstat_dup_mmap_ret,
-		.data_size = sizeof(struct forkstat_inner),
-		.maxactive = FORKSTAT_INFLIGHT },
-};
+static void forkstat_dup_mmap_ret(struct pt_regs *regs, struct forkstat_inner *in)
+{
+	in->s->f.mmdup_ns = ktime_get_ns() - in->start_ns;
+}
 
-static struct forkstat_probe forkstat_dup_start = {
-	.rp.kp = { .symbol_name = "uprobe_start_dup_mmap",
-		   .pre_handler = forkstat_dup_start_pre },
-};
-
-static struct forkstat_probe forkstat_dup_end = {
-	.rp.kp = { .symbol_name = "uprobe_end_dup_mmap",
-		   .pre_handler = forkstat_dup_end_pre },
-};
+FORKSTAT_RETPROBE(forkstat_dup_mmap, "dup_mmap", forkstat_dup_mmap_entry,
+		  forkstat_dup_mmap_ret, struct forkstat_inner, FORKSTAT_INFLIGHT);
 
 /* In the order they are attached; copy_process last, see below. */
 static struct forkstat_probe *const forkstat_fork_probes[] = {
 	&forkstat_copy_page_range,
-	&forkstat_dup_mmap,
 	&forkstat_dup_start,
 	&forkstat_dup_end,
+	&forkstat_dup_mmap,
 	&forkstat_copy_process,
 };
 
 static const char *forkstat_mmdup_method(void)
 {
-	if (forkstat_dup_mmap.state == FORKSTAT_PROBE_ATTACHED)
-		return "dup_mmap";
 	if (forkstat_dup_start.state == FORKSTAT_PROBE_ATTACHED)
 		return "uprobe_dup_mmap";
+	if (forkstat_dup_mmap.state == FORKSTAT_PROBE_ATTACHED)
+		return "dup_mmap";
 	return "none";
 }
+
+/* copy_page_range when it is on, else the mm duplication, else nothing. */
+static const char *forkstat_ptcopy_method(void)
+{
+	if (forkstat_copy_page_range.state == FORKSTAT_PROBE_ATTACHED)
+		return "copy_page_range";
+	return strcmp(forkstat_mmdup_method(), "none") ? "mmdup" : "none";
+}
+
+/*
+ * ptcopy_exact: switched at load or at run time. Before the probes are
+ * registered (a load parameter) and after they are gone, it only records
+ * the wish; the lock orders a write against init and exit.
+ */
+static bool ptcopy_exact;
+static bool forkstat_fork_live;
+static DEFINE_MUTEX(forkstat_ptcopy_lock);
+
+static int forkstat_set_ptcopy_exact(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int ret = kstrtobool(val, &on);
+
+	if (ret)
+		return ret;
+	mutex_lock(&forkstat_ptcopy_lock);
+	if (forkstat_fork_live &&
+	    forkstat_copy_page_range.state != FORKSTAT_PROBE_FAILED)
+		ret = forkstat_probe_switch(&forkstat_copy_page_range, on);
+	if (!ret)
+		ptcopy_exact = on;
+	mutex_unlock(&forkstat_ptcopy_lock);
+	return ret;
+}
+
+static const struct kernel_param_ops forkstat_ptcopy_exact_ops = {
+	.set = forkstat_set_ptcopy_exact,
+	.get = param_get_bool,
+};
+
+module_param_cb(ptcopy_exact, &forkstat_ptcopy_exact_ops, &ptcopy_exact, 0644);
+MODULE_PARM_DESC(ptcopy_exact,
+		 "Time the page-table copy VMA by VMA (copy_page_range, a probe hit per VMA) instead of taking the mm duplication for it (default 0)");
 
 /*
  * The inner probes go first so that every fork copy_process follows is
@@ -300,23 +343,29 @@ static const char *forkstat_mmdup_method(void)
  */
 void forkstat_fork_init(void)
 {
-	forkstat_probe_register(&forkstat_copy_page_range);
-	/* The uprobe pair is a fallback for kernels that inline dup_mmap. */
-	if (forkstat_probe_register(&forkstat_dup_mmap) &&
-	    !forkstat_probe_register(&forkstat_dup_start) &&
-	    forkstat_probe_register(&forkstat_dup_end))
+	mutex_lock(&forkstat_ptcopy_lock);
+	forkstat_probe_register(&forkstat_copy_page_range, !ptcopy_exact);
+	forkstat_fork_live = true;
+	mutex_unlock(&forkstat_ptcopy_lock);
+	/* The pair, or failing that dup_mmap itself. */
+	if (!forkstat_probe_register(&forkstat_dup_start, false) &&
+	    forkstat_probe_register(&forkstat_dup_end, false))
 		forkstat_probe_unregister(&forkstat_dup_start);
-	forkstat_probe_register(&forkstat_copy_process);
+	if (forkstat_dup_start.state != FORKSTAT_PROBE_ATTACHED)
+		forkstat_probe_register(&forkstat_dup_mmap, false);
+	forkstat_probe_register(&forkstat_copy_process, false);
 
 	pr_info("fork latency via %s, page-table copy via %s, mm duplication via %s\n",
 		forkstat_probe_used(&forkstat_copy_process),
-		forkstat_probe_used(&forkstat_copy_page_range),
-		forkstat_mmdup_method());
+		forkstat_ptcopy_method(), forkstat_mmdup_method());
 }
 
 /* copy_process first: its return handler is what reads the others' work. */
 void forkstat_fork_exit(void)
 {
+	mutex_lock(&forkstat_ptcopy_lock);
+	forkstat_fork_live = false;
+	mutex_unlock(&forkstat_ptcopy_lock);
 	forkstat_probes_unregister(forkstat_fork_probes,
 				   ARRAY_SIZE(forkstat_fork_probes));
 }
@@ -327,8 +376,7 @@ void forkstat_fork_show(struct seq_file *m)
 			     ARRAY_SIZE(forkstat_fork_probes));
 	seq_printf(m, "method latency=%s ptcopy=%s mmdup=%s\n",
 		   forkstat_probe_used(&forkstat_copy_process),
-		   forkstat_probe_used(&forkstat_copy_page_range),
-		   forkstat_mmdup_method());
+		   forkstat_ptcopy_method(), forkstat_mmdup_method());
 	seq_printf(m, "health untracked=%lld unmatched=%lld\n",
 		   (long long)atomic64_read(&forkstat_untracked),
 		   (long long)atomic64_read(&forkstat_unmatched));

@@ -17,28 +17,33 @@ static int __init forkstat_init(void)
 	ret = forkstat_stats_init();
 	if (ret)
 		return ret;
-	ret = forkstat_procs_init();
+	ret = forkstat_rows_init();
 	if (ret)
 		goto out_stats;
 	ret = forkstat_slow_init();
 	if (ret)
-		goto out_procs;
+		goto out_rows;
+	ret = forkstat_cleared_init();
+	if (ret)
+		goto out_slow;
 	forkstat_fork_init();
-	ret = forkstat_sock_init();
+	ret = forkstat_sockmode_init();
 	if (ret)
 		goto out_fork;
-	ret = forkstat_proc_init();
+	ret = forkstat_file_init();
 	if (ret)
-		goto out_sock;
+		goto out_sockmode;
 	return 0;
 
-out_sock:
-	forkstat_sock_exit();
+out_sockmode:
+	forkstat_sockmode_exit();
 out_fork:
 	forkstat_fork_exit();
+	forkstat_cleared_exit();
+out_slow:
 	forkstat_slow_exit();
-out_procs:
-	forkstat_procs_exit();
+out_rows:
+	forkstat_rows_exit();
 out_stats:
 	forkstat_stats_exit();
 	return ret;
@@ -47,11 +52,12 @@ out_stats:
 /* No reader may see counters whose probes are gone: file first. */
 static void __exit forkstat_exit(void)
 {
-	forkstat_proc_exit();
-	forkstat_sock_exit();
+	forkstat_file_exit();
+	forkstat_sockmode_exit();
 	forkstat_fork_exit();
+	forkstat_cleared_exit();
 	forkstat_slow_exit();
-	forkstat_procs_exit();
+	forkstat_rows_exit();
 	forkstat_stats_exit();
 }
 

@@ -13,51 +13,95 @@
 
 #include "forkstat.h"
 
-static bool forkstat_probe_is_ret(struct forkstat_probe *p)
+static int forkstat_probe_attach(struct forkstat_probe *p)
 {
-	return p->rp.handler || p->rp.entry_handler;
+	switch (p->kind) {
+	case FORKSTAT_KPROBE:
+		return register_kprobe(&p->rp.kp);
+	case FORKSTAT_KRETPROBE:
+		return register_kretprobe(&p->rp);
+	case FORKSTAT_FPROBE:
+#if IS_ENABLED(CONFIG_FPROBE)
+		return register_fprobe(&p->fp, p->symbol, NULL);
+#endif
+		break;
+	}
+	return -EOPNOTSUPP;
 }
 
-/* Returns 0 when attached; a refusal is logged and left in p->err. */
-int forkstat_probe_register(struct forkstat_probe *p)
+static void forkstat_probe_detach(struct forkstat_probe *p)
 {
+	switch (p->kind) {
+	case FORKSTAT_KPROBE:
+		unregister_kprobe(&p->rp.kp);
+		break;
+	case FORKSTAT_KRETPROBE:
+		unregister_kretprobe(&p->rp);
+		break;
+	case FORKSTAT_FPROBE:
+#if IS_ENABLED(CONFIG_FPROBE)
+		unregister_fprobe(&p->fp);
+#endif
+		break;
+	}
+}
+
+/*
+ * Returns 0 when registered; a refusal is logged and left in p->err. A
+ * kretprobe registered off is in the kernel's list but not armed: nothing
+ * runs on its function until forkstat_probe_switch() turns it on.
+ */
+int forkstat_probe_register(struct forkstat_probe *p, bool off)
+{
+	p->err = -EOPNOTSUPP;
+	if (off && p->kind != FORKSTAT_KRETPROBE)
+		goto refused;
+	if (off)
+		p->rp.kp.flags |= KPROBE_FLAG_DISABLED;
 	p->hits = alloc_percpu(u64);
-	if (!p->hits)
-		p->err = -ENOMEM;
-	else if (forkstat_probe_is_ret(p))
-		p->err = register_kretprobe(&p->rp);
-	else
-		p->err = register_kprobe(&p->rp.kp);
+	p->err = p->hits ? forkstat_probe_attach(p) : -ENOMEM;
+refused:
 	if (p->err) {
 		p->state = FORKSTAT_PROBE_FAILED;
 		pr_warn("probe %s not attached (error %d), its figures stay empty\n",
-			p->rp.kp.symbol_name, p->err);
+			p->symbol, p->err);
 		free_percpu(p->hits);
 		p->hits = NULL;
 		return p->err;
 	}
-	p->state = FORKSTAT_PROBE_ATTACHED;
+	p->state = off ? FORKSTAT_PROBE_OFF : FORKSTAT_PROBE_ATTACHED;
 	return 0;
 }
 
 /* Returns once no handler of this probe runs any more. */
 void forkstat_probe_unregister(struct forkstat_probe *p)
 {
-	if (p->state != FORKSTAT_PROBE_ATTACHED)
+	if (p->state != FORKSTAT_PROBE_ATTACHED && p->state != FORKSTAT_PROBE_OFF)
 		return;
-	if (forkstat_probe_is_ret(p))
-		unregister_kretprobe(&p->rp);
-	else
-		unregister_kprobe(&p->rp.kp);
+	forkstat_probe_detach(p);
 	free_percpu(p->hits);
 	p->hits = NULL;
 	p->state = FORKSTAT_PROBE_UNUSED;
 }
 
+int forkstat_probe_switch(struct forkstat_probe *p, bool on)
+{
+	int ret;
+
+	if (p->state != FORKSTAT_PROBE_ATTACHED && p->state != FORKSTAT_PROBE_OFF)
+		return -ENOENT;
+	if (p->kind != FORKSTAT_KRETPROBE)
+		return -EOPNOTSUPP;
+	ret = on ? enable_kretprobe(&p->rp) : disable_kretprobe(&p->rp);
+	if (!ret)
+		p->state = on ? FORKSTAT_PROBE_ATTACHED : FORKSTAT_PROBE_OFF;
+	return ret;
+}
+
 /* The probe's symbol when it feeds a figure, for "method" lines; else "none". */
 const char *forkstat_probe_used(struct forkstat_probe *p)
 {
-	return p->state == FORKSTAT_PROBE_ATTACHED ? p->rp.kp.symbol_name : "none";
+	return p->state == FORKSTAT_PROBE_ATTACHED ? p->symbol : "none";
 }
 
 static u64 forkstat_sum(u64 __percpu *counter)
@@ -75,28 +119,44 @@ static u64 forkstat_sum(u64 __percpu *counter)
 static const char *const forkstat_probe_states[] = {
 	[FORKSTAT_PROBE_UNUSED] = "unused",
 	[FORKSTAT_PROBE_ATTACHED] = "attached",
+	[FORKSTAT_PROBE_OFF] = "off",
 	[FORKSTAT_PROBE_FAILED] = "failed",
 };
 
+static const char *const forkstat_probe_kinds[] = {
+	[FORKSTAT_KPROBE] = "kprobe",
+	[FORKSTAT_KRETPROBE] = "kretprobe",
+	[FORKSTAT_FPROBE] = "fprobe",
+};
+
+/*
+ * Calls missed: a kprobe fired inside another probe, or a return probe
+ * found no free instance. Return instances are the memory cost of a
+ * probe that follows calls: maxactive.
+ */
 void forkstat_probe_show(struct seq_file *m, struct forkstat_probe *p)
 {
-	bool ret = forkstat_probe_is_ret(p);
-	/* A kretprobe misses on its entry kprobe or for want of an instance. */
-	unsigned long nmissed = p->rp.kp.nmissed + (ret ? p->rp.nmissed : 0);
+	unsigned long nmissed = p->rp.kp.nmissed + p->rp.nmissed;
+	int maxactive = p->kind == FORKSTAT_KRETPROBE ? p->rp.maxactive : 0;
 
+#if IS_ENABLED(CONFIG_FPROBE)
+	if (p->kind == FORKSTAT_FPROBE) {
+		nmissed = p->fp.nmissed;
+		maxactive = p->fp.exit_handler ? p->fp.nr_maxactive : 0;
+	}
+#endif
 	seq_printf(m, "probe symbol=%s kind=%s state=%s error=%d hits=%llu nmissed=%lu",
-		   p->rp.kp.symbol_name, ret ? "kretprobe" : "kprobe",
+		   p->symbol, forkstat_probe_kinds[p->kind],
 		   forkstat_probe_states[p->state], p->err,
 		   forkstat_sum(p->hits), nmissed);
-	/* Return instances the kernel allocated for it: its memory cost. */
-	if (ret)
-		seq_printf(m, " maxactive=%d", p->rp.maxactive);
+	if (maxactive)
+		seq_printf(m, " maxactive=%d", maxactive);
 	seq_putc(m, '\n');
 }
 
 /*
  * Racing handlers may add to a counter while it is zeroed: a reset is a
- * point in time only to within the forks in flight.
+ * point in time only to within the calls in flight.
  */
 void forkstat_probe_reset(struct forkstat_probe *p)
 {
@@ -107,6 +167,9 @@ void forkstat_probe_reset(struct forkstat_probe *p)
 			*per_cpu_ptr(p->hits, cpu) = 0;
 	p->rp.kp.nmissed = 0;
 	p->rp.nmissed = 0;
+#if IS_ENABLED(CONFIG_FPROBE)
+	p->fp.nmissed = 0;
+#endif
 }
 
 void forkstat_probes_show(struct seq_file *m, struct forkstat_probe *const *probes,

@@ -22,7 +22,7 @@ blockers=$!
 trap 'kill $blockers 2>/dev/null' EXIT
 # Until its three readers are parked (they then hold still), 30 s at most.
 for _ in $(seq 300); do
-	[ "$(rec_field proc tgid=$blockers blocked_now)" = 3 ] && break
+	[ "$(rec_field blocked tgid=$blockers blocked)" = 3 ] && break
 	sleep 0.1
 done
 
@@ -55,7 +55,7 @@ got=$(jq -r ".procs.rows[] | select(.tgid == $forker) | .sum_ns" "$json")
 # The blockers' clears and parked threads, which hold still while they wait.
 got=$(jq -r ".procs.rows[] | select(.tgid == $blockers) | [.sock_clears, .blocked_now] | @tsv" "$json")
 [ "$got" = "3	3" ] || die "forkstatctl gives blockers clears/blocked '$got', want 3 and 3"
-[ "$(rec_field proc tgid=$blockers blocked_now "$after")" = 3 ] || die "/proc/forkstat: blockers not blocked"
+[ "$(rec_field blocked tgid=$blockers blocked "$after")" = 3 ] || die "/proc/forkstat: blockers not blocked"
 n=$(jq -r "[.sockets.clears[] | select(.tgid == $blockers)] | length" "$json")
 [ "$n" = 3 ] || die "forkstatctl lists $n of the blockers' 3 clears"
 

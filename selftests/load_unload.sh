@@ -2,28 +2,52 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Unloading must be safe while the probes fire: unload and load the module
-# 50 times while two processes fork as fast as they can. /proc/forkstat
-# must vanish with the module and come back with it, and the kernel must
-# stay quiet.
+# 50 times while two processes fork as fast as they can and one switches
+# a socket between blocking and non-blocking (fcntl and ioctl) as fast as
+# it can. A mode change in flight holds the module until the call
+# returns, so rmmod may be refused as in use for that moment and is tried
+# again. /proc/forkstat must vanish with the module and come back with
+# it, and the kernel must stay quiet.
 . "$(dirname "$0")/functions.sh"
 require_env
 
 CYCLES=50
 mark_dmesg
 start_fork_storm 2
+python3 -c '
+import fcntl, os, socket
+a, b = socket.socketpair()
+fl = fcntl.fcntl(a, fcntl.F_GETFL)
+while True:
+    a.setblocking(False)
+    a.setblocking(True)
+    fcntl.fcntl(a, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+    fcntl.fcntl(a, fcntl.F_SETFL, fl)
+' &
+storm_pids+=($!)
 trap stop_fork_storm EXIT
 
+busy=0
 for ((i = 1; i <= CYCLES; i++)); do
-	unload_mod
+	for ((try = 0; try < 500; try++)); do
+		rmmod $MOD 2>/dev/null && break
+		busy=$((busy + 1))
+		sleep 0.01
+	done
+	[ $try -lt 500 ] || die "cycle $i: rmmod refused 500 times"
 	[ -e $PROC ] && die "cycle $i: $PROC still there after rmmod"
 	is_loaded && die "cycle $i: module still listed after rmmod"
 	load_mod
 	[ -r $PROC ] || die "cycle $i: no $PROC after insmod"
 done
+# The storm's mode changes were seen by the module that stayed loaded.
+sleep 1
+[ "$(rec_field sockmode path=ioctl clears)" -gt 0 ] || die "no ioctl clears counted during the storm"
+[ "$(rec_field sockmode path=fcntl sets)" -gt 0 ] || die "no fcntl sets counted during the storm"
 stop_fork_storm
 
 # The probes kept working through it all.
 [ "$(probe_field copy_process state)" = attached ] ||
 	die "copy_process probe not attached after $CYCLES cycles"
 check_dmesg_clean
-log "$CYCLES unload/load cycles under a fork storm, clean"
+log "$CYCLES unload/load cycles under a fork and socket-mode storm, clean ($busy refusals while a mode change was in flight)"

@@ -40,8 +40,8 @@ TEST(probe_lines_well_formed)
 	regex_t re;
 	int probes = 0;
 
-	ASSERT_EQ(0, regcomp(&re, "^probe symbol=[A-Za-z0-9_.]+ kind=(kprobe|kretprobe) "
-			     "state=(attached error=0|unused error=0|failed error=-[1-9][0-9]*) "
+	ASSERT_EQ(0, regcomp(&re, "^probe symbol=[A-Za-z0-9_.]+ kind=(kprobe|kretprobe|fprobe) "
+			     "state=(attached error=0|unused error=0|off error=0|failed error=-[1-9][0-9]*) "
 			     "hits=[0-9]+ nmissed=[0-9]+( maxactive=[1-9][0-9]*)?$", REG_EXTENDED | REG_NOSUB));
 	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
 	for (line = strtok_r(buf, "\n", &save); line;
@@ -71,9 +71,10 @@ TEST(copy_process_probe_attached_and_counting)
 }
 
 /*
- * The mm duplication is timed by dup_mmap where it is a function of its
- * own (6.1), else by the uprobe_*_dup_mmap pair (6.12 inlines dup_mmap);
- * the method line says which, and forks feed it.
+ * The mm duplication is timed by the uprobe_*_dup_mmap pair, which both
+ * kernels call at the ends of dup_mmap (dup_mmap itself is the fallback);
+ * the method line says which, and forks feed it. By default the
+ * page-table copy is taken from it, and the per-VMA probe is off.
  */
 TEST(mmdup_method_matches_probes)
 {
@@ -84,16 +85,13 @@ TEST(mmdup_method_matches_probes)
 	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
 	before = rec_value(buf, "flavour", "name=fork", "mmdup_sum_ns");
 	ASSERT_EQ(0, rec_str(buf, "method", "", "mmdup", method, sizeof(method)));
-	if (rec_value(buf, "probe", "symbol=dup_mmap state=attached", "hits") >= 0) {
-		EXPECT_STREQ("dup_mmap", method);
-		EXPECT_LE(0, rec_value(buf, "probe", "symbol=uprobe_start_dup_mmap state=unused", "hits"));
-	} else {
-		EXPECT_STREQ("uprobe_dup_mmap", method);
-		EXPECT_LE(0, rec_value(buf, "probe", "symbol=uprobe_start_dup_mmap state=attached", "hits"));
-		EXPECT_LE(0, rec_value(buf, "probe", "symbol=uprobe_end_dup_mmap state=attached", "hits"));
-	}
+	EXPECT_STREQ("uprobe_dup_mmap", method);
+	EXPECT_LE(0, rec_value(buf, "probe", "symbol=uprobe_start_dup_mmap state=attached", "hits"));
+	EXPECT_LE(0, rec_value(buf, "probe", "symbol=uprobe_end_dup_mmap state=attached", "hits"));
+	EXPECT_LE(0, rec_value(buf, "probe", "symbol=dup_mmap state=unused", "hits"));
 	ASSERT_EQ(0, rec_str(buf, "method", "", "ptcopy", method, sizeof(method)));
-	EXPECT_STREQ("copy_page_range", method);
+	EXPECT_STREQ("mmdup", method);
+	EXPECT_LE(0, rec_value(buf, "probe", "symbol=copy_page_range state=off", "hits"));
 
 	ASSERT_EQ(5, fork_children(5));
 	ASSERT_LT(0, proc_read(buf, sizeof(buf)));

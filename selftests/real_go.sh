@@ -28,19 +28,28 @@ serve() {	# serve MODE: starts blockconns, sets pid and out
 	threads=$(awk '$1 == "threads" { print $2 }' "$out")
 }
 
+# The blocked readers are found when the file is read: each on its own
+# connection, each joined to the clear made on that connection.
 serve file
-for _ in $(seq 100); do [ "$(rec_field proc tgid=$pid blocked_now)" = $N ] && break; sleep 0.2; done
-log "conn.File()+Fd(): $threads threads, clears=$(rec_field proc tgid=$pid sock_clears) blocked_now=$(rec_field proc tgid=$pid blocked_now)"
-[ "$(rec_field proc tgid=$pid sock_clears)" = $N ] || die "want $N clears against Go pid $pid, got '$(rec_field proc tgid=$pid sock_clears)'"
-[ "$(rec_field proc tgid=$pid blocked_now)" = $N ] || die "want $N blocked readers in Go pid $pid, got '$(rec_field proc tgid=$pid blocked_now)'"
+for _ in $(seq 100); do [ "$(rec_field blocked tgid=$pid blocked)" = $N ] && break; sleep 0.2; done
+snap=$(mktemp)
+cat $PROC > "$snap"
+log "conn.File()+Fd(): $threads threads, clears=$(rec_field proc tgid=$pid sock_clears "$snap") blocked=$(rec_field blocked tgid=$pid blocked "$snap") on_cleared=$(rec_field blocked tgid=$pid on_cleared "$snap")"
+[ "$(rec_field proc tgid=$pid sock_clears "$snap")" = $N ] || die "want $N clears against Go pid $pid, got '$(rec_field proc tgid=$pid sock_clears "$snap")'"
+[ "$(rec_field blocked tgid=$pid blocked "$snap")" = $N ] || die "want $N blocked readers in Go pid $pid, got '$(rec_field blocked tgid=$pid blocked "$snap")'"
+[ "$(rec_field blocked tgid=$pid on_cleared "$snap")" = $N ] || die "want all $N blocked readers joined to a clear"
+sockets=$(awk -v t="tgid=$pid" '$1 == "blockedthread" && $3 == t { for (i = 2; i <= NF; i++) if ($i ~ /^ino=/) print $i }' "$snap" | sort -u | wc -l)
+[ "$sockets" = $N ] || die "the $N blocked readers wait on $sockets sockets, want $N"
+joined=$(awk -v t="tgid=$pid" -v b="cleared_by=$pid" '$1 == "blockedthread" && $3 == t { for (i = 2; i <= NF; i++) if ($i == b) n++ } END { print n + 0 }' "$snap")
+[ "$joined" = $N ] || die "only $joined blocked readers name Go pid $pid as the clearer"
 [ "$threads" -gt $N ] || die "Go reported only $threads threads for $N parked reads"
 kill $pid
 
 serve control
 sleep 2
-log "SyscallConn().Control: $threads threads, clears=$(rec_field proc tgid=$pid sock_clears) blocked_peak=$(rec_field proc tgid=$pid blocked_peak)"
+log "SyscallConn().Control: $threads threads, clears=$(rec_field proc tgid=$pid sock_clears) blocked=$(rec_field blocked tgid=$pid blocked)"
 [ "$(rec_field proc tgid=$pid sock_clears)" = 0 ] || die "Control variant: clears recorded"
-[ "$(rec_field proc tgid=$pid blocked_peak)" = 0 ] || die "Control variant: blocked readers recorded"
+[ -z "$(rec_field blocked tgid=$pid blocked)" ] || die "Control variant: blocked readers found"
 [ "$threads" -lt 30 ] || die "Control variant grew $threads threads"
 kill $pid
 

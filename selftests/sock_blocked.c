@@ -1,58 +1,96 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The cost of blocking sockets: threads parked in a receive on a blocking
- * socket are counted per process while they wait, and no longer once data
- * arrives; threads waiting in poll() on non-blocking sockets are not.
+ * Threads blocked in a receive on a blocking socket, found by the scan a
+ * read of /proc/forkstat makes: each receive call that can wait is seen
+ * (read, readv, recvfrom, recvmsg, recvmmsg), each thread with its
+ * descriptor and socket, and the process's "blocked" line counts them;
+ * threads waiting in poll(), in accept() or on a pipe are not counted; a
+ * socket switched to blocking through a dup is joined to its clear; and
+ * once data arrives they are gone.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
-#include <time.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 
 #include "kselftest_harness.h"
 #include "proc_util.h"
 
-#define THREADS 8
+enum how { READ, READV, RECV, RECVMSG, RECVMMSG, POLL_THEN_READ, ACCEPT, PIPE };
 
-struct reader {
+struct waiter {
 	pthread_t t;
-	int sv[2];
-	int use_poll;
+	pid_t tid;
+	enum how how;
+	int fd, peer;
 };
 
-static void *read_one(void *arg)
+static void *wait_one(void *arg)
 {
-	struct reader *r = arg;
+	struct waiter *w = arg;
 	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct mmsghdr mm = { .msg_hdr = mh };
 
-	if (r->use_poll) {
-		struct pollfd p = { .fd = r->sv[0], .events = POLLIN };
+	w->tid = syscall(SYS_gettid);
+	switch (w->how) {
+	case READ:
+	case PIPE:
+		return (void *)(long)(read(w->fd, &c, 1) != 1);
+	case READV:
+		return (void *)(long)(readv(w->fd, &iov, 1) != 1);
+	case RECV:
+		return (void *)(long)(recv(w->fd, &c, 1, 0) != 1);
+	case RECVMSG:
+		return (void *)(long)(recvmsg(w->fd, &mh, 0) != 1);
+	case RECVMMSG:
+		return (void *)(long)(recvmmsg(w->fd, &mm, 1, 0, NULL) != 1);
+	case POLL_THEN_READ: {
+		struct pollfd p = { .fd = w->fd, .events = POLLIN };
 
 		if (poll(&p, 1, -1) != 1)
 			return (void *)1;
+		return (void *)(long)(read(w->fd, &c, 1) != 1);
 	}
-	return (void *)(long)(read(r->sv[0], &c, 1) != 1);
+	case ACCEPT: {
+		int a = accept(w->fd, NULL, NULL);
+
+		if (a >= 0)
+			close(a);
+		return (void *)(long)(a < 0);
+	}
+	}
+	return (void *)1;
 }
 
-/* This process's KEY= in its row, read afresh. */
-static long long my_row(const char *key)
+/* This process's "blocked" KEY=, read afresh; 0 when it has no such line. */
+static long long my_blocked(const char *key)
 {
 	static char buf[PROC_BUF_SIZE];
+	char sel[32];
+	long long v;
 
 	if (proc_read(buf, sizeof(buf)) < 0)
 		return -1;
-	return proc_row(buf, getpid(), key);
+	snprintf(sel, sizeof(sel), "tgid=%d", getpid());
+	v = rec_value(buf, "blocked", sel, key);
+	return v < 0 ? 0 : v;
 }
 
-/* Waits up to 20 s for blocked_now to equal want; returns the last value. */
+/* Waits up to 20 s for "blocked" to be want; returns the last value. */
 static long long wait_blocked(long long want)
 {
 	long long now = -1;
 	int i;
 
 	for (i = 0; i < 200; i++) {
-		now = my_row("blocked_now");
+		now = my_blocked("blocked");
 		if (now == want)
 			break;
 		usleep(100 * 1000);
@@ -60,46 +98,243 @@ static long long wait_blocked(long long want)
 	return now;
 }
 
-static void run_readers(struct __test_metadata *_metadata, int nonblock)
+static void start(struct __test_metadata *_metadata, struct waiter *w,
+		  enum how how, int fd, int peer)
 {
-	struct reader r[THREADS];
+	w->how = how;
+	w->fd = fd;
+	w->peer = peer;
+	ASSERT_EQ(0, pthread_create(&w->t, NULL, wait_one, w));
+}
+
+/* Wakes every waiter (a byte, or a connection) and joins it. */
+static void finish(struct __test_metadata *_metadata, struct waiter *w, int n,
+		   const struct sockaddr_in *srv)
+{
 	void *ret;
-	int i;
+	int i, c;
 
-	for (i = 0; i < THREADS; i++) {
-		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM |
-					(nonblock ? SOCK_NONBLOCK : 0), 0, r[i].sv));
-		r[i].use_poll = nonblock;
-		ASSERT_EQ(0, pthread_create(&r[i].t, NULL, read_one, &r[i]));
+	for (i = 0; i < n; i++) {
+		if (w[i].how == ACCEPT) {
+			c = socket(AF_INET, SOCK_STREAM, 0);
+			ASSERT_EQ(0, connect(c, (void *)srv, sizeof(*srv)));
+			close(c);
+		} else {
+			ASSERT_EQ(1, write(w[i].peer, "x", 1));
+		}
 	}
-	if (nonblock) {
-		/* Give them time to park in poll(); none may count. */
-		sleep(2);
-		EXPECT_EQ(0, my_row("blocked_now"));
-	} else {
-		EXPECT_EQ(THREADS, wait_blocked(THREADS));
-	}
-	for (i = 0; i < THREADS; i++)
-		ASSERT_EQ(1, write(r[i].sv[1], "x", 1));
-	for (i = 0; i < THREADS; i++) {
-		ASSERT_EQ(0, pthread_join(r[i].t, &ret));
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, pthread_join(w[i].t, &ret));
 		EXPECT_EQ(NULL, ret);
-		close(r[i].sv[0]);
-		close(r[i].sv[1]);
 	}
-	EXPECT_EQ(0, my_row("blocked_now"));
 }
 
-TEST(blocking_readers_counted)
+static int listener(struct sockaddr_in *srv)
 {
-	run_readers(_metadata, 0);
-	EXPECT_EQ(THREADS, my_row("blocked_peak"));
+	socklen_t len = sizeof(*srv);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(srv, 0, sizeof(*srv));
+	srv->sin_family = AF_INET;
+	srv->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (l < 0 || bind(l, (void *)srv, sizeof(*srv)) || listen(l, 16) ||
+	    getsockname(l, (void *)srv, &len))
+		return -1;
+	return l;
 }
 
-TEST(polling_readers_not_counted)
+/* The blockedthread line of thread tid, copied into out. */
+static int thread_line(const char *buf, pid_t tid, const char *key, char *out,
+		       size_t len)
 {
-	run_readers(_metadata, 1);
-	EXPECT_EQ(0, my_row("blocked_peak"));
+	char sel[64];
+
+	snprintf(sel, sizeof(sel), "pid=%d tgid=%d", tid, getpid());
+	return rec_str(buf, "blockedthread", sel, key, out, len);
+}
+
+TEST(each_receive_call_counted_nothing_else)
+{
+	static const enum how hows[] = { READ, READV, RECV, RECVMSG, RECVMMSG };
+	struct waiter w[8];
+	struct sockaddr_in srv;
+	int sv[5][2], pfd[2], l, i;
+	char val[64];
+
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]));
+		start(_metadata, &w[i], hows[i], sv[i][0], sv[i][1]);
+	}
+	/* Waiting, but not in a receive on a blocking socket. */
+	ASSERT_EQ(0, pipe(pfd));
+	start(_metadata, &w[5], PIPE, pfd[0], pfd[1]);
+	l = listener(&srv);
+	ASSERT_LE(0, l);
+	start(_metadata, &w[6], ACCEPT, l, -1);
+
+	EXPECT_EQ(5, wait_blocked(5));
+	usleep(500 * 1000);	/* time for a wrong count to show */
+	EXPECT_EQ(5, my_blocked("blocked"));
+	EXPECT_EQ(0, my_blocked("on_cleared"));
+	{
+		static char buf[PROC_BUF_SIZE];
+		struct stat st;
+		char want[32];
+
+		ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+		for (i = 0; i < 5; i++) {
+			ASSERT_EQ(0, thread_line(buf, w[i].tid, "fd", val, sizeof(val)))
+				TH_LOG("no blockedthread line for receive %d", i);
+			snprintf(want, sizeof(want), "%d", w[i].fd);
+			EXPECT_STREQ(want, val);
+			ASSERT_EQ(0, fstat(w[i].fd, &st));
+			ASSERT_EQ(0, thread_line(buf, w[i].tid, "ino", val, sizeof(val)));
+			EXPECT_EQ((long long)st.st_ino, atoll(val));
+			ASSERT_EQ(0, thread_line(buf, w[i].tid, "cleared_ns", val, sizeof(val)));
+			EXPECT_STREQ("0", val);
+		}
+		for (i = 5; i < 7; i++)
+			EXPECT_NE(0, thread_line(buf, w[i].tid, "fd", val, sizeof(val)));
+	}
+	finish(_metadata, w, 7, &srv);
+	EXPECT_EQ(0, my_blocked("blocked"));
+	for (i = 0; i < 5; i++) {
+		close(sv[i][0]);
+		close(sv[i][1]);
+	}
+	close(pfd[0]);
+	close(pfd[1]);
+	close(l);
+}
+
+/* Pollers on non-blocking sockets are not counted; a blocking reader is. */
+TEST(pollers_not_counted)
+{
+	struct waiter w[9];
+	int sv[9][2], i;
+
+	for (i = 0; i < 9; i++) {
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | (i ? SOCK_NONBLOCK : 0),
+					0, sv[i]));
+		start(_metadata, &w[i], i ? POLL_THEN_READ : READ, sv[i][0], sv[i][1]);
+	}
+	EXPECT_EQ(1, wait_blocked(1));
+	sleep(1);
+	EXPECT_EQ(1, my_blocked("blocked"));
+	finish(_metadata, w, 9, NULL);
+	for (i = 0; i < 9; i++) {
+		close(sv[i][0]);
+		close(sv[i][1]);
+	}
+}
+
+/* How long: a thread's wait grows while it waits. */
+TEST(wait_time_grows)
+{
+	struct waiter w;
+	long long first, later;
+	int sv[2];
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	start(_metadata, &w, READ, sv[0], sv[1]);
+	ASSERT_EQ(1, wait_blocked(1));
+	first = my_blocked("longest_ns");
+	usleep(300 * 1000);
+	later = my_blocked("longest_ns");
+	EXPECT_LT(0, first);
+	EXPECT_LE(first + 300 * 1000 * 1000LL, later) TH_LOG("%lld then %lld", first, later);
+	finish(_metadata, &w, 1, NULL);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * The pathology: O_NONBLOCK cleared through a dup; the thread that then
+ * blocks on the socket is joined to that clear, and the clear's record
+ * names the same socket.
+ */
+TEST(clear_joined_to_its_victims)
+{
+	static char buf[PROC_BUF_SIZE];
+	struct waiter w[2];
+	int sv[2][2], d, i;
+	char val[64], cleared[64], when[64], sel[160];
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv[0]));
+	d = dup(sv[0][0]);
+	ASSERT_LE(0, d);
+	ASSERT_EQ(0, fcntl(d, F_SETFL, 0));
+	/* The other one is blocking from birth: no clear recorded. */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv[1]));
+	start(_metadata, &w[0], READ, sv[0][0], sv[0][1]);
+	start(_metadata, &w[1], READ, sv[1][0], sv[1][1]);
+	ASSERT_EQ(2, wait_blocked(2));
+	EXPECT_EQ(1, my_blocked("on_cleared"));
+
+	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+	ASSERT_EQ(0, thread_line(buf, w[0].tid, "cleared_by", val, sizeof(val)));
+	EXPECT_EQ(getpid(), atoi(val));
+	ASSERT_EQ(0, thread_line(buf, w[0].tid, "cleared_ns", cleared, sizeof(cleared)));
+	ASSERT_EQ(0, thread_line(buf, w[0].tid, "ino", val, sizeof(val)));
+	/* The clear's own record: the same socket, the same moment. */
+	snprintf(sel, sizeof(sel), "tgid=%d fd=%d ino=%s", getpid(), d, val);
+	ASSERT_EQ(0, rec_str(buf, "sockclear", sel, "time_ns", when, sizeof(when)))
+		TH_LOG("no sockclear with %s", sel);
+	EXPECT_STREQ(when, cleared);
+	EXPECT_EQ(atoll(cleared), proc_row(buf, getpid(), "last_clear_ns"));
+	ASSERT_EQ(0, thread_line(buf, w[1].tid, "cleared_ns", val, sizeof(val)));
+	EXPECT_STREQ("0", val);
+
+	finish(_metadata, w, 2, NULL);
+	close(d);
+	for (i = 0; i < 2; i++) {
+		close(sv[i][0]);
+		close(sv[i][1]);
+	}
+}
+
+/*
+ * A thread-per-connection TCP server, blocking by design: accepted
+ * sockets are blocking from the start. Its readers are blocked, with the
+ * connections' addresses, and no clear is joined to them.
+ */
+TEST(blocking_by_design_server)
+{
+	static char buf[PROC_BUF_SIZE];
+	struct sockaddr_in srv, peer;
+	struct waiter w[4];
+	int l, c[4], a[4], i;
+	char val[64], want[64];
+	socklen_t len;
+
+	l = listener(&srv);
+	ASSERT_LE(0, l);
+	for (i = 0; i < 4; i++) {
+		c[i] = socket(AF_INET, SOCK_STREAM, 0);
+		ASSERT_EQ(0, connect(c[i], (void *)&srv, sizeof(srv)));
+		a[i] = accept(l, NULL, NULL);
+		ASSERT_LE(0, a[i]);
+		start(_metadata, &w[i], RECV, a[i], c[i]);
+	}
+	ASSERT_EQ(4, wait_blocked(4));
+	EXPECT_EQ(0, my_blocked("on_cleared"));
+	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+	for (i = 0; i < 4; i++) {
+		len = sizeof(peer);
+		ASSERT_EQ(0, getpeername(a[i], (void *)&peer, &len));
+		ASSERT_EQ(0, thread_line(buf, w[i].tid, "remote", val, sizeof(val)));
+		snprintf(want, sizeof(want), "127.0.0.1:%u", ntohs(peer.sin_port));
+		EXPECT_STREQ(want, val);
+		ASSERT_EQ(0, thread_line(buf, w[i].tid, "local", val, sizeof(val)));
+		snprintf(want, sizeof(want), "127.0.0.1:%u", ntohs(srv.sin_port));
+		EXPECT_STREQ(want, val);
+	}
+	finish(_metadata, w, 4, NULL);
+	for (i = 0; i < 4; i++) {
+		close(a[i]);
+		close(c[i]);
+	}
+	close(l);
 }
 
 TEST_HARNESS_MAIN

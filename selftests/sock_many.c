@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * 10,000 clears in a row: every one counted, none missed, and the ring
- * holds the newest of them.
+ * 10,000 clears in a row: every one counted, none missed or left
+ * unchecked, and the ring holds the newest of them.
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
@@ -70,6 +70,11 @@ TEST(ten_thousand_clears)
 			  rec_value(before, "sockcfg", "", "total"));
 	EXPECT_EQ(rec_value(before, "probe", "symbol=do_fcntl", "nmissed"),
 		  rec_value(after, "probe", "symbol=do_fcntl", "nmissed"));
+	EXPECT_EQ(rec_value(before, "sockhealth", "", "untracked"),
+		  rec_value(after, "sockhealth", "", "untracked"));
+	/* Every call looked at: a clear and a set each time round. */
+	EXPECT_LE(2 * CLEARS, rec_value(after, "probe", "symbol=do_fcntl", "hits") -
+			      rec_value(before, "probe", "symbol=do_fcntl", "hits"));
 
 	/* The ring is full of this loop's clears, the newest one last. */
 	ring = rec_value(after, "sockcfg", "", "ring");

@@ -40,6 +40,19 @@ static void json_u64s(FILE *out, const uint64_t *v, int n)
 #define K(name) fputs("\"" name "\":", out)
 #define C fputc(',', out)
 
+static void json_sock(FILE *out, const struct fs_sock *s)
+{
+	fprintf(out, "\"ino\":%llu,\"family\":%llu,\"type\":%llu,\"protocol\":%llu,",
+		(unsigned long long)s->ino, (unsigned long long)s->family,
+		(unsigned long long)s->type, (unsigned long long)s->protocol);
+	fputs("\"local\":", out);
+	json_str(out, s->local);
+	fputs(",\"remote\":", out);
+	json_str(out, s->remote);
+	fputs(",\"sun_path\":", out);
+	json_str(out, s->sun_path);
+}
+
 /* Rows of one map, each after a comma unless it is the first printed. */
 static void json_hist2d(FILE *out, const char *flavour,
 			const uint64_t (*h)[FS_LAT_BUCKETS], int *first)
@@ -164,9 +177,23 @@ void render_json(FILE *out, const struct fs_doc *d)
 		fprintf(out, "%s{", i ? "," : "");
 		U("time_ns", c->time_ns); C; I("pid", c->pid); C; I("tgid", c->tgid); C;
 		I("fd", c->fd); C; K("path"); json_str(out, fs_path_names[c->path]); C;
-		U("family", c->family); C; U("type", c->type); C; U("protocol", c->protocol); C;
-		K("local"); json_str(out, c->local); C; K("remote"); json_str(out, c->remote); C;
-		K("sun_path"); json_str(out, c->sun_path); C; K("comm"); json_str(out, c->comm);
+		json_sock(out, &c->sock); C; K("comm"); json_str(out, c->comm);
+		fputc('}', out);
+	}
+	fputs("]},", out);
+	K("blocked"); fputc('{', out);
+	U("threads_scanned", d->scan_threads); C; U("blocked", d->scan_blocked); C;
+	U("listed", d->scan_listed); C; U("list", d->scan_list); C;
+	U("scan_ns", d->scan_ns); C;
+	K("threads"); fputc('[', out);
+	for (i = 0; i < d->nblocked; i++) {
+		const struct fs_blocked_thread *b = &d->blocked[i];
+
+		fprintf(out, "%s{", i ? "," : "");
+		I("pid", b->pid); C; I("tgid", b->tgid); C; I("fd", b->fd); C;
+		json_sock(out, &b->sock); C;
+		U("waited_ns", b->waited_ns); C; U("cleared_ns", b->cleared_ns); C;
+		I("cleared_by", b->cleared_by); C; K("comm"); json_str(out, b->comm);
 		fputc('}', out);
 	}
 	fputs("]},", out);
@@ -186,7 +213,8 @@ void render_json(FILE *out, const struct fs_doc *d)
 		U("ptcopy_ns", p->ptcopy_ns); C; U("max_rss_kb", p->max_rss_kb); C;
 		U("sock_clears", p->sock_clears); C; U("sock_sets", p->sock_sets); C;
 		U("last_clear_ns", p->last_clear_ns); C; U("blocked_now", p->blocked_now); C;
-		U("blocked_peak", p->blocked_peak); C; I("threads", p->threads);
+		U("blocked_on_cleared", p->blocked_on_cleared); C;
+		U("blocked_longest_ns", p->blocked_longest_ns); C; I("threads", p->threads);
 		fputc('}', out);
 	}
 	fputs("]}}\n", out);
@@ -287,7 +315,7 @@ void render_prometheus(FILE *out, const struct fs_doc *d)
 	for (i = 0; i < d->nprocs; i++) {
 		const struct fs_proc *p = &d->procs[i];
 
-		if (!p->sock_clears && !p->blocked_peak)
+		if (!p->sock_clears && !p->blocked_now)
 			continue;
 		fprintf(out, "forkstat_process_blocked_readers{tgid=\"%lld\",comm=\"",
 			(long long)p->tgid);

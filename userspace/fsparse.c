@@ -267,19 +267,54 @@ static int parse_sockmode(struct line *l, struct fs_doc *d)
 	       u64(l, "sets", &d->sock_sets[p]) ? -1 : 0;
 }
 
+static int parse_sock(struct line *l, struct fs_sock *s)
+{
+	str(l, "local", s->local, sizeof(s->local));
+	str(l, "remote", s->remote, sizeof(s->remote));
+	str(l, "sun_path", s->sun_path, sizeof(s->sun_path));
+	return u64(l, "ino", &s->ino) || u64(l, "family", &s->family) ||
+	       u64(l, "type", &s->type) || u64(l, "protocol", &s->protocol) ? -1 : 0;
+}
+
 static int parse_sockclear(struct line *l, struct fs_doc *d)
 {
 	struct fs_clear *c = GROW(l, d->clears, d->nclears);
 
-	str(l, "local", c->local, sizeof(c->local));
-	str(l, "remote", c->remote, sizeof(c->remote));
-	str(l, "sun_path", c->sun_path, sizeof(c->sun_path));
 	str(l, "comm", c->comm, sizeof(c->comm));
 	return lookup(l, "path", fs_path_names, FS_NR_PATHS, &c->path) ||
 	       u64(l, "time_ns", &c->time_ns) || s64(l, "pid", &c->pid) ||
 	       s64(l, "tgid", &c->tgid) || s64(l, "fd", &c->fd) ||
-	       u64(l, "family", &c->family) || u64(l, "type", &c->type) ||
-	       u64(l, "protocol", &c->protocol) ? -1 : 0;
+	       parse_sock(l, &c->sock) ? -1 : 0;
+}
+
+static int parse_blockedthread(struct line *l, struct fs_doc *d)
+{
+	struct fs_blocked_thread *b = GROW(l, d->blocked, d->nblocked);
+
+	str(l, "comm", b->comm, sizeof(b->comm));
+	return s64(l, "pid", &b->pid) || s64(l, "tgid", &b->tgid) ||
+	       s64(l, "fd", &b->fd) || parse_sock(l, &b->sock) ||
+	       u64(l, "waited_ns", &b->waited_ns) ||
+	       u64(l, "cleared_ns", &b->cleared_ns) ||
+	       s64(l, "cleared_by", &b->cleared_by) ? -1 : 0;
+}
+
+/*
+ * A "blocked" record is kept as a process row's blocked figures; a
+ * process without a row of its own (threads started before the module,
+ * no fork or clear since) gets one with them alone.
+ */
+static int parse_blocked(struct line *l, struct fs_doc *d)
+{
+	struct fs_proc *p = GROW(l, d->procs, d->nprocs);
+
+	if (!get(l, "tgid"))
+		return fail(l, "blocked without tgid=");
+	str(l, "comm", p->comm, sizeof(p->comm));
+	return s64(l, "tgid", &p->tgid) || s64(l, "threads", &p->threads) ||
+	       u64(l, "blocked", &p->blocked_now) ||
+	       u64(l, "on_cleared", &p->blocked_on_cleared) ||
+	       u64(l, "longest_ns", &p->blocked_longest_ns) ? -1 : 0;
 }
 
 static int parse_proc(struct line *l, struct fs_doc *d)
@@ -289,6 +324,7 @@ static int parse_proc(struct line *l, struct fs_doc *d)
 
 	if (!get(l, "tgid"))
 		return fail(l, "proc without tgid=");
+	p->has_row = 1;
 	str(l, "comm", p->comm, sizeof(p->comm));
 	for (f = 0; f < FS_NR_FLAVOURS; f++)
 		if (u64(l, fs_flavour_names[f], &p->n[f]))
@@ -299,9 +335,42 @@ static int parse_proc(struct line *l, struct fs_doc *d)
 	       u64(l, "max_rss_kb", &p->max_rss_kb) ||
 	       u64(l, "sock_clears", &p->sock_clears) ||
 	       u64(l, "sock_sets", &p->sock_sets) ||
-	       u64(l, "last_clear_ns", &p->last_clear_ns) ||
-	       u64(l, "blocked_now", &p->blocked_now) ||
-	       u64(l, "blocked_peak", &p->blocked_peak) ? -1 : 0;
+	       u64(l, "last_clear_ns", &p->last_clear_ns) ? -1 : 0;
+}
+
+static int cmp_tgid(const void *a, const void *b)
+{
+	const struct fs_proc *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return y->has_row - x->has_row;	/* the row first */
+}
+
+/*
+ * Folds each process's "blocked" entry into its row: sorted by tgid, a
+ * blocked entry follows its row. Rows end up in tgid order.
+ */
+static void join_blocked(struct fs_doc *d)
+{
+	size_t i, o = 0;
+
+	qsort(d->procs, d->nprocs, sizeof(*d->procs), cmp_tgid);
+	for (i = 0; i < d->nprocs; i++) {
+		struct fs_proc *p = &d->procs[i];
+
+		if (o && !p->has_row && d->procs[o - 1].tgid == p->tgid &&
+		    d->procs[o - 1].has_row) {
+			struct fs_proc *row = &d->procs[o - 1];
+
+			row->blocked_now = p->blocked_now;
+			row->blocked_on_cleared = p->blocked_on_cleared;
+			row->blocked_longest_ns = p->blocked_longest_ns;
+			continue;
+		}
+		d->procs[o++] = *p;
+	}
+	d->nprocs = o;
 }
 
 static int parse_line(struct line *l, struct fs_doc *d)
@@ -341,10 +410,24 @@ static int parse_line(struct line *l, struct fs_doc *d)
 		return parse_slow(l, d);
 	if (strcmp(t, "sockmode") == 0)
 		return parse_sockmode(l, d);
+	if (strcmp(t, "sockhealth") == 0)
+		return u64(l, "untracked", &d->sock_untracked);
+	if (strcmp(t, "clearedcfg") == 0)
+		return u64(l, "max", &d->cleared_max) || u64(l, "used", &d->cleared_used) ||
+		       u64(l, "evicted", &d->cleared_evicted);
 	if (strcmp(t, "sockcfg") == 0)
 		return u64(l, "ring", &d->sock_ring) || u64(l, "total", &d->sock_total);
 	if (strcmp(t, "sockclear") == 0)
 		return parse_sockclear(l, d);
+	if (strcmp(t, "blockedthread") == 0)
+		return parse_blockedthread(l, d);
+	if (strcmp(t, "blocked") == 0)
+		return parse_blocked(l, d);
+	if (strcmp(t, "blockedscan") == 0)
+		return u64(l, "threads", &d->scan_threads) ||
+		       u64(l, "blocked", &d->scan_blocked) ||
+		       u64(l, "listed", &d->scan_listed) || u64(l, "list", &d->scan_list) ||
+		       u64(l, "scan_ns", &d->scan_ns);
 	if (strcmp(t, "procs") == 0)
 		return u64(l, "max", &d->procs_max) || u64(l, "dropped", &d->procs_dropped);
 	if (strcmp(t, "proc") == 0)
@@ -425,10 +508,12 @@ int fs_parse(const char *text, size_t len, struct fs_doc *doc,
 		if (parse_line(&l, doc))
 			goto out;
 	}
-	if (l.no == 0)
+	if (l.no == 0) {
 		snprintf(err, errlen, "empty file");
-	else
+	} else {
+		join_blocked(doc);
 		ret = 0;
+	}
 out:
 	free(copy);
 	if (ret)
@@ -442,6 +527,7 @@ void fs_free(struct fs_doc *doc)
 	free(doc->fails);
 	free(doc->slow);
 	free(doc->clears);
+	free(doc->blocked);
 	free(doc->procs);
 	memset(doc, 0, sizeof(*doc));
 }

@@ -9,8 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FS_LAT_BUCKETS	27	/* log2 us: [0,2) [2,4) ... [2^26, inf) */
-#define FS_RSS_BUCKETS	22	/* <1 MiB, [1,2) MiB ... [2^20 MiB, inf) */
+#include "forkstat.h"
+
+/* The module's bucket layout (module/uapi/forkstat.h). */
+#define FS_LAT_BUCKETS	FORKSTAT_LAT_BUCKETS	/* log2 us */
+#define FS_RSS_BUCKETS	FORKSTAT_RSS_BUCKETS	/* log2 MiB */
 
 enum fs_flavour { FS_FORK, FS_VFORK, FS_VM_CLONE, FS_THREAD, FS_KTHREAD, FS_NR_FLAVOURS };
 #define FS_SIZED_FLAVOURS (FS_VM_CLONE + 1)	/* kept by parent RSS too */
@@ -45,19 +48,36 @@ struct fs_slow {
 	char comm[64];
 };
 
+/* What names a socket: sockclear and blockedthread records. */
+struct fs_sock {
+	uint64_t ino, family, type, protocol;
+	char local[64], remote[64], sun_path[128];
+};
+
 struct fs_clear {
 	uint64_t time_ns;
 	int64_t pid, tgid, fd;
 	int path;
-	uint64_t family, type, protocol;
-	char local[64], remote[64], sun_path[128], comm[64];
+	struct fs_sock sock;
+	char comm[64];
+};
+
+/* A thread blocked now in a receive on a blocking socket. */
+struct fs_blocked_thread {
+	int64_t pid, tgid, fd, cleared_by;
+	uint64_t waited_ns, cleared_ns;	/* cleared_ns 0: no clear recorded */
+	struct fs_sock sock;
+	char comm[64];
 };
 
 struct fs_proc {
 	int64_t tgid, threads;
 	uint64_t n[FS_NR_FLAVOURS];	/* kthread stays 0 */
 	uint64_t errors, sum_ns, max_ns, ptcopy_ns, max_rss_kb;
-	uint64_t sock_clears, sock_sets, last_clear_ns, blocked_now, blocked_peak;
+	uint64_t sock_clears, sock_sets, last_clear_ns;
+	/* From its "blocked" record, if any: threads blocked now. */
+	uint64_t blocked_now, blocked_on_cleared, blocked_longest_ns;
+	int has_row;		/* 0: only a "blocked" record named it */
 	char comm[64];
 };
 
@@ -80,9 +100,14 @@ struct fs_doc {
 	struct fs_slow *slow;
 	size_t nslow;
 	uint64_t sock_clears[FS_NR_PATHS], sock_sets[FS_NR_PATHS];
-	uint64_t sock_ring, sock_total;
+	uint64_t sock_ring, sock_total, sock_untracked;
+	uint64_t cleared_max, cleared_used, cleared_evicted;
 	struct fs_clear *clears;
 	size_t nclears;
+	/* The read's scan for blocked readers (blockedscan). */
+	uint64_t scan_threads, scan_blocked, scan_listed, scan_list, scan_ns;
+	struct fs_blocked_thread *blocked;
+	size_t nblocked;
 	uint64_t procs_max, procs_dropped;
 	struct fs_proc *procs;
 	size_t nprocs;

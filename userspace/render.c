@@ -143,11 +143,11 @@ static void hints(FILE *out, const struct fs_doc *d)
 			shown++;
 		}
 		if (p->sock_clears) {
-			fprintf(out, "  ! pid %lld (%s) cleared O_NONBLOCK on %llu sockets; %llu threads are blocked in socket reads (peak %llu)\n",
+			fprintf(out, "  ! pid %lld (%s) cleared O_NONBLOCK on %llu sockets; %llu threads are blocked in socket reads (%llu on sockets with a recorded clear)\n",
 				(long long)p->tgid, p->comm,
 				(unsigned long long)p->sock_clears,
 				(unsigned long long)p->blocked_now,
-				(unsigned long long)p->blocked_peak);
+				(unsigned long long)p->blocked_on_cleared);
 			shown++;
 		}
 	}
@@ -164,7 +164,7 @@ static int cmp_time(const void *a, const void *b)
 
 void render_summary(FILE *out, const struct fs_doc *d)
 {
-	uint64_t missed = 0, attached = 0, failed = 0, blocked = 0, clears = 0;
+	uint64_t missed = 0, attached = 0, failed = 0, off = 0, blocked = 0, clears = 0;
 	struct fs_proc *sorted;
 	char a[32], b[32], c[32], e[32];
 	size_t i;
@@ -174,11 +174,12 @@ void render_summary(FILE *out, const struct fs_doc *d)
 		missed += d->probes[i].nmissed;
 		attached += strcmp(d->probes[i].state, "attached") == 0;
 		failed += strcmp(d->probes[i].state, "failed") == 0;
+		off += strcmp(d->probes[i].state, "off") == 0;
 	}
-	fprintf(out, "forkstat %s on %s: %llu probes attached, %llu failed (%llu not needed here), %llu calls missed, %llu forks untracked\n",
+	fprintf(out, "forkstat %s on %s: %llu probes attached, %llu off, %llu failed (%llu not needed here), %llu calls missed, %llu forks untracked\n",
 		d->module, d->kernel, (unsigned long long)attached,
-		(unsigned long long)failed,
-		(unsigned long long)(d->nprobes - attached - failed),
+		(unsigned long long)off, (unsigned long long)failed,
+		(unsigned long long)(d->nprobes - attached - failed - off),
 		(unsigned long long)missed, (unsigned long long)d->untracked);
 	fprintf(out, "  latency via %s, page-table copy via %s, mm duplication via %s\n\n",
 		d->latency_method, d->ptcopy_method, d->mmdup_method);
@@ -215,8 +216,7 @@ void render_summary(FILE *out, const struct fs_doc *d)
 	}
 	free(sorted);
 
-	for (i = 0; i < d->nprocs; i++)
-		blocked += d->procs[i].blocked_now;
+	blocked = d->scan_blocked;
 	for (f = 0; f < FS_NR_PATHS; f++)
 		clears += d->sock_clears[f];
 	fprintf(out, "\nsockets: %llu O_NONBLOCK clears (fcntl %llu, ioctl %llu), %llu sets; %llu threads blocked in socket reads now\n",
@@ -359,7 +359,7 @@ void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 	qsort(s, d->nprocs, sizeof(*s), cmp_top);
 	fprintf(out, "%7s %-16s %6s %6s %6s %6s %4s %10s %10s %7s %10s %6s %5s %5s %4s\n",
 		"TGID", "COMM", "FORK", "VFORK", "CLONE", "THREAD", "ERR", "AVG", "MAX",
-		"PTCOPY%", "MAXRSS", "CLEARS", "BLOCK", "PEAK", "THR");
+		"PTCOPY%", "MAXRSS", "CLEARS", "BLOCK", "ONCLR", "THR");
 	for (i = 0; i < d->nprocs && (n <= 0 || (int)i < n); i++) {
 		const struct fs_proc *p = &s[i];
 		uint64_t calls = proc_calls(p);
@@ -375,7 +375,7 @@ void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 			fmt_kb(p->max_rss_kb, c, sizeof(c)),
 			(unsigned long long)p->sock_clears,
 			(unsigned long long)p->blocked_now,
-			(unsigned long long)p->blocked_peak, (long long)p->threads);
+			(unsigned long long)p->blocked_on_cleared, (long long)p->threads);
 	}
 	if (d->procs_dropped)
 		fprintf(out, "(%llu calls from processes the table had no room for)\n",
@@ -396,7 +396,7 @@ static const char *clock_str(uint64_t ns, char *buf, size_t len)
 	return buf;
 }
 
-static const char *sock_str(const struct fs_clear *c, char *buf, size_t len)
+static const char *sock_str(const struct fs_sock *c, char *buf, size_t len)
 {
 	const char *proto = c->type == 1 ? "tcp" : c->type == 2 ? "udp" : "sock";
 
@@ -449,7 +449,7 @@ void render_events(FILE *out, const struct fs_doc *d, enum events_what what)
 			fprintf(out, "%-12s %7lld %7lld %-16.16s %4lld %-5s %s\n",
 				clock_str(e->time_ns, t, sizeof(t)), (long long)e->tgid,
 				(long long)e->pid, e->comm, (long long)e->fd,
-				fs_path_names[e->path], sock_str(e, s, sizeof(s)));
+				fs_path_names[e->path], sock_str(&e->sock, s, sizeof(s)));
 		}
 	}
 }
@@ -491,11 +491,11 @@ void watch_compute(const struct fs_doc *prev, const struct fs_doc *cur,
 		w->fork_hist[i] = delta(cur->flav[FS_FORK].hist[i], prev->flav[FS_FORK].hist[i]);
 	for (f = 0; f < FS_NR_PATHS; f++)
 		w->clears += delta(cur->sock_clears[f], prev->sock_clears[f]);
+	w->blocked = cur->scan_blocked;
 	for (i = 0; i < cur->nprocs; i++) {
 		const struct fs_proc *p = &cur->procs[i], *o = find_proc(prev, p->tgid);
 		uint64_t ns = delta(p->sum_ns, o ? o->sum_ns : 0);
 
-		w->blocked += p->blocked_now;
 		if (ns > w->busiest_ns) {
 			w->busiest_ns = ns;
 			w->busiest = p;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * forkstat's contract with userspace: where the module publishes and which
- * version of the text format (docs/format.md) it writes. Shared by the
- * module, forkstatctl and the selftests; nothing else of the kernel's
- * headers is needed to read /proc/forkstat.
+ * forkstat's contract with userspace: where the module publishes, which
+ * version of the text format (docs/format.md) it writes, and the bucket
+ * layout of its histograms. Shared by the module, forkstatctl and the
+ * selftests; nothing else of the kernel's headers is needed to read
+ * /proc/forkstat.
  */
 #ifndef _UAPI_FORKSTAT_H
 #define _UAPI_FORKSTAT_H
@@ -12,11 +13,27 @@
 
 /*
  * Bumped on any change a parser could trip on; adding a key to a line or
- * a new kind of line is not one.
+ * a new kind of line is not one. Format 2: blocked readers are found by a
+ * scan at read time (records blockedscan, blocked, blockedthread), no
+ * longer counted in proc rows.
  */
-#define FORKSTAT_FORMAT		1
+#define FORKSTAT_FORMAT		2
 
 /* The one command a write accepts (with or without a trailing newline). */
 #define FORKSTAT_CMD_RESET	"reset"
+
+/*
+ * Latency histograms are log2 of microseconds, as bcc's tools print them:
+ * bucket 0 holds [0, 2) us, bucket i holds [2^i, 2^(i+1)) us, the last
+ * one everything from 2^(FORKSTAT_LAT_BUCKETS - 1) us (about 67 s) up.
+ */
+#define FORKSTAT_LAT_BUCKETS	27
+
+/*
+ * Parent RSS buckets, log2 of MiB: bucket 0 is under 1 MiB, bucket i holds
+ * [2^(i-1), 2^i) MiB, the last one 2^(FORKSTAT_RSS_BUCKETS - 2) MiB (1 TiB)
+ * and more.
+ */
+#define FORKSTAT_RSS_BUCKETS	22
 
 #endif /* _UAPI_FORKSTAT_H */

@@ -59,10 +59,21 @@ static void test_edge(const char *dir)
 	      "slow record");
 	CHECK(strcmp(d.slow[0].comm, "my server") == 0, "escaped comm '%s'", d.slow[0].comm);
 	CHECK(d.sock_clears[FS_PATH_FCNTL] == 3100 && d.sock_sets[FS_PATH_FCNTL] == 12, "sockmode");
-	CHECK(d.nclears == 1 && strcmp(d.clears[0].sun_path, "/run/a=b.sock") == 0 &&
-	      d.clears[0].path == FS_PATH_IOCTL && d.clears[0].tgid == 77, "sockclear");
-	CHECK(d.nprocs == 2 && d.procs[1].blocked_now == 2950 && d.procs[1].blocked_peak == 3000,
-	      "proc rows");
+	CHECK(d.nclears == 1 && strcmp(d.clears[0].sock.sun_path, "/run/a=b.sock") == 0 &&
+	      d.clears[0].path == FS_PATH_IOCTL && d.clears[0].tgid == 77 &&
+	      d.clears[0].sock.ino == 5501, "sockclear");
+	/* Rows in tgid order; a "blocked" record joins its row or makes one. */
+	CHECK(d.nprocs == 3 && d.procs[0].tgid == 77 && d.procs[0].has_row &&
+	      d.procs[0].blocked_now == 2950 && d.procs[0].blocked_on_cleared == 2900 &&
+	      d.procs[0].threads == 2960 && d.procs[0].sock_clears == 3100, "proc 77 joined");
+	CHECK(d.nprocs == 3 && d.procs[1].tgid == 500 && !d.procs[1].has_row &&
+	      d.procs[1].blocked_now == 3 && d.procs[1].threads == 4 &&
+	      strcmp(d.procs[1].comm, "by design") == 0, "blocked process without a row");
+	CHECK(d.nblocked == 1 && d.blocked[0].sock.ino == 5501 && d.blocked[0].cleared_by == 77 &&
+	      d.blocked[0].waited_ns == 4000000000ULL &&
+	      strcmp(d.blocked[0].comm, "manager io") == 0, "blockedthread");
+	CHECK(d.scan_blocked == 2953 && d.scan_threads == 3100 && d.scan_listed == 1,
+	      "blockedscan");
 	CHECK(d.procs_dropped == 4, "dropped");
 	fs_free(&d);
 	free(text);
@@ -91,7 +102,9 @@ static void test_reordered(const char *dir, const char *name)
 	CHECK(memcmp(a.flav, b.flav, sizeof(a.flav)) == 0, "%s: flavours differ", name);
 	CHECK(memcmp(a.lat_by_rss, b.lat_by_rss, sizeof(a.lat_by_rss)) == 0, "%s: hist2d", name);
 	CHECK(a.nprocs == b.nprocs && a.nprobes == b.nprobes && a.nslow == b.nslow &&
-	      a.nclears == b.nclears, "%s: record counts", name);
+	      a.nclears == b.nclears && a.nblocked == b.nblocked, "%s: record counts", name);
+	CHECK(a.nprocs == b.nprocs &&
+	      memcmp(a.procs, b.procs, a.nprocs * sizeof(*a.procs)) == 0, "%s: rows", name);
 	fs_free(&a);
 	fs_free(&b);
 	free(s);
@@ -149,7 +162,7 @@ int main(int argc, char **argv)
 	test_truncations(argv[1], "edge.txt");
 	test_truncations(argv[1], "live-6.12.txt");
 	test_bad(bad, "truncated.txt", "line 2: the file ends in the middle");
-	test_bad(bad, "future-format.txt", "format 2, but this forkstatctl reads format 1");
+	test_bad(bad, "future-format.txt", "format 3, but this forkstatctl reads format 2");
 	test_bad(bad, "bad-number.txt", "line 2: flavour count=: expected a number, got '12x'");
 	test_bad(bad, "short-hist.txt", "line 2: counts=: expected 27 numbers, got 3");
 	test_bad(bad, "no-header.txt", "line 1: expected the header");

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Who forks: one row per process (thread group) that called copy_process.
+ * The per-process table, shown as "proc" records: one row per process
+ * (thread group) that called copy_process or changed a socket's mode.
  *
  * The table is allocated once, max_procs rows, open-addressed by tgid so
  * that handlers never allocate. Policy when full: a process that finds no
- * free row within FORKSTAT_PROCS_PROBE places of its hash gets none; its
+ * free row within FORKSTAT_ROWS_PROBE places of its hash gets none; its
  * forks still count in the flavour totals and in "dropped". Rows of
  * exited processes stay (a short-lived forker is often the culprit) until
  * a reset. A tgid reused by a new process takes over its row, told apart
@@ -31,17 +32,17 @@
 
 #include "forkstat.h"
 
-#define FORKSTAT_PROCS_MIN	16
-#define FORKSTAT_PROCS_MAX	(1 << 20)
+#define FORKSTAT_ROWS_MIN	16
+#define FORKSTAT_ROWS_MAX	(1 << 20)
 /* Rows looked at before a process is dropped. */
-#define FORKSTAT_PROCS_PROBE	32
+#define FORKSTAT_ROWS_PROBE	32
 
 static unsigned int max_procs = 1024;
 
 static int forkstat_set_max_procs(const char *val, const struct kernel_param *kp)
 {
-	return param_set_uint_minmax(val, kp, FORKSTAT_PROCS_MIN,
-				     FORKSTAT_PROCS_MAX);
+	return param_set_uint_minmax(val, kp, FORKSTAT_ROWS_MIN,
+				     FORKSTAT_ROWS_MAX);
 }
 
 static const struct kernel_param_ops forkstat_max_procs_ops = {
@@ -53,7 +54,7 @@ module_param_cb(max_procs, &forkstat_max_procs_ops, &max_procs, 0444);
 MODULE_PARM_DESC(max_procs,
 		 "Rows in the per-process table, 16..1048576, rounded up to a power of 2 (default 1024)");
 
-struct forkstat_proc {
+struct forkstat_row {
 	raw_spinlock_t lock;
 	/* (generation << 32) | tgid; changes only under the lock. */
 	u64 key;
@@ -69,33 +70,31 @@ struct forkstat_proc {
 		u64 sock_clears;
 		u64 sock_sets;
 		u64 last_clear_ns;	/* CLOCK_REALTIME */
-		u64 blocked_now;	/* threads in a blocking receive */
-		u64 blocked_peak;
 	} st;
 };
 
-static struct forkstat_proc *forkstat_procs;
-static unsigned int forkstat_procs_bits;
-static atomic_t forkstat_procs_gen = ATOMIC_INIT(1);
-static atomic64_t forkstat_procs_dropped;
+static struct forkstat_row *forkstat_rows;
+static unsigned int forkstat_rows_bits;
+static atomic_t forkstat_rows_gen = ATOMIC_INIT(1);
+static atomic64_t forkstat_rows_dropped;
 
-int forkstat_procs_init(void)
+int forkstat_rows_init(void)
 {
 	unsigned int i, n = roundup_pow_of_two(max_procs);
 
-	forkstat_procs = kvcalloc(n, sizeof(*forkstat_procs), GFP_KERNEL);
-	if (!forkstat_procs)
+	forkstat_rows = kvcalloc(n, sizeof(*forkstat_rows), GFP_KERNEL);
+	if (!forkstat_rows)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
-		raw_spin_lock_init(&forkstat_procs[i].lock);
-	forkstat_procs_bits = ilog2(n);
+		raw_spin_lock_init(&forkstat_rows[i].lock);
+	forkstat_rows_bits = ilog2(n);
 	max_procs = n;
 	return 0;
 }
 
-void forkstat_procs_exit(void)
+void forkstat_rows_exit(void)
 {
-	kvfree(forkstat_procs);
+	kvfree(forkstat_rows);
 }
 
 static u32 forkstat_key_gen(u64 key)
@@ -107,18 +106,18 @@ static u32 forkstat_key_gen(u64 key)
  * Returns the row of current's process, locked and carrying current's
  * name, or NULL when full.
  */
-static struct forkstat_proc *forkstat_proc_get(unsigned long *irqflags)
+static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
 {
-	u32 gen = atomic_read(&forkstat_procs_gen);
+	u32 gen = atomic_read(&forkstat_rows_gen);
 	u64 want = (u64)gen << 32 | (u32)current->tgid;
 	u64 start_time = current->group_leader->start_time;
-	unsigned int i, h = hash_32(current->tgid, forkstat_procs_bits);
-	struct forkstat_proc *p;
+	unsigned int i, h = hash_32(current->tgid, forkstat_rows_bits);
+	struct forkstat_row *p;
 
-	for (i = 0; i < FORKSTAT_PROCS_PROBE; i++) {
+	for (i = 0; i < FORKSTAT_ROWS_PROBE; i++) {
 		u64 key;
 
-		p = &forkstat_procs[(h + i) & (max_procs - 1)];
+		p = &forkstat_rows[(h + i) & (max_procs - 1)];
 		key = READ_ONCE(p->key);
 		if (key != want && forkstat_key_gen(key) == gen)
 			continue;	/* another process's row */
@@ -134,7 +133,7 @@ static struct forkstat_proc *forkstat_proc_get(unsigned long *irqflags)
 		}
 		raw_spin_unlock_irqrestore(&p->lock, *irqflags);
 	}
-	atomic64_inc(&forkstat_procs_dropped);
+	atomic64_inc(&forkstat_rows_dropped);
 	return NULL;
 found:
 	/* The latest name: a process that execs shows as what it is now. */
@@ -142,10 +141,10 @@ found:
 	return p;
 }
 
-void forkstat_procs_add(const struct forkstat_fork *f)
+void forkstat_rows_add_fork(const struct forkstat_fork *f)
 {
 	unsigned long irqflags;
-	struct forkstat_proc *p = forkstat_proc_get(&irqflags);
+	struct forkstat_row *p = forkstat_row_get(&irqflags);
 
 	if (!p)
 		return;
@@ -161,10 +160,10 @@ void forkstat_procs_add(const struct forkstat_fork *f)
 	raw_spin_unlock_irqrestore(&p->lock, irqflags);
 }
 
-void forkstat_procs_sock_mode(bool now_nonblock)
+void forkstat_rows_add_sock_mode(bool now_nonblock, u64 time_ns)
 {
 	unsigned long irqflags;
-	struct forkstat_proc *p = forkstat_proc_get(&irqflags);
+	struct forkstat_row *p = forkstat_row_get(&irqflags);
 
 	if (!p)
 		return;
@@ -172,41 +171,13 @@ void forkstat_procs_sock_mode(bool now_nonblock)
 		p->st.sock_sets++;
 	} else {
 		p->st.sock_clears++;
-		p->st.last_clear_ns = ktime_get_real_ns();
+		p->st.last_clear_ns = time_ns;
 	}
 	raw_spin_unlock_irqrestore(&p->lock, irqflags);
 }
 
-/* Returns false when the process has no row: nothing to undo then. */
-bool forkstat_procs_blocked_enter(struct forkstat_proc_ref *ref)
-{
-	unsigned long irqflags;
-	struct forkstat_proc *p = forkstat_proc_get(&irqflags);
-
-	if (!p)
-		return false;
-	p->st.blocked_now++;
-	p->st.blocked_peak = max(p->st.blocked_peak, p->st.blocked_now);
-	ref->row = p;
-	ref->key = p->key;
-	raw_spin_unlock_irqrestore(&p->lock, irqflags);
-	return true;
-}
-
-/* A row reset or taken over meanwhile has already forgotten this wait. */
-void forkstat_procs_blocked_exit(struct forkstat_proc_ref *ref)
-{
-	struct forkstat_proc *p = ref->row;
-	unsigned long irqflags;
-
-	raw_spin_lock_irqsave(&p->lock, irqflags);
-	if (p->key == ref->key && p->st.blocked_now)
-		p->st.blocked_now--;
-	raw_spin_unlock_irqrestore(&p->lock, irqflags);
-}
-
 /* Threads of the process now, 0 once it has exited. */
-static int forkstat_proc_threads(pid_t tgid, u64 start_time)
+static int forkstat_row_threads(pid_t tgid, u64 start_time)
 {
 	struct task_struct *task;
 	int threads = 0;
@@ -219,18 +190,18 @@ static int forkstat_proc_threads(pid_t tgid, u64 start_time)
 	return threads;
 }
 
-void forkstat_procs_show(struct seq_file *m)
+void forkstat_rows_show(struct seq_file *m)
 {
-	u32 gen = atomic_read(&forkstat_procs_gen);
-	struct forkstat_proc row;
+	u32 gen = atomic_read(&forkstat_rows_gen);
+	struct forkstat_row row;
 	unsigned int i;
 	unsigned long irqflags;
 
 	seq_printf(m, "procs max=%u dropped=%lld bytes=%zu\n", max_procs,
-		   (long long)atomic64_read(&forkstat_procs_dropped),
-		   (size_t)max_procs * sizeof(*forkstat_procs));
+		   (long long)atomic64_read(&forkstat_rows_dropped),
+		   (size_t)max_procs * sizeof(*forkstat_rows));
 	for (i = 0; i < max_procs; i++) {
-		struct forkstat_proc *p = &forkstat_procs[i];
+		struct forkstat_row *p = &forkstat_rows[i];
 		int f;
 
 		if (forkstat_key_gen(READ_ONCE(p->key)) != gen)
@@ -246,26 +217,24 @@ void forkstat_procs_show(struct seq_file *m)
 			if (f != FORKSTAT_KTHREAD)
 				seq_printf(m, " %s=%llu", forkstat_flavour_names[f],
 					   row.st.count[f]);
-		seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu sock_clears=%llu sock_sets=%llu last_clear_ns=%llu blocked_now=%llu blocked_peak=%llu threads=%d comm=",
+		seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu sock_clears=%llu sock_sets=%llu last_clear_ns=%llu threads=%d comm=",
 			   row.st.errors, row.st.sum_ns, row.st.max_ns,
 			   row.st.ptcopy_ns, row.st.max_rss_kb,
 			   row.st.sock_clears, row.st.sock_sets,
-			   row.st.last_clear_ns, row.st.blocked_now,
-			   row.st.blocked_peak,
-			   forkstat_proc_threads((u32)row.key, row.start_time));
+			   row.st.last_clear_ns, forkstat_row_threads((u32)row.key, row.start_time));
 		forkstat_seq_comm(m, row.comm);
 		seq_putc(m, '\n');
 	}
 }
 
 /* The most a full table prints: a proc line is under 384 bytes. */
-size_t forkstat_procs_show_size(void)
+size_t forkstat_rows_show_size(void)
 {
 	return (size_t)max_procs * 384;
 }
 
-void forkstat_procs_reset(void)
+void forkstat_rows_reset(void)
 {
-	atomic_inc(&forkstat_procs_gen);
-	atomic64_set(&forkstat_procs_dropped, 0);
+	atomic_inc(&forkstat_rows_gen);
+	atomic64_set(&forkstat_rows_dropped, 0);
 }

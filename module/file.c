@@ -14,8 +14,9 @@
 
 #include "forkstat.h"
 
-static struct proc_dir_entry *forkstat_proc;
+static struct proc_dir_entry *forkstat_file;
 
+/* In the order docs/format.md lists the records. */
 static int forkstat_show(struct seq_file *m, void *v)
 {
 	int ret;
@@ -27,23 +28,12 @@ static int forkstat_show(struct seq_file *m, void *v)
 	if (!ret)
 		ret = forkstat_slow_show(m);
 	if (!ret)
-		ret = forkstat_sock_show(m);
-	if (!ret)
-		forkstat_procs_show(m);
-	return ret;
-}
-
-void forkstat_seq_counts(struct seq_file *m, const u64 *counts, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		seq_printf(m, i ? ",%llu" : "%llu", counts[i]);
-}
-
-void forkstat_seq_comm(struct seq_file *m, const char *comm)
-{
-	seq_escape(m, comm, " \t\n\\=");
+		ret = forkstat_sockmode_show(m);
+	if (ret)
+		return ret;
+	forkstat_blocked_show(m);
+	forkstat_rows_show(m);
+	return 0;
 }
 
 /*
@@ -55,8 +45,9 @@ void forkstat_seq_comm(struct seq_file *m, const char *comm)
 
 static int forkstat_open(struct inode *inode, struct file *file)
 {
-	size_t size = PAGE_SIZE * 8 + forkstat_procs_show_size() +
-		      forkstat_slow_show_size() + forkstat_sock_show_size();
+	size_t size = PAGE_SIZE * 8 + forkstat_rows_show_size() +
+		      forkstat_slow_show_size() + forkstat_sockmode_show_size() +
+		      forkstat_blocked_show_size();
 
 	return single_open_size(file, forkstat_show, NULL,
 				min_t(size_t, size, FORKSTAT_READ_BUF_MAX));
@@ -86,12 +77,13 @@ static ssize_t forkstat_write(struct file *file, const char __user *ubuf,
 	forkstat_fork_reset();
 	forkstat_stats_reset();
 	forkstat_slow_reset();
-	forkstat_procs_reset();
-	forkstat_sock_reset();
+	forkstat_rows_reset();
+	forkstat_sockmode_reset();
+	forkstat_cleared_reset();
 	return count;
 }
 
-static const struct proc_ops forkstat_proc_ops = {
+static const struct proc_ops forkstat_file_ops = {
 	.proc_open	= forkstat_open,
 	.proc_read	= seq_read,
 	.proc_lseek	= seq_lseek,
@@ -99,10 +91,10 @@ static const struct proc_ops forkstat_proc_ops = {
 	.proc_write	= forkstat_write,
 };
 
-int forkstat_proc_init(void)
+int forkstat_file_init(void)
 {
-	forkstat_proc = proc_create("forkstat", 0644, NULL, &forkstat_proc_ops);
-	if (!forkstat_proc) {
+	forkstat_file = proc_create("forkstat", 0644, NULL, &forkstat_file_ops);
+	if (!forkstat_file) {
 		pr_err("cannot create /proc/forkstat\n");
 		return -ENOMEM;
 	}
@@ -110,7 +102,7 @@ int forkstat_proc_init(void)
 }
 
 /* Returns once no reader or writer is inside the file's operations. */
-void forkstat_proc_exit(void)
+void forkstat_file_exit(void)
 {
-	proc_remove(forkstat_proc);
+	proc_remove(forkstat_file);
 }

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sockets switched between blocking and non-blocking mode.
+ *
+ * fcntl(F_SETFL) ends in do_fcntl(fd, cmd, arg, filp) and ioctl(FIONBIO)
+ * in do_vfs_ioctl(filp, fd, cmd, arg). Both commands are handled inline
+ * there, so every fcntl and every ioctl on the machine passes the probes:
+ * they are entry probes (probes.h), and their handler tests its one
+ * command and returns. That test is all any other call pays; a return
+ * probe would cost each of them about a hundred instructions more, kept
+ * or not.
+ *
+ * A call that may change a socket's O_NONBLOCK (F_SETFL asking for the
+ * other mode; FIONBIO, whose wish is in user memory that may not be
+ * readable here) takes a slot holding a reference to the open file and
+ * the flag before the call, and queues task work on the calling thread.
+ * The work runs as the thread returns to user space, right after the
+ * call, in process context, and compares the flag again: only a change
+ * that happened is counted, so a failed call, a no-op, a pipe or a tty
+ * records nothing. Then it files the change: counters, the process's row,
+ * the table of cleared sockets and, for a clear, the sockclear ring.
+ *
+ * Queued work runs module code later, so each pending check holds a
+ * reference on the module: rmmod is refused while a check is pending (the
+ * length of one fcntl or ioctl call), and module exit waits for an RCU
+ * tasks grace period so that no thread is still inside the work's last
+ * instructions.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/ioctl.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/task_work.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <asm/ioctls.h>
+
+#include "forkstat.h"
+
+enum forkstat_sock_path {
+	FORKSTAT_PATH_FCNTL,
+	FORKSTAT_PATH_IOCTL,
+	FORKSTAT_NR_PATHS
+};
+
+static const char *const forkstat_path_names[] = {
+	[FORKSTAT_PATH_FCNTL] = "fcntl",
+	[FORKSTAT_PATH_IOCTL] = "ioctl",
+};
+
+static unsigned int sock_ring = 64;
+
+static int forkstat_set_sock_ring(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 4096);
+}
+
+static const struct kernel_param_ops forkstat_sock_ring_ops = {
+	.set = forkstat_set_sock_ring,
+	.get = param_get_uint,
+};
+
+module_param_cb(sock_ring, &forkstat_sock_ring_ops, &sock_ring, 0444);
+MODULE_PARM_DESC(sock_ring, "O_NONBLOCK clears on sockets remembered, 1..4096 (default 64)");
+
+/* One clear, as /proc/forkstat shows it. */
+struct forkstat_clear {
+	u64 time_ns;
+	pid_t pid, tgid;
+	int fd;
+	enum forkstat_sock_path path;
+	struct forkstat_sockdesc sd;
+	char comm[TASK_COMM_LEN];
+};
+
+static DEFINE_RAW_SPINLOCK(forkstat_clear_lock);
+static struct forkstat_clear *forkstat_clear_ring;
+static u64 forkstat_clears_total;
+
+/* Mode changes per path: [path][0] to blocking (clears), [path][1] sets. */
+static atomic64_t forkstat_mode_changes[FORKSTAT_NR_PATHS][2];
+
+/* Runs in the thread that made the change, in process context. */
+static void forkstat_mode_changed(struct file *filp, int fd,
+				  enum forkstat_sock_path path, bool now_nonblock)
+{
+	/* One time for the change, wherever it is filed. */
+	u64 time_ns = ktime_get_real_ns();
+	struct forkstat_clear *c;
+	struct forkstat_sockdesc sd;
+	unsigned long irqflags;
+
+	if (!forkstat_sockdesc_fill(&sd, filp))
+		return;
+	atomic64_inc(&forkstat_mode_changes[path][now_nonblock]);
+	forkstat_rows_add_sock_mode(now_nonblock, time_ns);
+	forkstat_cleared_note(sd.ino, now_nonblock, time_ns);
+	if (now_nonblock)
+		return;
+
+	raw_spin_lock_irqsave(&forkstat_clear_lock, irqflags);
+	c = &forkstat_clear_ring[forkstat_clears_total++ % sock_ring];
+	c->time_ns = time_ns;
+	c->pid = current->pid;
+	c->tgid = current->tgid;
+	c->fd = fd;
+	c->path = path;
+	c->sd = sd;
+	forkstat_current_comm(c->comm);
+	raw_spin_unlock_irqrestore(&forkstat_clear_lock, irqflags);
+}
+
+/*
+ * Checks pending at once; a call that finds none free is not checked and
+ * counts as untracked. Each is held for the length of one call.
+ */
+#define FORKSTAT_CHECKS		64
+
+struct forkstat_check {
+	struct callback_head work;
+	struct file *filp;	/* a reference of our own */
+	int fd;
+	enum forkstat_sock_path path;
+	bool was_nonblock;
+	atomic_t busy;
+};
+
+static struct forkstat_check forkstat_checks[FORKSTAT_CHECKS];
+static atomic64_t forkstat_checks_untracked;
+/* Any check queued since load: exit then waits for the work's last return. */
+static bool forkstat_checks_used;
+
+static struct forkstat_check *forkstat_check_claim(void)
+{
+	unsigned int i, start = raw_smp_processor_id();
+
+	for (i = 0; i < FORKSTAT_CHECKS; i++) {
+		struct forkstat_check *c =
+			&forkstat_checks[(start + i) % FORKSTAT_CHECKS];
+
+		if (!atomic_read(&c->busy) && !atomic_cmpxchg(&c->busy, 0, 1))
+			return c;
+	}
+	return NULL;
+}
+
+static void forkstat_check_release(struct forkstat_check *c)
+{
+	atomic_set_release(&c->busy, 0);
+}
+
+static void forkstat_check_work(struct callback_head *work)
+{
+	struct forkstat_check *c = container_of(work, struct forkstat_check, work);
+	bool now_nonblock = READ_ONCE(c->filp->f_flags) & O_NONBLOCK;
+
+	if (now_nonblock != c->was_nonblock)
+		forkstat_mode_changed(c->filp, c->fd, c->path, now_nonblock);
+	fput(c->filp);
+	forkstat_check_release(c);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * want_nonblock is the mode the call asks for, or -1 when unknown. Runs
+ * in a probe handler: no sleeping, no allocation.
+ */
+static void forkstat_mode_call(struct forkstat_probe *p, struct file *filp,
+			       int fd, enum forkstat_sock_path path,
+			       int want_nonblock)
+{
+	struct forkstat_check *c;
+	bool was_nonblock;
+
+	if (!filp || !S_ISSOCK(file_inode(filp)->i_mode))
+		return;
+	forkstat_probe_hit(p);
+	was_nonblock = READ_ONCE(filp->f_flags) & O_NONBLOCK;
+	if (want_nonblock == was_nonblock)
+		return;		/* asks for the mode it has: nothing changes */
+	/* Kernel threads never return to user space to run the check. */
+	if (current->flags & PF_KTHREAD || !try_module_get(THIS_MODULE))
+		goto untracked;
+	c = forkstat_check_claim();
+	if (!c) {
+		module_put(THIS_MODULE);
+		goto untracked;
+	}
+	c->filp = get_file(filp);	/* the caller holds one: never the last */
+	c->fd = fd;
+	c->path = path;
+	c->was_nonblock = was_nonblock;
+	init_task_work(&c->work, forkstat_check_work);
+	WRITE_ONCE(forkstat_checks_used, true);
+	if (!task_work_add(current, &c->work, TWA_RESUME))
+		return;
+	fput(c->filp);
+	forkstat_check_release(c);
+	module_put(THIS_MODULE);
+untracked:
+	atomic64_inc(&forkstat_checks_untracked);
+}
+
+static struct forkstat_probe forkstat_do_fcntl;
+static struct forkstat_probe forkstat_do_vfs_ioctl;
+
+/* do_fcntl(fd, cmd, arg, filp); F_SETFL sets O_NONBLOCK to arg's bit. */
+static void forkstat_do_fcntl_entry(struct pt_regs *regs)
+{
+	unsigned long arg;
+
+	if (regs_get_kernel_argument(regs, 1) != F_SETFL)
+		return;
+	arg = regs_get_kernel_argument(regs, 2);
+	forkstat_mode_call(&forkstat_do_fcntl,
+			   (void *)regs_get_kernel_argument(regs, 3),
+			   regs_get_kernel_argument(regs, 0), FORKSTAT_PATH_FCNTL,
+			   !!(arg & O_NONBLOCK));
+}
+
+/*
+ * do_vfs_ioctl(filp, fd, cmd, arg); FIONBIO reads an int at arg. Not
+ * inlined: its local, whose address is taken, would give the common path
+ * of the caller the stack protector's ten instructions.
+ */
+static noinline void forkstat_fionbio(struct pt_regs *regs)
+{
+	const int __user *argp;
+	int on, want = -1;
+
+	argp = (const int __user *)regs_get_kernel_argument(regs, 3);
+	/* Fails without faulting when the page is not there: then unknown. */
+	if (!copy_from_user_nofault(&on, argp, sizeof(on)))
+		want = !!on;
+	forkstat_mode_call(&forkstat_do_vfs_ioctl,
+			   (void *)regs_get_kernel_argument(regs, 0),
+			   regs_get_kernel_argument(regs, 1), FORKSTAT_PATH_IOCTL,
+			   want);
+}
+
+static void forkstat_do_vfs_ioctl_entry(struct pt_regs *regs)
+{
+	if (regs_get_kernel_argument(regs, 2) == FIONBIO)
+		forkstat_fionbio(regs);
+}
+
+FORKSTAT_PROBE(forkstat_do_fcntl, "do_fcntl", forkstat_do_fcntl_entry);
+FORKSTAT_PROBE(forkstat_do_vfs_ioctl, "do_vfs_ioctl", forkstat_do_vfs_ioctl_entry);
+
+static struct forkstat_probe *const forkstat_sockmode_probes[] = {
+	&forkstat_do_fcntl,
+	&forkstat_do_vfs_ioctl,
+};
+
+int forkstat_sockmode_init(void)
+{
+	size_t i;
+
+	forkstat_clear_ring = kvcalloc(sock_ring, sizeof(*forkstat_clear_ring),
+				       GFP_KERNEL);
+	if (!forkstat_clear_ring)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(forkstat_sockmode_probes); i++)
+		forkstat_probe_register(forkstat_sockmode_probes[i], false);
+	return 0;
+}
+
+/*
+ * No check is pending: each holds a module reference, and exit runs only
+ * once there are none. A thread may still be between the work's
+ * module_put() and its return; an RCU tasks grace period waits for it.
+ */
+void forkstat_sockmode_exit(void)
+{
+	forkstat_probes_unregister(forkstat_sockmode_probes,
+				   ARRAY_SIZE(forkstat_sockmode_probes));
+	if (READ_ONCE(forkstat_checks_used))
+		synchronize_rcu_tasks();
+	kvfree(forkstat_clear_ring);
+}
+
+static void forkstat_clear_show(struct seq_file *m, const struct forkstat_clear *c)
+{
+	seq_printf(m, "sockclear time_ns=%llu pid=%d tgid=%d fd=%d path=%s",
+		   c->time_ns, c->pid, c->tgid, c->fd, forkstat_path_names[c->path]);
+	forkstat_sockdesc_show(m, &c->sd);
+	seq_puts(m, " comm=");
+	forkstat_seq_comm(m, c->comm);
+	seq_putc(m, '\n');
+}
+
+int forkstat_sockmode_show(struct seq_file *m)
+{
+	struct forkstat_clear *copy;
+	unsigned long irqflags;
+	u64 total, i;
+	int p;
+
+	forkstat_probes_show(m, forkstat_sockmode_probes,
+			     ARRAY_SIZE(forkstat_sockmode_probes));
+	seq_printf(m, "sockmethod fcntl=%s ioctl=%s blocked=%s\n",
+		   forkstat_probe_used(&forkstat_do_fcntl),
+		   forkstat_probe_used(&forkstat_do_vfs_ioctl),
+		   IS_ENABLED(CONFIG_X86_64) ? "scan" : "none");
+	seq_printf(m, "sockhealth untracked=%lld\n",
+		   (long long)atomic64_read(&forkstat_checks_untracked));
+	for (p = 0; p < FORKSTAT_NR_PATHS; p++)
+		seq_printf(m, "sockmode path=%s clears=%lld sets=%lld\n",
+			   forkstat_path_names[p],
+			   (long long)atomic64_read(&forkstat_mode_changes[p][0]),
+			   (long long)atomic64_read(&forkstat_mode_changes[p][1]));
+	forkstat_cleared_show(m);
+
+	copy = kvmalloc_array(sock_ring, sizeof(*copy), GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	raw_spin_lock_irqsave(&forkstat_clear_lock, irqflags);
+	total = forkstat_clears_total;
+	memcpy(copy, forkstat_clear_ring, sock_ring * sizeof(*copy));
+	raw_spin_unlock_irqrestore(&forkstat_clear_lock, irqflags);
+
+	seq_printf(m, "sockcfg ring=%u total=%llu bytes=%zu\n", sock_ring, total,
+		   sock_ring * sizeof(*forkstat_clear_ring));
+	for (i = total > sock_ring ? total - sock_ring : 0; i < total; i++)
+		forkstat_clear_show(m, &copy[i % sock_ring]);
+	kvfree(copy);
+	return 0;
+}
+
+/* A sockclear line is under 512 bytes, a unix path included. */
+size_t forkstat_sockmode_show_size(void)
+{
+	return (size_t)sock_ring * 512;
+}
+
+void forkstat_sockmode_reset(void)
+{
+	unsigned long irqflags;
+	int p;
+
+	forkstat_probes_reset(forkstat_sockmode_probes,
+			      ARRAY_SIZE(forkstat_sockmode_probes));
+	atomic64_set(&forkstat_checks_untracked, 0);
+	for (p = 0; p < FORKSTAT_NR_PATHS; p++) {
+		atomic64_set(&forkstat_mode_changes[p][0], 0);
+		atomic64_set(&forkstat_mode_changes[p][1], 0);
+	}
+	raw_spin_lock_irqsave(&forkstat_clear_lock, irqflags);
+	forkstat_clears_total = 0;
+	raw_spin_unlock_irqrestore(&forkstat_clear_lock, irqflags);
+}

@@ -13,9 +13,11 @@
  * long since the thread last ran, and the clear recorded on that socket,
  * if any (cleared.c): the clear joined to its victims.
  *
- * The scan walks thread groups by pid, one at a time under RCU, and for a
- * sleeping thread in a receive takes its task lock and its fd table's
- * lock for the one lookup, as /proc/PID/fdinfo does. It costs the reader
+ * The scan walks the thread groups of the reader's PID namespace by pid
+ * (reader.c), numbering them as it does, one at a time under RCU, and
+ * for a sleeping thread in a receive takes its task lock and its fd
+ * table's lock for the one lookup, as /proc/PID/fdinfo does. Sockets of
+ * other network namespaces than the reader's are left out. It costs the reader
  * time in proportion to the threads on the machine, and nobody else
  * anything. The registers are read racily, as /proc/PID/stat reads a
  * sleeping task's: a thread waking meanwhile is counted or not, never
@@ -29,6 +31,7 @@
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
+#include <linux/cred.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -126,6 +129,8 @@ static bool forkstat_blocking_socket(struct task_struct *t, unsigned int fd,
 }
 
 struct forkstat_blocked_scan {
+	const struct forkstat_reader *r;
+	struct pid_namespace *ns;	/* where its numbers come from */
 	u64 now;		/* local_clock(), the clock of se.exec_start */
 	unsigned int threads;	/* user threads looked at */
 	unsigned int blocked;
@@ -133,25 +138,55 @@ struct forkstat_blocked_scan {
 	unsigned int list;	/* blocked_list for this read */
 };
 
+/* What is known of one blocked thread. */
+struct forkstat_blocked_thread {
+	struct forkstat_sockdesc sd;
+	int fd;
+	u64 waited_ns;
+	u64 cleared_ns;
+	pid_t cleared_by;
+};
+
 static void forkstat_blocked_thread_show(struct seq_file *m, struct task_struct *t,
-					 int fd, const struct forkstat_sockdesc *sd,
-					 u64 waited_ns,
-					 const struct forkstat_cleared *cl)
+					 pid_t tgid, struct forkstat_blocked_scan *scan,
+					 const struct forkstat_blocked_thread *b)
 {
 	char comm[TASK_COMM_LEN];
 
 	forkstat_task_comm(comm, t);
-	seq_printf(m, "blockedthread pid=%d tgid=%d fd=%d", t->pid, t->tgid, fd);
-	forkstat_sockdesc_show(m, sd);
-	seq_printf(m, " waited_ns=%llu cleared_ns=%llu cleared_by=%d comm=",
-		   waited_ns, cl->time_ns, cl->tgid);
+	seq_printf(m, "blockedthread pid=%d tgid=%d fd=%d",
+		   task_pid_nr_ns(t, scan->ns), tgid, b->fd);
+	forkstat_sockdesc_show(m, &b->sd);
+	seq_printf(m, " waited_ns=%llu cleared_ns=%llu cleared_by=%d cgroup=%llu comm=",
+		   b->waited_ns, b->cleared_ns, b->cleared_by,
+		   forkstat_task_cgroup(t));
 	forkstat_seq_comm(m, comm);
 	seq_putc(m, '\n');
 }
 
-/* One thread group, under RCU: its blocked threads and their summary. */
+/* Whether t is blocked in a receive on a socket the reader may see. */
+static bool forkstat_blocked_thread(struct task_struct *t,
+				    struct forkstat_blocked_scan *scan,
+				    struct forkstat_blocked_thread *b)
+{
+	u64 ran_ns;
+
+	b->fd = forkstat_receive_fd(t);
+	if (b->fd < 0 || !forkstat_blocking_socket(t, b->fd, &b->sd) ||
+	    !forkstat_reader_sees_net(scan->r, b->sd.net_cookie))
+		return false;
+	ran_ns = READ_ONCE(t->se.exec_start);
+	b->waited_ns = scan->now > ran_ns ? scan->now - ran_ns : 0;
+	forkstat_cleared_find(b->sd.ino, scan->r, &b->cleared_ns, &b->cleared_by);
+	return true;
+}
+
+/*
+ * One thread group, under RCU, numbered tgid by the reader: its blocked
+ * threads and their summary.
+ */
 static void forkstat_blocked_group(struct seq_file *m, struct task_struct *leader,
-				   struct forkstat_blocked_scan *scan)
+				   pid_t tgid, struct forkstat_blocked_scan *scan)
 {
 	unsigned int threads = 0, blocked = 0, on_cleared = 0;
 	char comm[TASK_COMM_LEN];
@@ -159,24 +194,17 @@ static void forkstat_blocked_group(struct seq_file *m, struct task_struct *leade
 	u64 longest_ns = 0;
 
 	for_each_thread(leader, t) {
-		struct forkstat_cleared cl = {};
-		struct forkstat_sockdesc sd;
-		u64 ran_ns, waited_ns;
-		int fd;
+		struct forkstat_blocked_thread b;
 
 		threads++;
-		fd = forkstat_receive_fd(t);
-		if (fd < 0 || !forkstat_blocking_socket(t, fd, &sd))
+		if (!forkstat_blocked_thread(t, scan, &b))
 			continue;
-		ran_ns = READ_ONCE(t->se.exec_start);
-		waited_ns = scan->now > ran_ns ? scan->now - ran_ns : 0;
-		if (forkstat_cleared_find(sd.ino, &cl))
-			on_cleared++;
+		on_cleared += !!b.cleared_ns;
 		blocked++;
-		longest_ns = max(longest_ns, waited_ns);
+		longest_ns = max(longest_ns, b.waited_ns);
 		if (scan->listed < scan->list) {
 			scan->listed++;
-			forkstat_blocked_thread_show(m, t, fd, &sd, waited_ns, &cl);
+			forkstat_blocked_thread_show(m, t, tgid, scan, &b);
 		}
 	}
 	scan->threads += threads;
@@ -184,30 +212,41 @@ static void forkstat_blocked_group(struct seq_file *m, struct task_struct *leade
 		return;
 	scan->blocked += blocked;
 	forkstat_task_comm(comm, leader);
-	seq_printf(m, "blocked tgid=%d blocked=%u on_cleared=%u longest_ns=%llu threads=%u comm=",
-		   leader->tgid, blocked, on_cleared, longest_ns, threads);
+	seq_printf(m, "blocked tgid=%d blocked=%u on_cleared=%u longest_ns=%llu threads=%u cgroup=%llu comm=",
+		   tgid, blocked, on_cleared, longest_ns, threads,
+		   forkstat_task_cgroup(leader));
 	forkstat_seq_comm(m, comm);
 	seq_putc(m, '\n');
 }
 
-void forkstat_blocked_show(struct seq_file *m)
+/* A user process the reader may see. */
+static bool forkstat_blocked_sees(const struct forkstat_reader *r,
+				  struct task_struct *leader)
+{
+	if (!leader || leader->flags & PF_KTHREAD)
+		return false;
+	return r->sees != FORKSTAT_SEES_OWN || uid_eq(task_uid(leader), r->uid);
+}
+
+void forkstat_blocked_show(struct seq_file *m, const struct forkstat_reader *r)
 {
 	struct forkstat_blocked_scan scan = {
+		.r = r,
+		.ns = r->sees == FORKSTAT_SEES_ALL ? &init_pid_ns : r->pid_ns,
 		.now = local_clock(),
 		.list = READ_ONCE(blocked_list),
 	};
-	struct pid_namespace *ns = &init_pid_ns;
 	u64 start_ns = ktime_get_ns();
 	struct pid *pid;
 	int nr = 1;
 
 	rcu_read_lock();
-	while ((pid = find_ge_pid(nr, ns))) {
+	while ((pid = find_ge_pid(nr, scan.ns))) {
 		struct task_struct *leader = pid_task(pid, PIDTYPE_TGID);
 
-		nr = pid_nr_ns(pid, ns) + 1;
-		if (leader && !(leader->flags & PF_KTHREAD))
-			forkstat_blocked_group(m, leader, &scan);
+		nr = pid_nr_ns(pid, scan.ns) + 1;
+		if (forkstat_blocked_sees(r, leader))
+			forkstat_blocked_group(m, leader, nr - 1, &scan);
 		/* A grace period may end between thread groups. */
 		rcu_read_unlock();
 		cond_resched();

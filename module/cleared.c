@@ -63,6 +63,10 @@ int forkstat_cleared_init(void)
 
 void forkstat_cleared_exit(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < cleared_max; i++)
+		put_pid(forkstat_cleared[i].tgid);
 	kvfree(forkstat_cleared);
 }
 
@@ -94,16 +98,24 @@ static struct forkstat_cleared *forkstat_cleared_lookup(unsigned long ino,
 	return NULL;
 }
 
-/* A clear by current's process adds or refreshes ino; a set removes it. */
+/*
+ * A clear by current's process adds or refreshes ino; a set removes it.
+ * Process context (task work): the reference let go is dropped here.
+ */
 void forkstat_cleared_note(unsigned long ino, bool now_nonblock, u64 time_ns)
 {
 	struct forkstat_cleared *e, *room = NULL;
+	struct pid *old = NULL, *tgid = NULL;
 
+	if (!now_nonblock)
+		tgid = get_pid(task_tgid(current));
 	spin_lock(&forkstat_cleared_lock);
 	e = forkstat_cleared_lookup(ino, &room);
 	if (now_nonblock) {
 		if (e) {
 			e->ino = 0;
+			old = e->tgid;
+			e->tgid = NULL;
 			forkstat_cleared_used--;
 		}
 	} else {
@@ -114,23 +126,30 @@ void forkstat_cleared_note(unsigned long ino, bool now_nonblock, u64 time_ns)
 			else
 				forkstat_cleared_used++;
 		}
+		old = e->tgid;
 		e->ino = ino;
 		e->time_ns = time_ns;
-		e->tgid = current->tgid;
+		e->tgid = tgid;
 	}
 	spin_unlock(&forkstat_cleared_lock);
+	put_pid(old);
 }
 
-bool forkstat_cleared_find(unsigned long ino, struct forkstat_cleared *out)
+bool forkstat_cleared_find(unsigned long ino, const struct forkstat_reader *r,
+			   u64 *time_ns, pid_t *by)
 {
 	struct forkstat_cleared *e, *room;
 
+	*time_ns = 0;
+	*by = 0;
 	spin_lock(&forkstat_cleared_lock);
 	e = forkstat_cleared_lookup(ino, &room);
-	if (e)
-		*out = *e;
+	if (e) {
+		*time_ns = e->time_ns;
+		*by = forkstat_reader_nr(r, e->tgid);
+	}
 	spin_unlock(&forkstat_cleared_lock);
-	return !!e;
+	return e;
 }
 
 void forkstat_cleared_show(struct seq_file *m)
@@ -149,9 +168,21 @@ void forkstat_cleared_show(struct seq_file *m)
 
 void forkstat_cleared_reset(void)
 {
+	struct pid *old;
+	unsigned int i;
+
 	spin_lock(&forkstat_cleared_lock);
-	memset(forkstat_cleared, 0, (size_t)cleared_max * sizeof(*forkstat_cleared));
-	forkstat_cleared_used = 0;
 	forkstat_cleared_evicted = 0;
 	spin_unlock(&forkstat_cleared_lock);
+	/* One entry at a time: clears made meanwhile may stay. */
+	for (i = 0; i < cleared_max; i++) {
+		spin_lock(&forkstat_cleared_lock);
+		if (forkstat_cleared[i].ino)
+			forkstat_cleared_used--;
+		forkstat_cleared[i].ino = 0;
+		old = forkstat_cleared[i].tgid;
+		forkstat_cleared[i].tgid = NULL;
+		spin_unlock(&forkstat_cleared_lock);
+		put_pid(old);
+	}
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/forkstat: a read shows everything the module knows (format in
- * docs/format.md), a write of "reset" by CAP_SYS_ADMIN zeroes it.
+ * /proc/forkstat: a read shows what the module knows that the reader may
+ * see (format in docs/format.md; who sees what in reader.c), a write of
+ * "reset" by CAP_SYS_ADMIN in the initial user namespace zeroes it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,20 +20,24 @@ static struct proc_dir_entry *forkstat_file;
 /* In the order docs/format.md lists the records. */
 static int forkstat_show(struct seq_file *m, void *v)
 {
-	int ret;
+	const struct forkstat_reader *r = m->private;
+	int ret = 0;
 
 	seq_printf(m, "forkstat format=%d module=%s kernel=%s\n",
 		   FORKSTAT_FORMAT, FORKSTAT_VERSION, init_utsname()->release);
-	forkstat_fork_show(m);
-	ret = forkstat_stats_show(m);
+	forkstat_reader_show(m, r);
+	if (forkstat_reader_sees_host(r)) {
+		forkstat_fork_show(m);
+		ret = forkstat_stats_show(m);
+	}
 	if (!ret)
-		ret = forkstat_slow_show(m);
+		ret = forkstat_slow_show(m, r);
 	if (!ret)
-		ret = forkstat_sockmode_show(m);
+		ret = forkstat_sockmode_show(m, r);
 	if (ret)
 		return ret;
-	forkstat_blocked_show(m);
-	forkstat_rows_show(m);
+	forkstat_blocked_show(m, r);
+	forkstat_rows_show(m, r);
 	return 0;
 }
 
@@ -43,14 +48,28 @@ static int forkstat_show(struct seq_file *m, void *v)
  */
 #define FORKSTAT_READ_BUF_MAX	(16 << 20)
 
+/* The reader's view is taken at open, with the opener's namespaces. */
 static int forkstat_open(struct inode *inode, struct file *file)
 {
 	size_t size = PAGE_SIZE * 8 + forkstat_rows_show_size() +
 		      forkstat_slow_show_size() + forkstat_sockmode_show_size() +
 		      forkstat_blocked_show_size();
+	struct forkstat_reader *r = forkstat_reader_new(file);
+	int ret;
 
-	return single_open_size(file, forkstat_show, NULL,
-				min_t(size_t, size, FORKSTAT_READ_BUF_MAX));
+	if (!r)
+		return -ENOMEM;
+	ret = single_open_size(file, forkstat_show, r,
+			       min_t(size_t, size, FORKSTAT_READ_BUF_MAX));
+	if (ret)
+		forkstat_reader_free(r);
+	return ret;
+}
+
+static int forkstat_release(struct inode *inode, struct file *file)
+{
+	forkstat_reader_free(((struct seq_file *)file->private_data)->private);
+	return single_release(inode, file);
 }
 
 /* Longest command accepted, with its newline and terminating NUL. */
@@ -87,7 +106,7 @@ static const struct proc_ops forkstat_file_ops = {
 	.proc_open	= forkstat_open,
 	.proc_read	= seq_read,
 	.proc_lseek	= seq_lseek,
-	.proc_release	= single_release,
+	.proc_release	= forkstat_release,
 	.proc_write	= forkstat_write,
 };
 

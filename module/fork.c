@@ -176,7 +176,7 @@ static void forkstat_copy_process_ret(struct pt_regs *regs,
 	if (IS_ERR(child))
 		f->err = PTR_ERR(child);
 	else
-		f->child = child->pid; /* not running yet: kernel_clone wakes it */
+		f->child = child; /* not running yet: kernel_clone wakes it */
 	/* The mm duplication contains the page-table copy: its upper bound. */
 	if (!f->ptcopy_exact)
 		f->ptcopy_ns = f->mmdup_ns;

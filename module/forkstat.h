@@ -24,7 +24,38 @@
 #include <linux/un.h>
 
 #include "probes.h"
+#include "who.h"
 #include "uapi/forkstat.h"
+
+/* reader.c: who reads, and what the access policy lets them see. */
+enum forkstat_access {
+	FORKSTAT_ACCESS_OPEN,
+	FORKSTAT_ACCESS_NAMESPACED,
+	FORKSTAT_ACCESS_PRIVATE,
+};
+
+enum forkstat_sees {
+	FORKSTAT_SEES_ALL,	/* everything, initial-namespace numbers */
+	FORKSTAT_SEES_NAMESPACE, /* its PID and network namespaces */
+	FORKSTAT_SEES_OWN,	/* those, its own user only, nothing host-wide */
+};
+
+struct forkstat_reader {
+	unsigned int access;	/* the policy when the file was opened */
+	enum forkstat_sees sees;
+	struct pid_namespace *pid_ns;	/* held while the file is open */
+	u64 net_cookie;
+	kuid_t uid;
+};
+
+struct forkstat_reader *forkstat_reader_new(struct file *file);
+void forkstat_reader_free(struct forkstat_reader *r);
+pid_t forkstat_reader_pid(const struct forkstat_reader *r, struct pid *pid,
+			  kuid_t uid);
+pid_t forkstat_reader_nr(const struct forkstat_reader *r, struct pid *pid);
+bool forkstat_reader_sees_net(const struct forkstat_reader *r, u64 net_cookie);
+bool forkstat_reader_sees_host(const struct forkstat_reader *r);
+void forkstat_reader_show(struct seq_file *m, const struct forkstat_reader *r);
 
 /*
  * t's name into dst (TASK_COMM_LEN bytes), NUL-terminated. Not
@@ -76,7 +107,7 @@ struct forkstat_fork {
 	bool ptcopy_exact;	/* the per-VMA probe was on at entry */
 	enum forkstat_flavour flavour;
 	int err;		/* 0, or copy_process's -errno */
-	pid_t child;
+	struct task_struct *child;	/* not running yet, for the return handler */
 };
 
 /* fork.c: the probes on the fork path. */
@@ -97,7 +128,7 @@ int forkstat_rows_init(void);
 void forkstat_rows_exit(void);
 void forkstat_rows_add_fork(const struct forkstat_fork *f);
 void forkstat_rows_add_sock_mode(bool now_nonblock, u64 time_ns);
-void forkstat_rows_show(struct seq_file *m);
+void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r);
 size_t forkstat_rows_show_size(void);
 void forkstat_rows_reset(void);
 
@@ -105,13 +136,14 @@ void forkstat_rows_reset(void);
 int forkstat_slow_init(void);
 void forkstat_slow_exit(void);
 void forkstat_slow_add(const struct forkstat_fork *f);
-int forkstat_slow_show(struct seq_file *m);
+int forkstat_slow_show(struct seq_file *m, const struct forkstat_reader *r);
 size_t forkstat_slow_show_size(void);
 void forkstat_slow_reset(void);
 
 /* sockdesc.c: what identifies a socket in a record. */
 struct forkstat_sockdesc {
 	unsigned long ino;	/* the socket's inode number, as in /proc/PID/fd */
+	u64 net_cookie;		/* its network namespace, never reused */
 	u16 family, type, protocol;
 	__be16 lport, rport;
 	union {
@@ -129,7 +161,7 @@ void forkstat_sockdesc_show(struct seq_file *m, const struct forkstat_sockdesc *
 /* sockmode.c: O_NONBLOCK changes on sockets. */
 int forkstat_sockmode_init(void);
 void forkstat_sockmode_exit(void);
-int forkstat_sockmode_show(struct seq_file *m);
+int forkstat_sockmode_show(struct seq_file *m, const struct forkstat_reader *r);
 size_t forkstat_sockmode_show_size(void);
 void forkstat_sockmode_reset(void);
 
@@ -137,18 +169,20 @@ void forkstat_sockmode_reset(void);
 struct forkstat_cleared {
 	unsigned long ino;	/* 0: free */
 	u64 time_ns;		/* CLOCK_REALTIME of the clear */
-	pid_t tgid;		/* who cleared it */
+	struct pid *tgid;	/* who cleared it (a reference) */
 };
 
 int forkstat_cleared_init(void);
 void forkstat_cleared_exit(void);
 void forkstat_cleared_note(unsigned long ino, bool now_nonblock, u64 time_ns);
-bool forkstat_cleared_find(unsigned long ino, struct forkstat_cleared *out);
+/* The clear of ino, if any: its time and its maker as r numbers it. */
+bool forkstat_cleared_find(unsigned long ino, const struct forkstat_reader *r,
+			   u64 *time_ns, pid_t *by);
 void forkstat_cleared_show(struct seq_file *m);
 void forkstat_cleared_reset(void);
 
 /* blocked.c: threads parked in blocking receives, found at read time. */
-void forkstat_blocked_show(struct seq_file *m);
+void forkstat_blocked_show(struct seq_file *m, const struct forkstat_reader *r);
 size_t forkstat_blocked_show_size(void);
 
 /* file.c: /proc/forkstat */

@@ -14,6 +14,10 @@
  * A reset bumps the generation: rows of older generations are free.
  * Each row has its own lock, so only the threads of one process ever
  * wait for each other.
+ *
+ * A row holds a reference to its process's struct pid (who.h), so that
+ * a reader in any namespace can tell whether it may see the row and by
+ * which number, after the process has exited too (reader.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -59,6 +63,9 @@ struct forkstat_row {
 	/* (generation << 32) | tgid; changes only under the lock. */
 	u64 key;
 	u64 start_time;		/* of the group leader */
+	struct pid *pid;	/* the group leader's, a reference */
+	kuid_t uid;		/* at its last event */
+	u64 cgroup;		/* at its last event */
 	char comm[TASK_COMM_LEN];
 	struct {
 		u64 count[FORKSTAT_NR_FLAVOURS];
@@ -94,6 +101,10 @@ int forkstat_rows_init(void)
 
 void forkstat_rows_exit(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < max_procs; i++)
+		put_pid(forkstat_rows[i].pid);
 	kvfree(forkstat_rows);
 }
 
@@ -104,9 +115,12 @@ static u32 forkstat_key_gen(u64 key)
 
 /*
  * Returns the row of current's process, locked and carrying current's
- * name, or NULL when full.
+ * name, user and cgroup, or NULL when full. A row taken over hands the
+ * old process's struct pid to *old, for forkstat_row_put() to drop once
+ * the lock is released.
  */
-static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
+static struct forkstat_row *forkstat_row_get(unsigned long *irqflags,
+					     struct pid **old)
 {
 	u32 gen = atomic_read(&forkstat_rows_gen);
 	u64 want = (u64)gen << 32 | (u32)current->tgid;
@@ -129,6 +143,8 @@ static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
 			memset(&p->st, 0, sizeof(p->st));
 			p->key = want;
 			p->start_time = start_time;
+			*old = p->pid;
+			p->pid = get_pid(task_tgid(current));
 			goto found;
 		}
 		raw_spin_unlock_irqrestore(&p->lock, *irqflags);
@@ -138,13 +154,23 @@ static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
 found:
 	/* The latest name: a process that execs shows as what it is now. */
 	forkstat_current_comm(p->comm);
+	p->uid = current_uid();
+	p->cgroup = forkstat_task_cgroup(current);
 	return p;
+}
+
+static void forkstat_row_put(struct forkstat_row *p, unsigned long irqflags,
+			     struct pid *old)
+{
+	raw_spin_unlock_irqrestore(&p->lock, irqflags);
+	put_pid(old);
 }
 
 void forkstat_rows_add_fork(const struct forkstat_fork *f)
 {
 	unsigned long irqflags;
-	struct forkstat_row *p = forkstat_row_get(&irqflags);
+	struct pid *old = NULL;
+	struct forkstat_row *p = forkstat_row_get(&irqflags, &old);
 
 	if (!p)
 		return;
@@ -157,13 +183,14 @@ void forkstat_rows_add_fork(const struct forkstat_fork *f)
 		p->st.ptcopy_ns += f->ptcopy_ns;
 		p->st.max_rss_kb = max(p->st.max_rss_kb, f->rss_kb);
 	}
-	raw_spin_unlock_irqrestore(&p->lock, irqflags);
+	forkstat_row_put(p, irqflags, old);
 }
 
 void forkstat_rows_add_sock_mode(bool now_nonblock, u64 time_ns)
 {
 	unsigned long irqflags;
-	struct forkstat_row *p = forkstat_row_get(&irqflags);
+	struct pid *old = NULL;
+	struct forkstat_row *p = forkstat_row_get(&irqflags, &old);
 
 	if (!p)
 		return;
@@ -173,24 +200,44 @@ void forkstat_rows_add_sock_mode(bool now_nonblock, u64 time_ns)
 		p->st.sock_clears++;
 		p->st.last_clear_ns = time_ns;
 	}
-	raw_spin_unlock_irqrestore(&p->lock, irqflags);
+	forkstat_row_put(p, irqflags, old);
 }
 
 /* Threads of the process now, 0 once it has exited. */
-static int forkstat_row_threads(pid_t tgid, u64 start_time)
+static int forkstat_row_threads(struct pid *pid, u64 start_time)
 {
 	struct task_struct *task;
 	int threads = 0;
 
 	rcu_read_lock();
-	task = pid_task(find_pid_ns(tgid, &init_pid_ns), PIDTYPE_TGID);
+	task = pid_task(pid, PIDTYPE_TGID);
 	if (task && task->start_time == start_time)
 		threads = get_nr_threads(task);
 	rcu_read_unlock();
 	return threads;
 }
 
-void forkstat_rows_show(struct seq_file *m)
+static void forkstat_row_show(struct seq_file *m, const struct forkstat_row *row,
+			      pid_t tgid)
+{
+	int f;
+
+	seq_printf(m, "proc tgid=%d", tgid);
+	for (f = 0; f < FORKSTAT_NR_FLAVOURS; f++)
+		if (f != FORKSTAT_KTHREAD)
+			seq_printf(m, " %s=%llu", forkstat_flavour_names[f],
+				   row->st.count[f]);
+	seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu sock_clears=%llu sock_sets=%llu last_clear_ns=%llu threads=%d cgroup=%llu comm=",
+		   row->st.errors, row->st.sum_ns, row->st.max_ns,
+		   row->st.ptcopy_ns, row->st.max_rss_kb,
+		   row->st.sock_clears, row->st.sock_sets, row->st.last_clear_ns,
+		   forkstat_row_threads(row->pid, row->start_time), row->cgroup);
+	forkstat_seq_comm(m, row->comm);
+	seq_putc(m, '\n');
+}
+
+/* The rows the reader may see, numbered as it numbers their processes. */
+void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r)
 {
 	u32 gen = atomic_read(&forkstat_rows_gen);
 	struct forkstat_row row;
@@ -198,32 +245,23 @@ void forkstat_rows_show(struct seq_file *m)
 	unsigned long irqflags;
 
 	seq_printf(m, "procs max=%u dropped=%lld bytes=%zu\n", max_procs,
-		   (long long)atomic64_read(&forkstat_rows_dropped),
+		   forkstat_reader_sees_host(r) ?
+			(long long)atomic64_read(&forkstat_rows_dropped) : 0,
 		   (size_t)max_procs * sizeof(*forkstat_rows));
 	for (i = 0; i < max_procs; i++) {
 		struct forkstat_row *p = &forkstat_rows[i];
-		int f;
+		pid_t tgid;
 
 		if (forkstat_key_gen(READ_ONCE(p->key)) != gen)
 			continue;
 		raw_spin_lock_irqsave(&p->lock, irqflags);
 		row = *p;
+		get_pid(row.pid);
 		raw_spin_unlock_irqrestore(&p->lock, irqflags);
-		if (forkstat_key_gen(row.key) != gen)
-			continue;
-
-		seq_printf(m, "proc tgid=%u", (u32)row.key);
-		for (f = 0; f < FORKSTAT_NR_FLAVOURS; f++)
-			if (f != FORKSTAT_KTHREAD)
-				seq_printf(m, " %s=%llu", forkstat_flavour_names[f],
-					   row.st.count[f]);
-		seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu sock_clears=%llu sock_sets=%llu last_clear_ns=%llu threads=%d comm=",
-			   row.st.errors, row.st.sum_ns, row.st.max_ns,
-			   row.st.ptcopy_ns, row.st.max_rss_kb,
-			   row.st.sock_clears, row.st.sock_sets,
-			   row.st.last_clear_ns, forkstat_row_threads((u32)row.key, row.start_time));
-		forkstat_seq_comm(m, row.comm);
-		seq_putc(m, '\n');
+		tgid = forkstat_reader_pid(r, row.pid, row.uid);
+		if (forkstat_key_gen(row.key) == gen && tgid)
+			forkstat_row_show(m, &row, tgid);
+		put_pid(row.pid);
 	}
 }
 
@@ -233,8 +271,25 @@ size_t forkstat_rows_show_size(void)
 	return (size_t)max_procs * 384;
 }
 
+/* Rows of older generations are free; their references go now. */
 void forkstat_rows_reset(void)
 {
-	atomic_inc(&forkstat_rows_gen);
+	u32 gen = atomic_inc_return(&forkstat_rows_gen);
+	unsigned long irqflags;
+	struct pid *old;
+	unsigned int i;
+
 	atomic64_set(&forkstat_rows_dropped, 0);
+	for (i = 0; i < max_procs; i++) {
+		struct forkstat_row *p = &forkstat_rows[i];
+
+		old = NULL;
+		raw_spin_lock_irqsave(&p->lock, irqflags);
+		if (forkstat_key_gen(p->key) != gen) {
+			old = p->pid;
+			p->pid = NULL;
+		}
+		raw_spin_unlock_irqrestore(&p->lock, irqflags);
+		put_pid(old);
+	}
 }

@@ -3,18 +3,16 @@
  * The last slow_ring copy_process calls that took slow_us or longer, with
  * who made them and how big the parent was. Slow calls are rare by
  * definition, so one lock for the ring costs nothing measurable next to
- * the millisecond the call already took.
+ * the millisecond the call already took (ring.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
-#include <linux/slab.h>
-#include <linux/spinlock.h>
-#include <linux/string.h>
 #include <linux/timekeeping.h>
 
 #include "forkstat.h"
+#include "ring.h"
 
 static unsigned int slow_us = 1000;
 static unsigned int slow_ring = 64;
@@ -47,77 +45,91 @@ MODULE_PARM_DESC(slow_ring, "Slow calls remembered, 1..4096 (default 64)");
 
 struct forkstat_slow {
 	u64 time_ns;		/* CLOCK_REALTIME when the call returned */
-	struct forkstat_fork f;
-	pid_t pid, tgid;
+	struct forkstat_fork f;	/* f.child is not kept: see child */
+	struct forkstat_who who;
+	struct pid *child;
 	char comm[TASK_COMM_LEN];
 };
 
-static DEFINE_RAW_SPINLOCK(forkstat_slow_lock);
-static struct forkstat_slow *forkstat_slow_ring;
-static u64 forkstat_slow_total;	/* since load or reset; the ring holds the last */
+static void forkstat_slow_get(void *rec)
+{
+	struct forkstat_slow *s = rec;
+
+	forkstat_who_get(&s->who, &s->who);
+	get_pid(s->child);
+}
+
+static void forkstat_slow_put(void *rec)
+{
+	struct forkstat_slow *s = rec;
+
+	forkstat_who_put(&s->who);
+	put_pid(s->child);
+}
+
+static struct forkstat_ring forkstat_slow_ring =
+	FORKSTAT_RING(struct forkstat_slow, forkstat_slow_get, forkstat_slow_put);
 
 int forkstat_slow_init(void)
 {
-	forkstat_slow_ring = kvcalloc(slow_ring, sizeof(*forkstat_slow_ring),
-				      GFP_KERNEL);
-	return forkstat_slow_ring ? 0 : -ENOMEM;
+	return forkstat_ring_init(&forkstat_slow_ring, slow_ring);
 }
 
 void forkstat_slow_exit(void)
 {
-	kvfree(forkstat_slow_ring);
+	forkstat_ring_exit(&forkstat_slow_ring);
 }
 
+/* Called from the copy_process return handler. */
 void forkstat_slow_add(const struct forkstat_fork *f)
 {
-	struct forkstat_slow *s;
-	unsigned long irqflags;
+	struct forkstat_slow s;
 
 	if (f->err || f->total_ns < (u64)READ_ONCE(slow_us) * NSEC_PER_USEC)
 		return;
-
-	raw_spin_lock_irqsave(&forkstat_slow_lock, irqflags);
-	s = &forkstat_slow_ring[forkstat_slow_total++ % slow_ring];
-	s->time_ns = ktime_get_real_ns();
-	s->f = *f;
-	s->pid = current->pid;
-	s->tgid = current->tgid;
-	forkstat_current_comm(s->comm);
-	raw_spin_unlock_irqrestore(&forkstat_slow_lock, irqflags);
+	s.time_ns = ktime_get_real_ns();
+	s.f = *f;
+	s.f.child = NULL;
+	forkstat_who_current(&s.who);
+	s.child = get_pid(task_pid(f->child));
+	forkstat_current_comm(s.comm);
+	forkstat_ring_add(&forkstat_slow_ring, &s);
 }
 
-/* Oldest first. The ring is copied under the lock, then printed. */
-int forkstat_slow_show(struct seq_file *m)
+static void forkstat_slow_show_one(struct seq_file *m, const struct forkstat_reader *r,
+				   const struct forkstat_slow *s)
+{
+	pid_t tgid = forkstat_reader_pid(r, s->who.tgid, s->who.uid);
+
+	if (!tgid)
+		return;		/* not the reader's to see */
+	seq_printf(m, "slow time_ns=%llu pid=%d tgid=%d child=%d flavour=%s flags=0x%llx rss_kb=%lu pgtables_kb=%lu vmas=%u total_ns=%llu ptcopy_ns=%llu ptcopy_vmas=%u mmdup_ns=%llu cgroup=%llu comm=",
+		   s->time_ns, forkstat_reader_nr(r, s->who.pid), tgid,
+		   forkstat_reader_nr(r, s->child),
+		   forkstat_flavour_names[s->f.flavour], s->f.clone_flags,
+		   s->f.rss_kb, s->f.pgtables_kb, s->f.vmas, s->f.total_ns,
+		   s->f.ptcopy_ns, s->f.ptcopy_vmas, s->f.mmdup_ns, s->who.cgroup);
+	forkstat_seq_comm(m, s->comm);
+	seq_putc(m, '\n');
+}
+
+/* Oldest first: those the reader may see. */
+int forkstat_slow_show(struct seq_file *m, const struct forkstat_reader *r)
 {
 	struct forkstat_slow *copy;
-	unsigned long irqflags;
-	u64 total, i, first;
+	unsigned int i, count;
+	u64 total;
 
-	copy = kvmalloc_array(slow_ring, sizeof(*copy), GFP_KERNEL);
+	copy = forkstat_ring_copy(&forkstat_slow_ring, &count, &total);
 	if (!copy)
 		return -ENOMEM;
-	raw_spin_lock_irqsave(&forkstat_slow_lock, irqflags);
-	total = forkstat_slow_total;
-	memcpy(copy, forkstat_slow_ring, slow_ring * sizeof(*copy));
-	raw_spin_unlock_irqrestore(&forkstat_slow_lock, irqflags);
-
 	seq_printf(m, "slowcfg slow_us=%u ring=%u total=%llu bytes=%zu\n",
-		   READ_ONCE(slow_us), slow_ring, total,
-		   slow_ring * sizeof(*forkstat_slow_ring));
-	first = total > slow_ring ? total - slow_ring : 0;
-	for (i = first; i < total; i++) {
-		const struct forkstat_slow *s = &copy[i % slow_ring];
-
-		seq_printf(m, "slow time_ns=%llu pid=%d tgid=%d child=%d flavour=%s flags=0x%llx rss_kb=%lu pgtables_kb=%lu vmas=%u total_ns=%llu ptcopy_ns=%llu ptcopy_vmas=%u mmdup_ns=%llu comm=",
-			   s->time_ns, s->pid, s->tgid, s->f.child,
-			   forkstat_flavour_names[s->f.flavour], s->f.clone_flags,
-			   s->f.rss_kb, s->f.pgtables_kb, s->f.vmas,
-			   s->f.total_ns, s->f.ptcopy_ns, s->f.ptcopy_vmas,
-			   s->f.mmdup_ns);
-		forkstat_seq_comm(m, s->comm);
-		seq_putc(m, '\n');
-	}
-	kvfree(copy);
+		   READ_ONCE(slow_us), slow_ring,
+		   forkstat_reader_sees_host(r) ? total : 0,
+		   slow_ring * sizeof(struct forkstat_slow));
+	for (i = 0; i < count; i++)
+		forkstat_slow_show_one(m, r, &copy[i]);
+	forkstat_ring_free_copy(&forkstat_slow_ring, copy, count);
 	return 0;
 }
 
@@ -129,9 +141,5 @@ size_t forkstat_slow_show_size(void)
 
 void forkstat_slow_reset(void)
 {
-	unsigned long irqflags;
-
-	raw_spin_lock_irqsave(&forkstat_slow_lock, irqflags);
-	forkstat_slow_total = 0;
-	raw_spin_unlock_irqrestore(&forkstat_slow_lock, irqflags);
+	forkstat_ring_reset(&forkstat_slow_ring);
 }

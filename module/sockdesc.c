@@ -3,7 +3,8 @@
  * What names a socket in a record: its inode number (the one
  * /proc/PID/fd shows as socket:[N], and the key that joins a clear to the
  * threads blocked on the same socket), family, type, protocol, and its
- * addresses. Read from a socket file the caller keeps open, so the socket
+ * addresses; and its network namespace, by the cookie the kernel never
+ * gives twice, so that a reader sees only its own namespace's sockets. Read from a socket file the caller keeps open, so the socket
  * cannot go away meanwhile; an address that changes under us (a connect
  * on another CPU) is only garbled, never unsafe to read.
  */
@@ -42,6 +43,7 @@ bool forkstat_sockdesc_fill(struct forkstat_sockdesc *sd, struct file *filp)
 	if (!sk)
 		return false;
 	sd->ino = file_inode(filp)->i_ino;
+	sd->net_cookie = sock_net(sk)->net_cookie;
 	sd->family = sk->sk_family;
 	sd->type = sk->sk_type;
 	sd->protocol = sk->sk_protocol;

@@ -36,14 +36,13 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
-#include <linux/slab.h>
-#include <linux/spinlock.h>
 #include <linux/task_work.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <asm/ioctls.h>
 
 #include "forkstat.h"
+#include "ring.h"
 
 enum forkstat_sock_path {
 	FORKSTAT_PATH_FCNTL,
@@ -74,16 +73,29 @@ MODULE_PARM_DESC(sock_ring, "O_NONBLOCK clears on sockets remembered, 1..4096 (d
 /* One clear, as /proc/forkstat shows it. */
 struct forkstat_clear {
 	u64 time_ns;
-	pid_t pid, tgid;
+	struct forkstat_who who;
 	int fd;
 	enum forkstat_sock_path path;
 	struct forkstat_sockdesc sd;
 	char comm[TASK_COMM_LEN];
 };
 
-static DEFINE_RAW_SPINLOCK(forkstat_clear_lock);
-static struct forkstat_clear *forkstat_clear_ring;
-static u64 forkstat_clears_total;
+static void forkstat_clear_get(void *rec)
+{
+	struct forkstat_clear *c = rec;
+
+	forkstat_who_get(&c->who, &c->who);
+}
+
+static void forkstat_clear_put(void *rec)
+{
+	struct forkstat_clear *c = rec;
+
+	forkstat_who_put(&c->who);
+}
+
+static struct forkstat_ring forkstat_clear_ring =
+	FORKSTAT_RING(struct forkstat_clear, forkstat_clear_get, forkstat_clear_put);
 
 /* Mode changes per path: [path][0] to blocking (clears), [path][1] sets. */
 static atomic64_t forkstat_mode_changes[FORKSTAT_NR_PATHS][2];
@@ -94,9 +106,8 @@ static void forkstat_mode_changed(struct file *filp, int fd,
 {
 	/* One time for the change, wherever it is filed. */
 	u64 time_ns = ktime_get_real_ns();
-	struct forkstat_clear *c;
 	struct forkstat_sockdesc sd;
-	unsigned long irqflags;
+	struct forkstat_clear c;
 
 	if (!forkstat_sockdesc_fill(&sd, filp))
 		return;
@@ -106,16 +117,13 @@ static void forkstat_mode_changed(struct file *filp, int fd,
 	if (now_nonblock)
 		return;
 
-	raw_spin_lock_irqsave(&forkstat_clear_lock, irqflags);
-	c = &forkstat_clear_ring[forkstat_clears_total++ % sock_ring];
-	c->time_ns = time_ns;
-	c->pid = current->pid;
-	c->tgid = current->tgid;
-	c->fd = fd;
-	c->path = path;
-	c->sd = sd;
-	forkstat_current_comm(c->comm);
-	raw_spin_unlock_irqrestore(&forkstat_clear_lock, irqflags);
+	c.time_ns = time_ns;
+	forkstat_who_current(&c.who);
+	c.fd = fd;
+	c.path = path;
+	c.sd = sd;
+	forkstat_current_comm(c.comm);
+	forkstat_ring_add(&forkstat_clear_ring, &c);
 }
 
 /*
@@ -263,11 +271,10 @@ static struct forkstat_probe *const forkstat_sockmode_probes[] = {
 int forkstat_sockmode_init(void)
 {
 	size_t i;
+	int ret = forkstat_ring_init(&forkstat_clear_ring, sock_ring);
 
-	forkstat_clear_ring = kvcalloc(sock_ring, sizeof(*forkstat_clear_ring),
-				       GFP_KERNEL);
-	if (!forkstat_clear_ring)
-		return -ENOMEM;
+	if (ret)
+		return ret;
 	for (i = 0; i < ARRAY_SIZE(forkstat_sockmode_probes); i++)
 		forkstat_probe_register(forkstat_sockmode_probes[i], false);
 	return 0;
@@ -284,24 +291,29 @@ void forkstat_sockmode_exit(void)
 				   ARRAY_SIZE(forkstat_sockmode_probes));
 	if (READ_ONCE(forkstat_checks_used))
 		synchronize_rcu_tasks();
-	kvfree(forkstat_clear_ring);
+	forkstat_ring_exit(&forkstat_clear_ring);
 }
 
-static void forkstat_clear_show(struct seq_file *m, const struct forkstat_clear *c)
+/* Only the reader's own network namespace's, by processes it may see. */
+static void forkstat_clear_show(struct seq_file *m, const struct forkstat_reader *r,
+				const struct forkstat_clear *c)
 {
+	pid_t tgid = forkstat_reader_pid(r, c->who.tgid, c->who.uid);
+
+	if (!tgid || !forkstat_reader_sees_net(r, c->sd.net_cookie))
+		return;
 	seq_printf(m, "sockclear time_ns=%llu pid=%d tgid=%d fd=%d path=%s",
-		   c->time_ns, c->pid, c->tgid, c->fd, forkstat_path_names[c->path]);
+		   c->time_ns, forkstat_reader_nr(r, c->who.pid), tgid, c->fd,
+		   forkstat_path_names[c->path]);
 	forkstat_sockdesc_show(m, &c->sd);
-	seq_puts(m, " comm=");
+	seq_printf(m, " cgroup=%llu comm=", c->who.cgroup);
 	forkstat_seq_comm(m, c->comm);
 	seq_putc(m, '\n');
 }
 
-int forkstat_sockmode_show(struct seq_file *m)
+/* Host-wide counts: probe health, changes per path, the cleared table. */
+static void forkstat_sockmode_show_host(struct seq_file *m)
 {
-	struct forkstat_clear *copy;
-	unsigned long irqflags;
-	u64 total, i;
 	int p;
 
 	forkstat_probes_show(m, forkstat_sockmode_probes,
@@ -318,20 +330,26 @@ int forkstat_sockmode_show(struct seq_file *m)
 			   (long long)atomic64_read(&forkstat_mode_changes[p][0]),
 			   (long long)atomic64_read(&forkstat_mode_changes[p][1]));
 	forkstat_cleared_show(m);
+}
 
-	copy = kvmalloc_array(sock_ring, sizeof(*copy), GFP_KERNEL);
+/* Oldest first: those the reader may see. */
+int forkstat_sockmode_show(struct seq_file *m, const struct forkstat_reader *r)
+{
+	struct forkstat_clear *copy;
+	unsigned int i, count;
+	u64 total;
+
+	if (forkstat_reader_sees_host(r))
+		forkstat_sockmode_show_host(m);
+	copy = forkstat_ring_copy(&forkstat_clear_ring, &count, &total);
 	if (!copy)
 		return -ENOMEM;
-	raw_spin_lock_irqsave(&forkstat_clear_lock, irqflags);
-	total = forkstat_clears_total;
-	memcpy(copy, forkstat_clear_ring, sock_ring * sizeof(*copy));
-	raw_spin_unlock_irqrestore(&forkstat_clear_lock, irqflags);
-
-	seq_printf(m, "sockcfg ring=%u total=%llu bytes=%zu\n", sock_ring, total,
-		   sock_ring * sizeof(*forkstat_clear_ring));
-	for (i = total > sock_ring ? total - sock_ring : 0; i < total; i++)
-		forkstat_clear_show(m, &copy[i % sock_ring]);
-	kvfree(copy);
+	seq_printf(m, "sockcfg ring=%u total=%llu bytes=%zu\n", sock_ring,
+		   forkstat_reader_sees_host(r) ? total : 0,
+		   sock_ring * sizeof(struct forkstat_clear));
+	for (i = 0; i < count; i++)
+		forkstat_clear_show(m, r, &copy[i]);
+	forkstat_ring_free_copy(&forkstat_clear_ring, copy, count);
 	return 0;
 }
 
@@ -343,7 +361,6 @@ size_t forkstat_sockmode_show_size(void)
 
 void forkstat_sockmode_reset(void)
 {
-	unsigned long irqflags;
 	int p;
 
 	forkstat_probes_reset(forkstat_sockmode_probes,
@@ -353,7 +370,5 @@ void forkstat_sockmode_reset(void)
 		atomic64_set(&forkstat_mode_changes[p][0], 0);
 		atomic64_set(&forkstat_mode_changes[p][1], 0);
 	}
-	raw_spin_lock_irqsave(&forkstat_clear_lock, irqflags);
-	forkstat_clears_total = 0;
-	raw_spin_unlock_irqrestore(&forkstat_clear_lock, irqflags);
+	forkstat_ring_reset(&forkstat_clear_ring);
 }

@@ -13,7 +13,7 @@ unload_mod
 
 for bad in slow_us=0 slow_us=60000001 slow_us=abc slow_ring=0 slow_ring=4097 \
 	   max_procs=15 max_procs=1048577 sock_ring=0 cleared_max=63 \
-	   blocked_list=1048577 ptcopy_exact=2; do
+	   blocked_list=1048577 ptcopy_exact=2 access=3; do
 	mark_dmesg
 	insmod "$FORKSTAT_KO" "$bad" 2>/dev/null && die "insmod with $bad succeeded"
 	[ -e $PROC ] && die "$PROC exists after a refused load with $bad"

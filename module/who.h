@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Who made an event, as a record keeps it: references to the struct pid
+ * of the thread and of its thread group leader (so that the record still
+ * places the process in its namespaces after it has exited: reader.c),
+ * its user, and its cgroup v2 id at the time. Taking it neither sleeps nor
+ * allocates; letting it go may free a struct pid, which put_pid() allows
+ * in atomic context (RCU callbacks do it).
+ */
+#ifndef FORKSTAT_WHO_H
+#define FORKSTAT_WHO_H
+
+#include <linux/cgroup.h>
+#include <linux/cred.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+
+struct forkstat_who {
+	struct pid *pid;	/* the thread */
+	struct pid *tgid;	/* its process */
+	kuid_t uid;
+	u64 cgroup;		/* cgroup v2 id, as in /sys/fs/cgroup's inodes */
+};
+
+static inline u64 forkstat_task_cgroup(struct task_struct *t)
+{
+	u64 id = 0;
+
+#ifdef CONFIG_CGROUPS
+	rcu_read_lock();
+	id = cgroup_id(task_dfl_cgroup(t));
+	rcu_read_unlock();
+#endif
+	return id;
+}
+
+/* current, with references taken; *w's old references are the caller's. */
+static inline void forkstat_who_current(struct forkstat_who *w)
+{
+	w->pid = get_pid(task_pid(current));
+	w->tgid = get_pid(task_tgid(current));
+	w->uid = current_uid();
+	w->cgroup = forkstat_task_cgroup(current);
+}
+
+static inline void forkstat_who_put(struct forkstat_who *w)
+{
+	put_pid(w->pid);
+	put_pid(w->tgid);
+	w->pid = NULL;
+	w->tgid = NULL;
+}
+
+/* A copy for a reader, with references of its own. */
+static inline void forkstat_who_get(struct forkstat_who *dst,
+				    const struct forkstat_who *src)
+{
+	*dst = *src;
+	get_pid(dst->pid);
+	get_pid(dst->tgid);
+}
+
+#endif /* FORKSTAT_WHO_H */

@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What a container sees. As nobody in new PID and network namespaces, a
+# forker and a server that switches its sockets to blocking run; a root
+# process of the same namespace forks too; the host runs a server of its
+# own. At each access level the container's read must show what
+# docs/format.md promises and nothing more, numbered as the container
+# numbers its processes; root on the host sees everything.
+. "$(dirname "$0")/functions.sh"
+require_env
+dir=$(cd "$(dirname "$0")" && pwd)
+command -v unshare >/dev/null && command -v setpriv >/dev/null || skip "no unshare/setpriv"
+access=/sys/module/forkstat/parameters/access
+old_access=$(cat $access)
+work=$(mktemp -d)
+chmod 777 "$work"
+host_pids=()
+trap 'kill "${host_pids[@]}" 2>/dev/null; wait 2>/dev/null; echo $old_access > $access; rm -rf "$work"' EXIT
+
+"$dir/blockers" 2 600 > /dev/null &
+host_blk=$!
+host_pids+=($host_blk)
+for _ in $(seq 300); do [ "$(rec_field blocked tgid=$host_blk blocked)" = 2 ] && break; sleep 0.1; done
+host_port=$(awk -v t="tgid=$host_blk" '$1 == "sockclear" && $4 == t { for (i = 2; i <= NF; i++) if ($i ~ /^local=/) print substr($i, 7) }' $PROC | head -n 1)
+[ -n "$host_port" ] || die "the host's server made no clear"
+
+# The container: root forks once and sleeps, then nobody runs a forker
+# and a server, writes the pids it knows itself by, and reads the file.
+# $1 is the output directory.
+container() {
+	unshare --pid --net --fork --kill-child --mount-proc bash -c '
+		ip link set lo up
+		("$0/bigfork" 1 1 > /dev/null; exec sleep 600) &
+		echo $! > "$1/rootpid"
+		# In this PID namespace but a network namespace of its own: its
+		# row is the container'"'"'s, its sockets are not.
+		unshare --net bash -c "ip link set lo up; exec \"\$0/blockers\" 2 600 > /dev/null" "$0" &
+		np=$!
+		echo $np > "$1/netpid"
+		# (At access=0 the file numbers pids as the host does: no wait.)
+		for _ in $(seq 300); do grep -Eq "^proc tgid=$np .* sock_clears=2 |^reader access=0 " /proc/forkstat && break; sleep 0.1; done
+		sleep 0.5
+		exec setpriv --reuid=65534 --regid=65534 --clear-groups -- bash -c "
+			\"\$0/bigfork\" 4 2 | sed -n \"s/^pid=\([0-9]*\) .*/\1/p\" | head -n 1 > \"\$1/forker\"
+			\"\$0/blockers\" 2 600 > /dev/null &
+			echo \$! > \"\$1/server\"
+			for _ in \$(seq 300); do grep -q \"^blocked tgid=\$! blocked=2 \" /proc/forkstat && break; sleep 0.1; done
+			cat /proc/forkstat > \"\$1/view\"
+			echo \$\$ > \"\$1/self\"
+			touch \"\$1/done\"
+			exec sleep 600
+		" "$0" "$1"' "$dir" "$1" &
+	host_pids+=($!)
+	for _ in $(seq 600); do [ -e "$1/done" ] && return 0; sleep 0.1; done
+	die "the container did not get going"
+}
+
+has() { grep -Eq "$2" "$1"; }
+tgids() { awk '$1 == "proc" { sub("tgid=", "", $2); print $2 }' "$1" | sort -n | tr '\n' ' '; }
+
+for level in 1 2 0; do
+	echo $level > $access
+	out=$work/$level
+	mkdir -p "$out"
+	chmod 777 "$out"
+	container "$out"
+	v=$out/view forker=$(cat "$out/forker") server=$(cat "$out/server") self=$(cat "$out/self")
+	log "access=$level: container rows for tgids $(tgids "$v")(forker $forker, server $server, itself $self)"
+	case $level in
+	0)
+		has "$v" '^reader access=0 sees=all ' || die "access=0: $(head -n 2 "$v" | tail -n 1)"
+		has "$v" "^proc tgid=$host_blk " || die "access=0: the host's server is not shown"
+		has "$v" "^sockclear .* local=$host_port " || die "access=0: the host's clears are not shown"
+		;;
+	1|2)
+		has "$v" "^proc tgid=$forker .* comm=bigfork$" || die "access=$level: no row for the forker as pid $forker"
+		has "$v" "^proc tgid=$server .* sock_clears=2 " || die "access=$level: no row for the server as pid $server"
+		has "$v" "^blocked tgid=$server blocked=2 on_cleared=2 " || die "access=$level: the server's blocked readers"
+		[ "$(grep -c "^sockclear .* tgid=$server " "$v")" = 2 ] || die "access=$level: not the server's 2 clears"
+		has "$v" "^proc tgid=$host_blk .*comm=blockers" && [ "$host_blk" != "$server" ] &&
+			die "access=$level: the host's server is shown"
+		has "$v" "local=$host_port" && die "access=$level: a socket of the host's network namespace is shown"
+		# Every pid shown is one the container can name: none above its own.
+		max=$(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^(tgid|pid|child)=/) { split($i, kv, "="); if (kv[2] > m) m = kv[2] } } END { print m + 0 }' "$v")
+		[ "$max" -le 100 ] || die "access=$level: pid $max shown, beyond the container's"
+		has "$v" '^sockclear .* comm=blockers$' || die "access=$level: clears lack their name"
+		;;
+	esac
+	case $level in
+	1)
+		has "$v" '^reader access=1 sees=namespace pidns_level=1 totals=host$' || die "access=1: $(grep ^reader "$v")"
+		has "$v" '^flavour name=fork ' || die "access=1: no host-wide totals"
+		has "$v" "^proc tgid=$(cat "$out/rootpid") " || die "access=1: root's process in the container is not shown"
+		netpid=$(cat "$out/netpid")
+		has "$v" "^proc tgid=$netpid .* sock_clears=2 " || die "access=1: no row for pid $netpid of the other network namespace"
+		has "$v" "^(sockclear|blockedthread) .*tgid=$netpid " &&
+			die "access=1: sockets of another network namespace are shown"
+		;;
+	2)
+		has "$v" '^reader access=2 sees=own pidns_level=1 totals=none$' || die "access=2: $(grep ^reader "$v")"
+		has "$v" '^(flavour|hist|probe|fail|sockmode|health|method) ' && die "access=2: host-wide figures shown"
+		has "$v" "^proc tgid=$(cat "$out/rootpid") " && die "access=2: root's process shown to nobody"
+		;;
+	esac
+	# Root on the host sees the container's processes, by their host pids.
+	hserver=$(pgrep -n -x blockers)
+	[ "$hserver" != "$host_blk" ] || die "cannot find the container's server from the host"
+	rec_field blocked tgid="$hserver" blocked | grep -qx 2 || die "access=$level: root does not see the container's server"
+	# unshare ignores SIGTERM; --kill-child takes its namespace with it.
+	kill -KILL "${host_pids[@]:1}" 2>/dev/null
+	wait "${host_pids[@]:1}" 2>/dev/null
+	host_pids=("$host_blk")
+done
+log "each level shows what it promises; root on the host sees all"

@@ -6,7 +6,8 @@
 #   make check        every selftest on every supported kernel, in VMs
 #   make demo         see forkstat work in a VM
 #   make bench        what the probes cost in instructions (QEMU icount)
-#   make install      module, forkstatctl and its man page, without DKMS
+#   make install      module, forkstatctl, its man page and the systemd
+#                     timer that keeps node_exporter's forkstat.prom fresh
 #                     (DESTDIR, PREFIX=/usr/local and KVER honoured)
 #   make uninstall    the same files removed
 #   make deps         install what the above need (Debian 12, as root)
@@ -29,6 +30,10 @@ PREFIX ?= /usr/local
 INSTALL_MOD := $(DESTDIR)/lib/modules/$(KVER)/extra/forkstat.ko
 INSTALL_CTL := $(DESTDIR)$(PREFIX)/sbin/forkstatctl
 INSTALL_MAN := $(DESTDIR)$(PREFIX)/share/man/man8/forkstatctl.8
+# The textfile refresher: Debian's node_exporter reads this directory.
+UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
+TEXTFILE_DIR ?= /var/lib/prometheus/node-exporter
+INSTALL_UNITS := $(UNITDIR)/forkstat-textfile.service $(UNITDIR)/forkstat-textfile.timer
 # depmod only for the running system's tree; a staged DESTDIR is the
 # packager's to index.
 DEPMOD := $(if $(DESTDIR),true,depmod -a $(KVER))
@@ -76,10 +81,18 @@ install: module cli
 	install -D -m 0644 $(MODDIR)/forkstat.ko $(INSTALL_MOD)
 	install -D -m 0755 userspace/forkstatctl $(INSTALL_CTL)
 	install -D -m 0644 userspace/forkstatctl.8 $(INSTALL_MAN)
+	@mkdir -p $(UNITDIR)
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@TEXTFILE_DIR@|$(TEXTFILE_DIR)|g' \
+		userspace/systemd/forkstat-textfile.service.in > $(UNITDIR)/forkstat-textfile.service
+	install -m 0644 userspace/systemd/forkstat-textfile.timer $(UNITDIR)/
 	$(DEPMOD)
+	@[ -n "$(DESTDIR)" ] || [ ! -d /run/systemd/system ] || \
+		{ systemctl daemon-reload && systemctl enable --now forkstat-textfile.timer; }
 
 uninstall:
-	rm -f $(INSTALL_MOD) $(INSTALL_CTL) $(INSTALL_MAN)
+	@[ -n "$(DESTDIR)" ] || [ ! -d /run/systemd/system ] || \
+		systemctl disable --now forkstat-textfile.timer 2>/dev/null || true
+	rm -f $(INSTALL_MOD) $(INSTALL_CTL) $(INSTALL_MAN) $(INSTALL_UNITS)
 	$(DEPMOD)
 
 checkpatch: $(CHECKPATCH)

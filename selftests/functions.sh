@@ -24,6 +24,18 @@ skip() {
 	exit $ksft_skip
 }
 
+# Runs CMD... every 0.1 s until it succeeds, for SECS seconds at most;
+# fails (status 1) when it never did. The one wait loop of the tests.
+loop_until() {	# loop_until SECS CMD...
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Tests need root in the VM and the module file vm-run passes in.
 require_env() {
 	[ "$(id -u)" = 0 ] || skip "needs root"

@@ -2,22 +2,22 @@
 /*
  * forkstatctl: /proc/forkstat for a person (and for Prometheus).
  *
- * Command-line handling only: fsparse.c reads the file into a model,
- * render.c and export.c print views of it. See forkstatctl.8.
+ * Loading and dispatch only: options.c reads the command line, fsparse.c
+ * the file, filter.c narrows it, and the views print it (render.h) to
+ * stdout or an atomically replaced file (output.c). See forkstatctl.8.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroups.h"
 #include "forkstat.h"
-#include "fsparse.h"
-#include "render.h"
+#include "options.h"
+#include "output.h"
 
 /* Exit codes, as documented in --help and forkstatctl.8. */
 enum {
@@ -27,89 +27,88 @@ enum {
 	EXIT_FORMAT = 3,	/* the file is malformed or of an unknown format */
 };
 
-static const char *prog = "forkstatctl";
+static struct options opt;
+static struct fs_cgroups cgroups;
 
-static void usage(FILE *out)
+static int live(void)
 {
-	fprintf(out,
-		"usage: %s [-f FILE] [--json | --prometheus] [COMMAND]\n"
-		"  (none)                 one-screen summary with hints\n"
-		"  hist                   latency histograms per flavour\n"
-		"  heatmap                fork and page-table copy time against parent RSS\n"
-		"  top [-n N] [-s KEY]    processes; KEY: time forks max rss clears blocked\n"
-		"  events [--forks | --sockets]   the slow-fork and socket-clear rings\n"
-		"  watch [-i SEC] [-c COUNT]      per-interval changes, like vmstat\n"
-		"  raw                    the file as the module wrote it\n"
-		"  reset                  zero the module's figures (needs CAP_SYS_ADMIN)\n"
-		"options:\n"
-		"  -f FILE        read a saved copy instead of %s\n"
-		"  --json         one JSON document instead of the view (watch: one per interval)\n"
-		"  --prometheus   node_exporter textfile-collector format\n"
-		"exit status: 0 ok, 1 the file could not be read or written,\n"
-		"             2 bad usage, 3 the file is malformed or of an unknown format\n",
-		prog, FORKSTAT_PROC_PATH);
-}
-
-static int bad_usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see %s --help)\n", prog);
-	return EXIT_USAGE;
+	return strcmp(opt.path, FORKSTAT_PROC_PATH) == 0;
 }
 
 /* Says why a path could not be used, in words a person can act on. */
 static int file_error(const char *path, int err)
 {
-	int live = strcmp(path, FORKSTAT_PROC_PATH) == 0;
-
-	if (err == ENOENT && live)
-		fprintf(stderr, "%s: %s not found: load the module with `sudo modprobe forkstat`\n",
-			prog, path);
+	if (err == ENOENT && live())
+		fprintf(stderr, "forkstatctl: %s not found: load the module with `sudo modprobe forkstat`\n",
+			path);
 	else if (err == EACCES || err == EPERM)
-		fprintf(stderr, "%s: %s: permission denied%s\n", prog, path,
-			live ? " (run as root)" : "");
+		fprintf(stderr, "forkstatctl: %s: permission denied%s\n", path,
+			live() ? " (run as root)" : "");
 	else
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(err));
+		fprintf(stderr, "forkstatctl: %s: %s\n", path, strerror(err));
 	return EXIT_ERROR;
 }
 
-/* Reads and parses path; returns an exit code, EXIT_OK with doc filled. */
-static int load(const char *path, struct fs_doc *doc)
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Reads, parses and filters; returns an exit code, EXIT_OK with doc filled. */
+static int load(struct fs_doc *doc)
 {
 	char err[256];
 	size_t len;
-	char *text = fs_read_file(path, &len);
+	char *text = fs_read_file(opt.path, &len);
 	int ret;
 
 	if (!text)
-		return file_error(path, errno);
+		return file_error(opt.path, errno);
 	ret = fs_parse(text, len, doc, err, sizeof(err));
 	free(text);
 	if (ret) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, err);
+		fprintf(stderr, "forkstatctl: %s: %s\n", opt.path, err);
 		return EXIT_FORMAT;
 	}
+	fs_filter_apply(doc, &opt.filter, &cgroups);
 	return EXIT_OK;
 }
 
-static int cmd_raw(const char *path)
+static int cmd_raw(FILE *out)
 {
 	size_t len;
-	char *text = fs_read_file(path, &len);
+	char *text = fs_read_file(opt.path, &len);
 
 	if (!text)
-		return file_error(path, errno);
-	fwrite(text, 1, len, stdout);
+		return file_error(opt.path, errno);
+	fwrite(text, 1, len, out);
 	free(text);
 	return EXIT_OK;
 }
 
-static int cmd_reset(void)
+static int cmd_reset(FILE *out)
 {
 	const char *path = FORKSTAT_PROC_PATH;
-	int fd = open(path, O_WRONLY), err;
+	int fd, err;
 
+	(void)out;
+	if (!live()) {
+		fprintf(stderr, "forkstatctl: reset zeroes the live module; -f %s is a saved copy\n",
+			opt.path);
+		return EXIT_USAGE;
+	}
+	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return file_error(path, errno);
 	if (write(fd, FORKSTAT_CMD_RESET, strlen(FORKSTAT_CMD_RESET)) < 0) {
@@ -117,159 +116,196 @@ static int cmd_reset(void)
 		close(fd);
 		if (err == EPERM)
 			return file_error(path, err);
-		fprintf(stderr, "%s: reset: %s\n", prog, strerror(err));
+		fprintf(stderr, "forkstatctl: reset: %s\n", strerror(err));
 		return EXIT_ERROR;
 	}
 	close(fd);
 	return EXIT_OK;
 }
 
-static int number(const char *arg, const char *what, double min, double *out)
+/* One snapshot, in the form asked for. */
+static int cmd_snapshot(FILE *out)
 {
-	char *end;
-
-	*out = strtod(arg, &end);
-	if (end == arg || *end || *out < min)
-		return bad_usage(what, arg);
-	return 0;
-}
-
-static int cmd_watch(const char *path, double interval, long count, int json)
-{
-	struct watch_interval w;
-	struct fs_doc prev, cur;
-	struct timespec ts = {
-		.tv_sec = (time_t)interval,
-		.tv_nsec = (long)((interval - (time_t)interval) * 1e9),
-	};
-	long i;
+	struct fs_doc doc;
 	int ret;
 
-	ret = load(path, &prev);
+	if (opt.form == FORM_PROMETHEUS && live() && access(opt.path, F_OK)) {
+		render_prometheus(out, NULL, &opt.prom);	/* forkstat_up 0 */
+		return EXIT_OK;
+	}
+	ret = load(&doc);
 	if (ret)
 		return ret;
-	for (i = 0; count <= 0 || i < count; i++) {
-		if (!json && i % 20 == 0)
-			render_watch_header(stdout);
+	if (opt.form == FORM_JSON)
+		render_json(out, &doc, realtime_ns());
+	else if (opt.form == FORM_PROMETHEUS)
+		render_prometheus(out, &doc, &opt.prom);
+	else if (strcmp(opt.cmd, "hist") == 0)
+		render_hist(out, &doc, opt.ms);
+	else if (strcmp(opt.cmd, "heatmap") == 0)
+		render_heatmap(out, &doc);
+	else if (strcmp(opt.cmd, "top") == 0 && opt.by_cgroup)
+		render_top_cgroups(out, &doc, (int)opt.topn, opt.key);
+	else if (strcmp(opt.cmd, "top") == 0)
+		render_top(out, &doc, (int)opt.topn, opt.key);
+	else if (strcmp(opt.cmd, "events") == 0)
+		render_events(out, &doc, opt.what);
+	else
+		render_summary(out, &doc);
+	fs_free(&doc);
+	return EXIT_OK;
+}
+
+/* hist with an interval: each interval's calls, per flavour. */
+static void hist_tick(FILE *out, const struct fs_doc *prev, const struct fs_doc *cur,
+		      double secs, long tick)
+{
+	struct interval_hist h;
+
+	interval_hist_compute(prev, cur, secs, realtime_ns(), &h);
+	if (opt.form == FORM_JSON)
+		render_interval_hist_json(out, &h);
+	else
+		render_interval_hist(out, &h, opt.timestamps, opt.ms);
+	(void)tick;
+}
+
+static void watch_tick(FILE *out, const struct fs_doc *prev, const struct fs_doc *cur,
+		       double secs, long tick)
+{
+	struct watch_interval w;
+
+	watch_compute(prev, cur, secs, &w);
+	w.now_ns = realtime_ns();
+	if (opt.form == FORM_JSON) {
+		render_watch_json(out, &w);
+		return;
+	}
+	if (tick % 20 == 0)
+		render_watch_header(out);
+	render_watch_line(out, &w);
+}
+
+/*
+ * Reads every opt.interval seconds, opt.count times (0: until stopped or
+ * a write fails), and hands each pair of reads to tick with the time
+ * measured between them.
+ */
+static int every_interval(FILE *out, void (*tick)(FILE *, const struct fs_doc *,
+						  const struct fs_doc *, double, long))
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)opt.interval,
+		.tv_nsec = (long)((opt.interval - (time_t)opt.interval) * 1e9),
+	};
+	struct fs_doc prev, cur;
+	double then, now;
+	long i;
+	int ret = load(&prev);
+
+	if (ret)
+		return ret;
+	then = monotonic_s();
+	for (i = 0; !opt.count || i < opt.count; i++) {
 		nanosleep(&ts, NULL);
-		ret = load(path, &cur);
+		ret = load(&cur);
 		if (ret)
 			break;
-		watch_compute(&prev, &cur, interval, &w);
-		if (json)
-			render_watch_json(stdout, &w);
-		else
-			render_watch_line(stdout, &w);
-		fflush(stdout);
+		now = monotonic_s();
+		tick(out, &prev, &cur, now - then, i);
+		then = now;
 		fs_free(&prev);
 		prev = cur;
+		if (fflush(out) || ferror(out)) {
+			ret = EXIT_ERROR;
+			break;
+		}
 	}
 	fs_free(&prev);
 	return ret;
 }
 
-enum output { OUT_VIEW, OUT_JSON, OUT_PROMETHEUS };
+static int cmd_hist(FILE *out)
+{
+	return opt.have_interval ? every_interval(out, hist_tick) : cmd_snapshot(out);
+}
+
+static int cmd_watch(FILE *out)
+{
+	return every_interval(out, watch_tick);
+}
+
+static const struct command {
+	const char *name;
+	int (*run)(FILE *out);
+	int forms;		/* bit per enum output_form it has */
+} commands[] = {
+	{ "summary", cmd_snapshot, 7 },
+	{ "hist", cmd_hist, 3 },
+	{ "heatmap", cmd_snapshot, 7 },
+	{ "top", cmd_snapshot, 7 },
+	{ "events", cmd_snapshot, 7 },
+	{ "watch", cmd_watch, 3 },
+	{ "raw", cmd_raw, 1 },
+	{ "reset", cmd_reset, 1 },
+};
+
+static const char *const form_names[] = { "plain", "--json", "--prometheus" };
+
+/* The command's entry, or NULL after saying why not (usage error). */
+static const struct command *find_command(void)
+{
+	int interval = opt.have_interval || strcmp(opt.cmd, "watch") == 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(opt.cmd, commands[i].name))
+			continue;
+		if (!(commands[i].forms & 1 << opt.form) ||
+		    (interval && opt.form == FORM_PROMETHEUS)) {
+			fprintf(stderr, "forkstatctl: %s has no %s form\n", opt.cmd,
+				form_names[opt.form]);
+			return NULL;
+		}
+		if (interval && opt.out_path) {
+			fprintf(stderr, "forkstatctl: -o writes one snapshot, not %s by interval\n",
+				opt.cmd);
+			return NULL;
+		}
+		return &commands[i];
+	}
+	fprintf(stderr, "forkstatctl: unknown command '%s' (see forkstatctl --help)\n", opt.cmd);
+	return NULL;
+}
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "prometheus", no_argument, NULL, 'P' },
-		{ "forks", no_argument, NULL, 'F' },
-		{ "sockets", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = FORKSTAT_PROC_PATH, *cmd = NULL;
-	enum events_what what = EVENTS_ALL;
-	enum output output = OUT_VIEW;
-	enum top_key key = TOP_TIME;
-	double interval = 1, count = 0, topn = 20;
-	struct fs_doc doc;
-	int opt, ret, i;
+	const struct command *cmd;
+	struct output out;
+	int ret = options_parse(argc, argv, &opt);
 
-	/* Options may come before or after the command. */
-	while ((opt = getopt_long(argc, argv, "f:n:s:i:c:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'f':
-			path = optarg;
-			break;
-		case 'J':
-			output = OUT_JSON;
-			break;
-		case 'P':
-			output = OUT_PROMETHEUS;
-			break;
-		case 'F':
-			what = EVENTS_FORKS;
-			break;
-		case 'S':
-			what = EVENTS_SOCKETS;
-			break;
-		case 'n':
-			if (number(optarg, "-n wants a count of 1 or more, not '%s'", 1, &topn))
-				return EXIT_USAGE;
-			break;
-		case 'i':
-			if (number(optarg, "-i wants seconds, 0.1 or more, not '%s'", 0.1, &interval))
-				return EXIT_USAGE;
-			break;
-		case 'c':
-			if (number(optarg, "-c wants a count of 1 or more, not '%s'", 1, &count))
-				return EXIT_USAGE;
-			break;
-		case 's':
-			for (i = 0; i < TOP_NR_KEYS && strcmp(optarg, top_key_names[i]); i++)
-				;
-			if (i == TOP_NR_KEYS)
-				return bad_usage("-s: no sort key '%s' (time forks max rss clears blocked)",
-						 optarg);
-			key = i;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
+	if (ret >= 0)
+		return ret;
+	cmd = find_command();
+	if (!cmd)
+		return EXIT_USAGE;
+	/* Paths for cgroup ids: this host's, so only for its live file. */
+	if (live())
+		fs_cgroups_load(&cgroups);
+	render_use_cgroups(&cgroups);
+	if (opt.cgroup) {
+		if (fs_cgroup_lookup(&cgroups, opt.cgroup, &opt.filter.cgroup)) {
+			fprintf(stderr, "forkstatctl: --cgroup: no cgroup '%s' here (a path in the cgroup2 mount, or cgroup:ID)\n",
+				opt.cgroup);
 			return EXIT_USAGE;
 		}
+		opt.filter.by_cgroup = 1;
 	}
-	if (optind < argc)
-		cmd = argv[optind++];
-	if (optind < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
-	if (!cmd)
-		cmd = "summary";
-
-	if (strcmp(cmd, "reset") == 0)
-		return cmd_reset();
-	if (strcmp(cmd, "raw") == 0)
-		return cmd_raw(path);
-	if (strcmp(cmd, "watch") == 0)
-		return output == OUT_PROMETHEUS ?
-			bad_usage("%s has no --prometheus form", cmd) :
-			cmd_watch(path, interval, (long)count, output == OUT_JSON);
-	if (strcmp(cmd, "summary") && strcmp(cmd, "hist") && strcmp(cmd, "heatmap") &&
-	    strcmp(cmd, "top") && strcmp(cmd, "events"))
-		return bad_usage("unknown command '%s'", cmd);
-
-	ret = load(path, &doc);
-	if (ret)
-		return ret;
-	if (output == OUT_JSON)
-		render_json(stdout, &doc);
-	else if (output == OUT_PROMETHEUS)
-		render_prometheus(stdout, &doc);
-	else if (strcmp(cmd, "hist") == 0)
-		render_hist(stdout, &doc);
-	else if (strcmp(cmd, "heatmap") == 0)
-		render_heatmap(stdout, &doc);
-	else if (strcmp(cmd, "top") == 0)
-		render_top(stdout, &doc, (int)topn, key);
-	else if (strcmp(cmd, "events") == 0)
-		render_events(stdout, &doc, what);
-	else
-		render_summary(stdout, &doc);
-	fs_free(&doc);
-	return EXIT_OK;
+	if (output_open(&out, opt.out_path))
+		return EXIT_ERROR;
+	ret = cmd->run(out.f);
+	if (output_close(&out, ret == EXIT_OK) && !ret)
+		ret = EXIT_ERROR;
+	fs_cgroups_free(&cgroups);
+	return ret;
 }

@@ -2,8 +2,9 @@
 /*
  * Parses /proc/forkstat (docs/format.md) into a struct fs_doc.
  *
- * Every line is "type key=value ...". Unknown record types and unknown
- * keys are skipped, as the format allows; a line that is not of that
+ * Every line is "type key=value ...". Unknown record types, unknown
+ * keys and records naming a flavour or call this reader does not know
+ * are skipped, as the format allows; a line that is not of that
  * shape, a value that should be a number and is not, a histogram of the
  * wrong length, or a file cut in the middle of a line is an error naming
  * the line.
@@ -138,19 +139,26 @@ static int counts(struct line *l, uint64_t *out)
 	return 0;
 }
 
+/*
+ * Which of names v is: 0 with *out set, 1 for a value this reader does
+ * not know (a newer module's flavour or path: the record is skipped, as
+ * the format promises), -1 when the key is missing.
+ */
 static int lookup(struct line *l, const char *key, const char *const *names,
 		  int n, int *out)
 {
 	const char *v = get(l, key);
 	int i;
 
-	for (i = 0; v && i < n; i++) {
+	if (!v)
+		return fail(l, "%s without %s=", l->type, key);
+	for (i = 0; i < n; i++) {
 		if (strcmp(v, names[i]) == 0) {
 			*out = i;
 			return 0;
 		}
 	}
-	return fail(l, "%s %s=: unknown value '%s'", l->type, key, v ? v : "");
+	return 1;
 }
 
 /* Appends one zeroed element to a growing array. */
@@ -186,10 +194,10 @@ static int parse_probe(struct line *l, struct fs_doc *d)
 static int parse_flavour(struct line *l, struct fs_doc *d)
 {
 	struct fs_flav *f;
-	int i;
+	int i = 0, r = lookup(l, "name", fs_flavour_names, FS_NR_FLAVOURS, &i);
 
-	if (lookup(l, "name", fs_flavour_names, FS_NR_FLAVOURS, &i))
-		return -1;
+	if (r)
+		return r < 0 ? r : 0;
 	f = &d->flav[i];
 	return u64(l, "count", &f->count) || u64(l, "errors", &f->errors) ||
 	       u64(l, "sum_ns", &f->sum_ns) || u64(l, "max_ns", &f->max_ns) ||
@@ -202,21 +210,26 @@ static int parse_flavour(struct line *l, struct fs_doc *d)
 static int parse_fail(struct line *l, struct fs_doc *d)
 {
 	struct fs_fail *f = GROW(l, d->fails, d->nfails);
+	int r = lookup(l, "flavour", fs_flavour_names, FS_NR_FLAVOURS, &f->flavour);
 
+	if (r) {
+		d->nfails--;
+		return r < 0 ? r : 0;
+	}
 	str(l, "errno", f->errno_str, sizeof(f->errno_str));
-	return lookup(l, "flavour", fs_flavour_names, FS_NR_FLAVOURS, &f->flavour) ||
-	       u64(l, "count", &f->count) ? -1 : 0;
+	return u64(l, "count", &f->count);
 }
 
 static int parse_hist(struct line *l, struct fs_doc *d)
 {
 	const char *name = get(l, "name");
-	int f;
+	int f = 0, r;
 
 	if (!name || strcmp(name, "latency"))
 		return 0;	/* a histogram this reader does not know */
-	if (lookup(l, "flavour", fs_flavour_names, FS_NR_FLAVOURS, &f))
-		return -1;
+	r = lookup(l, "flavour", fs_flavour_names, FS_NR_FLAVOURS, &f);
+	if (r)
+		return r < 0 ? r : 0;
 	return counts(l, d->flav[f].hist);
 }
 
@@ -229,7 +242,7 @@ static int parse_hist2d(struct line *l, struct fs_doc *d)
 
 	if (get(l, "flavour") &&
 	    lookup(l, "flavour", fs_flavour_names, FS_NR_FLAVOURS, &f))
-		return -1;
+		return 0;	/* a flavour this reader does not know */
 	if (name && strcmp(name, "latency_by_rss") == 0 && f < FS_SIZED_FLAVOURS)
 		h = d->lat_by_rss[f];
 	else if (name && strcmp(name, "ptcopy_by_rss") == 0 && f == FS_FORK)
@@ -246,24 +259,29 @@ static int parse_hist2d(struct line *l, struct fs_doc *d)
 static int parse_slow(struct line *l, struct fs_doc *d)
 {
 	struct fs_slow *s = GROW(l, d->slow, d->nslow);
+	int r = lookup(l, "flavour", fs_flavour_names, FS_NR_FLAVOURS, &s->flavour);
 
+	if (r) {
+		d->nslow--;
+		return r < 0 ? r : 0;
+	}
 	str(l, "comm", s->comm, sizeof(s->comm));
-	return lookup(l, "flavour", fs_flavour_names, FS_NR_FLAVOURS, &s->flavour) ||
-	       u64(l, "time_ns", &s->time_ns) || s64(l, "pid", &s->pid) ||
+	return u64(l, "time_ns", &s->time_ns) || s64(l, "pid", &s->pid) ||
 	       s64(l, "tgid", &s->tgid) || s64(l, "child", &s->child) ||
 	       u64(l, "flags", &s->flags) || u64(l, "rss_kb", &s->rss_kb) ||
 	       u64(l, "pgtables_kb", &s->pgtables_kb) || u64(l, "vmas", &s->vmas) ||
 	       u64(l, "total_ns", &s->total_ns) || u64(l, "ptcopy_ns", &s->ptcopy_ns) ||
 	       u64(l, "ptcopy_vmas", &s->ptcopy_vmas) ||
-	       u64(l, "mmdup_ns", &s->mmdup_ns) ? -1 : 0;
+	       u64(l, "mmdup_ns", &s->mmdup_ns) || u64(l, "cgroup", &s->cgroup) ? -1 : 0;
 }
 
 static int parse_sockmode(struct line *l, struct fs_doc *d)
 {
-	int p;
+	int p = 0, r = lookup(l, "path", fs_path_names, FS_NR_PATHS, &p);
 
-	return lookup(l, "path", fs_path_names, FS_NR_PATHS, &p) ||
-	       u64(l, "clears", &d->sock_clears[p]) ||
+	if (r)
+		return r < 0 ? r : 0;
+	return u64(l, "clears", &d->sock_clears[p]) ||
 	       u64(l, "sets", &d->sock_sets[p]) ? -1 : 0;
 }
 
@@ -279,12 +297,16 @@ static int parse_sock(struct line *l, struct fs_sock *s)
 static int parse_sockclear(struct line *l, struct fs_doc *d)
 {
 	struct fs_clear *c = GROW(l, d->clears, d->nclears);
+	int r = lookup(l, "path", fs_path_names, FS_NR_PATHS, &c->path);
 
+	if (r) {
+		d->nclears--;
+		return r < 0 ? r : 0;
+	}
 	str(l, "comm", c->comm, sizeof(c->comm));
-	return lookup(l, "path", fs_path_names, FS_NR_PATHS, &c->path) ||
-	       u64(l, "time_ns", &c->time_ns) || s64(l, "pid", &c->pid) ||
+	return u64(l, "time_ns", &c->time_ns) || s64(l, "pid", &c->pid) ||
 	       s64(l, "tgid", &c->tgid) || s64(l, "fd", &c->fd) ||
-	       parse_sock(l, &c->sock) ? -1 : 0;
+	       u64(l, "cgroup", &c->cgroup) || parse_sock(l, &c->sock) ? -1 : 0;
 }
 
 static int parse_blockedthread(struct line *l, struct fs_doc *d)
@@ -295,7 +317,7 @@ static int parse_blockedthread(struct line *l, struct fs_doc *d)
 	return s64(l, "pid", &b->pid) || s64(l, "tgid", &b->tgid) ||
 	       s64(l, "fd", &b->fd) || parse_sock(l, &b->sock) ||
 	       u64(l, "waited_ns", &b->waited_ns) ||
-	       u64(l, "cleared_ns", &b->cleared_ns) ||
+	       u64(l, "cleared_ns", &b->cleared_ns) || u64(l, "cgroup", &b->cgroup) ||
 	       s64(l, "cleared_by", &b->cleared_by) ? -1 : 0;
 }
 
@@ -312,7 +334,7 @@ static int parse_blocked(struct line *l, struct fs_doc *d)
 		return fail(l, "blocked without tgid=");
 	str(l, "comm", p->comm, sizeof(p->comm));
 	return s64(l, "tgid", &p->tgid) || s64(l, "threads", &p->threads) ||
-	       u64(l, "blocked", &p->blocked_now) ||
+	       u64(l, "cgroup", &p->cgroup) || u64(l, "blocked", &p->blocked_now) ||
 	       u64(l, "on_cleared", &p->blocked_on_cleared) ||
 	       u64(l, "longest_ns", &p->blocked_longest_ns) ? -1 : 0;
 }
@@ -332,7 +354,7 @@ static int parse_proc(struct line *l, struct fs_doc *d)
 	return s64(l, "tgid", &p->tgid) || s64(l, "threads", &p->threads) ||
 	       u64(l, "errors", &p->errors) || u64(l, "sum_ns", &p->sum_ns) ||
 	       u64(l, "max_ns", &p->max_ns) || u64(l, "ptcopy_ns", &p->ptcopy_ns) ||
-	       u64(l, "max_rss_kb", &p->max_rss_kb) ||
+	       u64(l, "max_rss_kb", &p->max_rss_kb) || u64(l, "cgroup", &p->cgroup) ||
 	       u64(l, "sock_clears", &p->sock_clears) ||
 	       u64(l, "sock_sets", &p->sock_sets) ||
 	       u64(l, "last_clear_ns", &p->last_clear_ns) ? -1 : 0;
@@ -373,66 +395,129 @@ static void join_blocked(struct fs_doc *d)
 	d->nprocs = o;
 }
 
+static int parse_reader(struct line *l, struct fs_doc *d)
+{
+	str(l, "sees", d->sees, sizeof(d->sees));
+	str(l, "totals", d->totals, sizeof(d->totals));
+	return u64(l, "access", &d->access) || u64(l, "pidns_level", &d->pidns_level);
+}
+
+static int parse_method(struct line *l, struct fs_doc *d)
+{
+	str(l, "latency", d->latency_method, sizeof(d->latency_method));
+	str(l, "ptcopy", d->ptcopy_method, sizeof(d->ptcopy_method));
+	str(l, "mmdup", d->mmdup_method, sizeof(d->mmdup_method));
+	return 0;
+}
+
+static int parse_sockmethod(struct line *l, struct fs_doc *d)
+{
+	str(l, "fcntl", d->sock_fcntl_method, sizeof(d->sock_fcntl_method));
+	str(l, "ioctl", d->sock_ioctl_method, sizeof(d->sock_ioctl_method));
+	str(l, "blocked", d->sock_blocked_method, sizeof(d->sock_blocked_method));
+	return 0;
+}
+
+static int parse_health(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "untracked", &d->untracked) || u64(l, "unmatched", &d->unmatched);
+}
+
+static int parse_slowcfg(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "slow_us", &d->slow_us) || u64(l, "ring", &d->slow_ring) ||
+	       u64(l, "total", &d->slow_total);
+}
+
+static int parse_sockhealth(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "untracked", &d->sock_untracked);
+}
+
+static int parse_clearedcfg(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "max", &d->cleared_max) || u64(l, "used", &d->cleared_used) ||
+	       u64(l, "evicted", &d->cleared_evicted);
+}
+
+static int parse_sockcfg(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "ring", &d->sock_ring) || u64(l, "total", &d->sock_total);
+}
+
+static int parse_blockedscan(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "threads", &d->scan_threads) || u64(l, "blocked", &d->scan_blocked) ||
+	       u64(l, "listed", &d->scan_listed) || u64(l, "list", &d->scan_list) ||
+	       u64(l, "scan_ns", &d->scan_ns);
+}
+
+static int parse_procs(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "max", &d->procs_max) || u64(l, "dropped", &d->procs_dropped);
+}
+
+static int second_header(struct line *l, struct fs_doc *d)
+{
+	(void)d;
+	return fail(l, "a second header line");
+}
+
+/* Every record type this reader knows (docs/format.md). */
+static const struct {
+	const char *type;
+	int (*parse)(struct line *l, struct fs_doc *d);
+} records[] = {
+	{ "forkstat", second_header },
+	{ "reader", parse_reader },
+	{ "probe", parse_probe },
+	{ "method", parse_method },
+	{ "sockmethod", parse_sockmethod },
+	{ "health", parse_health },
+	{ "flavour", parse_flavour },
+	{ "fail", parse_fail },
+	{ "hist", parse_hist },
+	{ "hist2d", parse_hist2d },
+	{ "slowcfg", parse_slowcfg },
+	{ "slow", parse_slow },
+	{ "sockmode", parse_sockmode },
+	{ "sockhealth", parse_sockhealth },
+	{ "clearedcfg", parse_clearedcfg },
+	{ "sockcfg", parse_sockcfg },
+	{ "sockclear", parse_sockclear },
+	{ "blockedthread", parse_blockedthread },
+	{ "blocked", parse_blocked },
+	{ "blockedscan", parse_blockedscan },
+	{ "procs", parse_procs },
+	{ "proc", parse_proc },
+};
+
 static int parse_line(struct line *l, struct fs_doc *d)
 {
-	const char *t = l->type;
+	size_t i;
 
-	if (strcmp(t, "forkstat") == 0)
-		return fail(l, "a second header line");
-	if (strcmp(t, "probe") == 0)
-		return parse_probe(l, d);
-	if (strcmp(t, "method") == 0) {
-		str(l, "latency", d->latency_method, sizeof(d->latency_method));
-		str(l, "ptcopy", d->ptcopy_method, sizeof(d->ptcopy_method));
-		str(l, "mmdup", d->mmdup_method, sizeof(d->mmdup_method));
-		return 0;
-	}
-	if (strcmp(t, "sockmethod") == 0) {
-		str(l, "fcntl", d->sock_fcntl_method, sizeof(d->sock_fcntl_method));
-		str(l, "ioctl", d->sock_ioctl_method, sizeof(d->sock_ioctl_method));
-		str(l, "blocked", d->sock_blocked_method, sizeof(d->sock_blocked_method));
-		return 0;
-	}
-	if (strcmp(t, "health") == 0)
-		return u64(l, "untracked", &d->untracked) || u64(l, "unmatched", &d->unmatched);
-	if (strcmp(t, "flavour") == 0)
-		return parse_flavour(l, d);
-	if (strcmp(t, "fail") == 0)
-		return parse_fail(l, d);
-	if (strcmp(t, "hist") == 0)
-		return parse_hist(l, d);
-	if (strcmp(t, "hist2d") == 0)
-		return parse_hist2d(l, d);
-	if (strcmp(t, "slowcfg") == 0)
-		return u64(l, "slow_us", &d->slow_us) || u64(l, "ring", &d->slow_ring) ||
-		       u64(l, "total", &d->slow_total);
-	if (strcmp(t, "slow") == 0)
-		return parse_slow(l, d);
-	if (strcmp(t, "sockmode") == 0)
-		return parse_sockmode(l, d);
-	if (strcmp(t, "sockhealth") == 0)
-		return u64(l, "untracked", &d->sock_untracked);
-	if (strcmp(t, "clearedcfg") == 0)
-		return u64(l, "max", &d->cleared_max) || u64(l, "used", &d->cleared_used) ||
-		       u64(l, "evicted", &d->cleared_evicted);
-	if (strcmp(t, "sockcfg") == 0)
-		return u64(l, "ring", &d->sock_ring) || u64(l, "total", &d->sock_total);
-	if (strcmp(t, "sockclear") == 0)
-		return parse_sockclear(l, d);
-	if (strcmp(t, "blockedthread") == 0)
-		return parse_blockedthread(l, d);
-	if (strcmp(t, "blocked") == 0)
-		return parse_blocked(l, d);
-	if (strcmp(t, "blockedscan") == 0)
-		return u64(l, "threads", &d->scan_threads) ||
-		       u64(l, "blocked", &d->scan_blocked) ||
-		       u64(l, "listed", &d->scan_listed) || u64(l, "list", &d->scan_list) ||
-		       u64(l, "scan_ns", &d->scan_ns);
-	if (strcmp(t, "procs") == 0)
-		return u64(l, "max", &d->procs_max) || u64(l, "dropped", &d->procs_dropped);
-	if (strcmp(t, "proc") == 0)
-		return parse_proc(l, d);
+	for (i = 0; i < sizeof(records) / sizeof(records[0]); i++)
+		if (strcmp(l->type, records[i].type) == 0)
+			return records[i].parse(l, d);
 	return 0;	/* a record type from a newer module */
+}
+
+/* The first line: the format this reader must know, and who wrote it. */
+static int parse_header(struct line *l, struct fs_doc *d)
+{
+	uint64_t format;
+
+	if (strcmp(l->type, "forkstat"))
+		return fail(l, "expected the header 'forkstat format=...', got '%.40s'", l->type);
+	if (u64(l, "format", &format))
+		return -1;
+	if (format != FORKSTAT_FORMAT)
+		return fail(l, "format %llu, but this forkstatctl reads format %d: update forkstatctl",
+			    (unsigned long long)format, FORKSTAT_FORMAT);
+	d->format = format;
+	str(l, "module", d->module, sizeof(d->module));
+	str(l, "kernel", d->kernel, sizeof(d->kernel));
+	return 0;
 }
 
 /* Splits a line (modified in place) into its type and key=value fields. */
@@ -462,7 +547,6 @@ int fs_parse(const char *text, size_t len, struct fs_doc *doc,
 {
 	struct line l = { .err = err, .errlen = errlen };
 	char *copy, *s, *nl;
-	uint64_t format;
 	int ret = -1;
 
 	memset(doc, 0, sizeof(*doc));
@@ -488,24 +572,7 @@ int fs_parse(const char *text, size_t len, struct fs_doc *doc,
 		*nl = '\0';
 		if (split(&l, s))
 			goto out;
-		if (l.no == 1) {
-			if (strcmp(l.type, "forkstat")) {
-				fail(&l, "expected the header 'forkstat format=...', got '%.40s'", l.type);
-				goto out;
-			}
-			if (u64(&l, "format", &format))
-				goto out;
-			if (format != FORKSTAT_FORMAT) {
-				fail(&l, "format %llu, but this forkstatctl reads format %d: update forkstatctl",
-				     (unsigned long long)format, FORKSTAT_FORMAT);
-				goto out;
-			}
-			doc->format = format;
-			str(&l, "module", doc->module, sizeof(doc->module));
-			str(&l, "kernel", doc->kernel, sizeof(doc->kernel));
-			continue;
-		}
-		if (parse_line(&l, doc))
+		if (l.no == 1 ? parse_header(&l, doc) : parse_line(&l, doc))
 			goto out;
 	}
 	if (l.no == 0) {
@@ -541,7 +608,7 @@ char *fs_read_file(const char *path, size_t *len)
 
 	if (!buf)
 		return NULL;
-	fd = open(path, O_RDONLY);
+	fd = strcmp(path, "-") ? open(path, O_RDONLY) : dup(STDIN_FILENO);
 	if (fd < 0)
 		goto fail;
 	for (;;) {

@@ -42,7 +42,7 @@ struct fs_fail {
 
 struct fs_slow {
 	uint64_t time_ns, flags, rss_kb, pgtables_kb, vmas;
-	uint64_t total_ns, ptcopy_ns, ptcopy_vmas, mmdup_ns;
+	uint64_t total_ns, ptcopy_ns, ptcopy_vmas, mmdup_ns, cgroup;
 	int64_t pid, tgid, child;
 	int flavour;
 	char comm[64];
@@ -55,7 +55,7 @@ struct fs_sock {
 };
 
 struct fs_clear {
-	uint64_t time_ns;
+	uint64_t time_ns, cgroup;
 	int64_t pid, tgid, fd;
 	int path;
 	struct fs_sock sock;
@@ -66,6 +66,7 @@ struct fs_clear {
 struct fs_blocked_thread {
 	int64_t pid, tgid, fd, cleared_by;
 	uint64_t waited_ns, cleared_ns;	/* cleared_ns 0: no clear recorded */
+	uint64_t cgroup;
 	struct fs_sock sock;
 	char comm[64];
 };
@@ -73,7 +74,7 @@ struct fs_blocked_thread {
 struct fs_proc {
 	int64_t tgid, threads;
 	uint64_t n[FS_NR_FLAVOURS];	/* kthread stays 0 */
-	uint64_t errors, sum_ns, max_ns, ptcopy_ns, max_rss_kb;
+	uint64_t errors, sum_ns, max_ns, ptcopy_ns, max_rss_kb, cgroup;
 	uint64_t sock_clears, sock_sets, last_clear_ns;
 	/* From its "blocked" record, if any: threads blocked now. */
 	uint64_t blocked_now, blocked_on_cleared, blocked_longest_ns;
@@ -85,6 +86,9 @@ struct fs_proc {
 struct fs_doc {
 	int format;
 	char module[32], kernel[96];
+	/* What the reader was allowed to see (docs/format.md, "reader"). */
+	uint64_t access, pidns_level;
+	char sees[16], totals[16];
 	struct fs_probe *probes;
 	size_t nprobes;
 	char latency_method[64], ptcopy_method[64], mmdup_method[64];
@@ -121,7 +125,10 @@ int fs_parse(const char *text, size_t len, struct fs_doc *doc,
 	     char *err, size_t errlen);
 void fs_free(struct fs_doc *doc);
 
-/* Reads a whole file (or /proc file); returns malloc'ed text or NULL with errno. */
+/*
+ * Reads a whole file (or /proc file; "-" is stdin); returns malloc'ed
+ * text or NULL with errno.
+ */
 char *fs_read_file(const char *path, size_t *len);
 
 #endif /* FSPARSE_H */

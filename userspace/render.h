@@ -1,45 +1,96 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Views of a parsed /proc/forkstat: every printer writes to a FILE and
- * reads only the model, so tests can run them on fixture files.
+ * reads only the model, so tests can run them on fixture files. Each
+ * terminal view fits 80 columns and escapes process-controlled text
+ * (escape.h); the machine views are json.c and prom.c.
  */
 #ifndef RENDER_H
 #define RENDER_H
 
 #include <stdio.h>
 
+#include "cgroups.h"
+#include "fmt.h"
 #include "fsparse.h"
+#include "hist.h"
 
-/* The one log2 histogram printer, bcc style; unit names the bucket unit. */
-void render_log2_hist(FILE *out, const uint64_t *counts, int n, const char *unit);
+/* Where cgroup ids get their paths (cgroups.c); NULL: numbers only. */
+void render_use_cgroups(const struct fs_cgroups *cg);
+/* id's path, or "cgroup:ID" in buf. */
+const char *render_cgroup(uint64_t id, char *buf, size_t len);
 
-/* Bucket bound (us) under which the p-th fraction of counts falls. */
-uint64_t log2_percentile_us(const uint64_t *counts, int n, double p);
+/* copy_process calls of a row, every flavour. */
+uint64_t proc_calls(const struct fs_proc *p);
 
-/* A duration for a person: "812 ns", "3.4 us", "12.1 ms", "2.03 s". */
-const char *fmt_ns(uint64_t ns, char *buf, size_t len);
-/* A size for a person, from KiB: "512 KiB", "2.1 GiB". */
-const char *fmt_kb(uint64_t kb, char *buf, size_t len);
+/*
+ * A probe that did not attach where this kernel needs it: "failed", and
+ * not a fallback whose stand-in attached (dup_mmap beside the uprobe
+ * pair). Probes "unused" on this kernel or switched "off" are not.
+ */
+int probe_failed_unexpectedly(const struct fs_doc *d, const struct fs_probe *p);
+
+/* One cgroup's processes, summed over their rows. */
+struct cgroup_sum {
+	uint64_t id, procs, calls, forks, sum_ns, ptcopy_ns, clears, blocked;
+};
+
+/* The cgroups of d's rows; *out is malloc'ed, NULL when out of memory. */
+size_t cgroup_sums(const struct fs_doc *d, struct cgroup_sum **out);
 
 void render_summary(FILE *out, const struct fs_doc *d);
-void render_hist(FILE *out, const struct fs_doc *d);
+/* ms: bucket bounds in milliseconds (runqlat -m). */
+void render_hist(FILE *out, const struct fs_doc *d, int ms);
 void render_heatmap(FILE *out, const struct fs_doc *d);
 
 enum top_key { TOP_TIME, TOP_FORKS, TOP_MAX, TOP_RSS, TOP_CLEARS, TOP_BLOCKED, TOP_NR_KEYS };
 extern const char *const top_key_names[TOP_NR_KEYS];
 void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key);
+/* The same per cgroup: top --by cgroup. */
+void render_top_cgroups(FILE *out, const struct fs_doc *d, int n, enum top_key key);
 
 enum events_what { EVENTS_ALL, EVENTS_FORKS, EVENTS_SOCKETS };
 void render_events(FILE *out, const struct fs_doc *d, enum events_what what);
 
-void render_json(FILE *out, const struct fs_doc *d);
-void render_prometheus(FILE *out, const struct fs_doc *d);
+/* The snapshot as one JSON document; now_ns: when it was read (realtime). */
+void render_json(FILE *out, const struct fs_doc *d, uint64_t now_ns);
 
-/* What changed between two reads secs apart: one line of watch. */
+struct prom_options {
+	size_t max_cgroups;	/* cgroups with series of their own */
+	int per_process;	/* also the per-process series */
+};
+
+/* d NULL: the module is not loaded (forkstat_up 0 and nothing else). */
+void render_prometheus(FILE *out, const struct fs_doc *d, const struct prom_options *o);
+
+/* hist with an interval: the calls of one interval, per flavour (views.c). */
+struct interval_hist {
+	uint64_t now_ns;			/* realtime at the second read */
+	double secs;				/* measured between the reads */
+	uint64_t count[FS_NR_FLAVOURS];
+	uint64_t max_ns[FS_NR_FLAVOURS];	/* since load: bounds percentiles */
+	uint64_t hist[FS_NR_FLAVOURS][FS_LAT_BUCKETS];
+};
+
+void interval_hist_compute(const struct fs_doc *prev, const struct fs_doc *cur,
+			   double secs, uint64_t now_ns, struct interval_hist *h);
+/* timestamps: an HH:MM:SS line first (-T); ms: bounds in ms (-m). */
+void render_interval_hist(FILE *out, const struct interval_hist *h, int timestamps, int ms);
+void render_interval_hist_json(FILE *out, const struct interval_hist *h);
+
+/* Counters only grow between resets: a smaller one means a reset. */
+static inline uint64_t counter_delta(uint64_t cur, uint64_t prev)
+{
+	return cur >= prev ? cur - prev : cur;
+}
+
+/* What changed between two reads: one line of watch (watch.c). */
 struct watch_interval {
-	double secs;
+	uint64_t now_ns;			/* realtime at the second read */
+	double secs;				/* measured between the reads */
 	double rate[FS_NR_FLAVOURS];		/* calls per second */
 	uint64_t fork_hist[FS_LAT_BUCKETS];	/* the interval's forks */
+	uint64_t fork_max_ns;			/* bounds its percentiles */
 	uint64_t clears;			/* new O_NONBLOCK clears */
 	uint64_t blocked;			/* readers blocked now */
 	const struct fs_proc *busiest;		/* most time inside copy_process */

@@ -28,6 +28,9 @@
  * one everything from 2^(FORKSTAT_LAT_BUCKETS - 1) us (about 67 s) up.
  */
 #define FORKSTAT_LAT_BUCKETS	27
+/* Bucket i's bounds in us: [MIN, END); the last bucket has no end. */
+#define FORKSTAT_LAT_MIN_US(i)	((i) ? 1ULL << (i) : 0ULL)
+#define FORKSTAT_LAT_END_US(i)	(2ULL << (i))
 
 /*
  * Parent RSS buckets, log2 of MiB: bucket 0 is under 1 MiB, bucket i holds

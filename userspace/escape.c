@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Escaping attacker-controlled text (process names, socket paths) for
+ * terminals, Prometheus and JSON. One UTF-8 decoder under all three, so
+ * they agree on what a valid character is.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "escape.h"
+
+/*
+ * The length of the valid UTF-8 sequence at s and its code point in
+ * *cp, or 0 when s does not start one (RFC 3629: shortest form only, no
+ * surrogates, nothing past U+10FFFF).
+ */
+static int utf8_char(const unsigned char *s, uint32_t *cp)
+{
+	int n, i;
+	uint32_t c = s[0];
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		c &= 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		c &= 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		c &= 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+int utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	int n;
+
+	while (*p) {
+		n = utf8_char(p, &cp);
+		if (!n)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/* What a terminal would act on rather than show. */
+static int term_unsafe(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+const char *esc_term(const char *s, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+	uint32_t cp;
+	int n;
+
+	while (*p && o + 1 < len) {
+		n = utf8_char(p, &cp);
+		if (!n || term_unsafe(cp)) {
+			buf[o++] = '?';
+			p += n ? n : 1;
+			continue;
+		}
+		if (o + n >= len)
+			break;
+		memcpy(buf + o, p, n);
+		o += n;
+		p += n;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+const char *fit_middle(const char *s, size_t width, char *buf, size_t len)
+{
+	size_t n = strlen(s), head, tail;
+
+	if (width >= len)
+		width = len - 1;
+	if (n <= width || width < 8) {
+		snprintf(buf, len, "%.*s", (int)width, s);
+		return buf;
+	}
+	head = (width - 3) / 2;
+	tail = width - 3 - head;
+	snprintf(buf, len, "%.*s...%s", (int)head, s, s + n - tail);
+	return buf;
+}
+
+void esc_prom_label(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	int n;
+
+	while (*p) {
+		n = utf8_char(p, &cp);
+		if (!n) {
+			fputs("\xef\xbf\xbd", out);	/* U+FFFD */
+			p++;
+		} else if (cp == '\\' || cp == '"') {
+			fprintf(out, "\\%c", (int)cp);
+			p++;
+		} else if (cp == '\n') {
+			fputs("\\n", out);
+			p++;
+		} else {
+			fwrite(p, 1, n, out);
+			p += n;
+		}
+	}
+}
+
+void esc_json(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	int n;
+
+	fputc('"', out);
+	while (*p) {
+		n = utf8_char(p, &cp);
+		if (!n) {
+			fputs("\\ufffd", out);
+			p++;
+		} else if (cp == '"' || cp == '\\') {
+			fprintf(out, "\\%c", (int)cp);
+			p++;
+		} else if (cp < 0x20 || cp == 0x7f) {
+			fprintf(out, "\\u%04x", (unsigned int)cp);
+			p++;
+		} else {
+			fwrite(p, 1, n, out);
+			p += n;
+		}
+	}
+	fputc('"', out);
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * events: the slow-fork and socket-clear rings, oldest first, in 80
+ * columns. PID is the process (thread group) in both; a socket clear's
+ * TID is the thread that made the call. Long cgroup paths and socket
+ * names keep their head and tail (fit_middle); JSON has them whole.
+ */
+#include "escape.h"
+#include "render.h"
+
+#define WIDTH 80
+
+/* A cgroup name escaped and fitted into width columns. */
+static const char *cgroup_col(uint64_t id, size_t width, char *buf, size_t len)
+{
+	char name[4096], fit[128];
+
+	fit_middle(render_cgroup(id, name, sizeof(name)), width, fit, sizeof(fit));
+	return esc_term(fit, buf, len);
+}
+
+static void slow_forks(FILE *out, const struct fs_doc *d)
+{
+	char t[16], a[16], b[16], c[16], g[128], comm[64];
+	size_t i;
+
+	fprintf(out, "slow forks (>= %s; %llu in all, last %zu shown):\n",
+		fmt_ns(d->slow_us * 1000, a, sizeof(a)),
+		(unsigned long long)d->slow_total, d->nslow);
+	fprintf(out, "%-8s %7s %-15s %-8s %7s %7s %7s %s\n", "TIME", "PID", "COMM",
+		"FLAVOUR", "RSS", "TOTAL", "PTCOPY", "CGROUP");
+	for (i = 0; i < d->nslow; i++) {
+		const struct fs_slow *e = &d->slow[i];
+
+		fprintf(out, "%-8s %7lld %-15.15s %-8s %7s %7s %7s %s\n",
+			fmt_clock(e->time_ns, t, sizeof(t)), (long long)e->tgid,
+			esc_term(e->comm, comm, 16), fs_flavour_names[e->flavour],
+			fmt_kb(e->rss_kb, a, sizeof(a)), fmt_ns(e->total_ns, b, sizeof(b)),
+			fmt_ns(e->ptcopy_ns, c, sizeof(c)),
+			cgroup_col(e->cgroup, WIDTH - 66, g, sizeof(g)));
+	}
+}
+
+static const char *sock_str(const struct fs_sock *c, char *buf, size_t len)
+{
+	const char *proto = c->type == 1 ? "tcp" : c->type == 2 ? "udp" : "sock";
+
+	if (c->family == 2 || c->family == 10)
+		snprintf(buf, len, "%s%s %s -> %s", proto, c->family == 10 ? "6" : "",
+			 c->local, c->remote);
+	else if (c->family == 1)
+		snprintf(buf, len, "unix/%s %s", c->type == 1 ? "stream" :
+			 c->type == 2 ? "dgram" : "seqpacket",
+			 c->sun_path[0] ? c->sun_path : "(unbound)");
+	else
+		snprintf(buf, len, "family %llu type %llu",
+			 (unsigned long long)c->family, (unsigned long long)c->type);
+	return buf;
+}
+
+/* Two lines a clear: who and where, then the socket, indented. */
+static void sock_clears(FILE *out, const struct fs_doc *d)
+{
+	char t[16], s[512], fit[128], e[512], g[128], comm[64];
+	size_t i;
+
+	fprintf(out, "O_NONBLOCK clears on sockets (%llu in all, last %zu shown):\n",
+		(unsigned long long)d->sock_total, d->nclears);
+	fprintf(out, "%-8s %7s %7s %-15s %4s %-5s %s\n", "TIME", "PID", "TID", "COMM",
+		"FD", "CALL", "CGROUP");
+	for (i = 0; i < d->nclears; i++) {
+		const struct fs_clear *c = &d->clears[i];
+
+		fprintf(out, "%-8s %7lld %7lld %-15.15s %4lld %-5s %s\n",
+			fmt_clock(c->time_ns, t, sizeof(t)), (long long)c->tgid,
+			(long long)c->pid, esc_term(c->comm, comm, 16), (long long)c->fd,
+			fs_path_names[c->path], cgroup_col(c->cgroup, WIDTH - 53, g, sizeof(g)));
+		sock_str(&c->sock, s, sizeof(s));
+		fit_middle(s, WIDTH - 25, fit, sizeof(fit));
+		fprintf(out, "%8s %s ino %llu\n", "", esc_term(fit, e, sizeof(e)),
+			(unsigned long long)c->sock.ino);
+	}
+}
+
+void render_events(FILE *out, const struct fs_doc *d, enum events_what what)
+{
+	if (what != EVENTS_SOCKETS)
+		slow_forks(out, d);
+	if (what == EVENTS_ALL)
+		fputc('\n', out);
+	if (what != EVENTS_FORKS)
+		sock_clears(out, d);
+}

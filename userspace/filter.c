@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Narrows a document in place to the processes, forks, clears and
+ * blocked threads a filter names (filter.h). Every record the filter
+ * looks at has a tgid, a comm and a cgroup.
+ */
+#include <string.h>
+
+#include "filter.h"
+
+static int match(const struct fs_filter *f, const struct fs_cgroups *cg,
+		 int64_t tgid, const char *comm, uint64_t cgroup)
+{
+	return (!f->tgid || tgid == f->tgid) &&
+	       (!f->comm || strcmp(comm, f->comm) == 0) &&
+	       (!f->by_cgroup || fs_cgroup_within(cg, cgroup, &f->cgroup));
+}
+
+/* Keeps the elements of arr (n of them) that match. */
+#define KEEP(arr, n, f, cg) ({						\
+	size_t __i, __o = 0;						\
+	for (__i = 0; __i < (n); __i++)					\
+		if (match(f, cg, (arr)[__i].tgid, (arr)[__i].comm,	\
+			  (arr)[__i].cgroup))				\
+			(arr)[__o++] = (arr)[__i];			\
+	(n) = __o;							\
+})
+
+size_t fs_filter_apply(struct fs_doc *d, const struct fs_filter *f,
+		       const struct fs_cgroups *cg)
+{
+	KEEP(d->procs, d->nprocs, f, cg);
+	KEEP(d->slow, d->nslow, f, cg);
+	KEEP(d->clears, d->nclears, f, cg);
+	KEEP(d->blocked, d->nblocked, f, cg);
+	return d->nprocs + d->nslow + d->nclears + d->nblocked;
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * --json: the snapshot as one JSON document (docs/cli.md lists its
+ * keys). Integers are integers, a percentile of nothing is null, every
+ * histogram carries its bucket bounds, and text from processes is valid
+ * UTF-8 with its raw bytes kept (jw_str).
+ */
+#include "jsonw.h"
+#include "render.h"
+
+/* bpftrace's form: the buckets in use, each {"min","max","count"} in us. */
+static void latency_buckets(struct jw *j, const char *key, const uint64_t *counts)
+{
+	int i;
+
+	jw_arr(j, key);
+	for (i = 0; i < FS_LAT_BUCKETS; i++) {
+		if (!counts[i])
+			continue;
+		jw_obj(j, NULL);
+		jw_u64(j, "min_us", FORKSTAT_LAT_MIN_US(i));
+		if (i == FS_LAT_BUCKETS - 1)
+			jw_null(j, "max_us");
+		else
+			jw_u64(j, "max_us", FORKSTAT_LAT_END_US(i) - 1);
+		jw_u64(j, "count", counts[i]);
+		jw_end(j);
+	}
+	jw_end(j);
+}
+
+static void percentile(struct jw *j, const char *key, const uint64_t *h, double p,
+		       uint64_t max_ns)
+{
+	if (hist_total(h, FS_LAT_BUCKETS))
+		jw_u64(j, key, hist_percentile_ns(h, p, max_ns));
+	else
+		jw_null(j, key);
+}
+
+static void cgroup(struct jw *j, uint64_t id)
+{
+	char buf[32];
+	const char *path = render_cgroup(id, buf, sizeof(buf));
+
+	jw_u64(j, "cgroup", id);
+	if (path == buf)
+		jw_null(j, "cgroup_path");
+	else
+		jw_str(j, "cgroup_path", path);
+}
+
+static void sock(struct jw *j, const struct fs_sock *s)
+{
+	jw_u64(j, "ino", s->ino);
+	jw_u64(j, "family", s->family);
+	jw_u64(j, "type", s->type);
+	jw_u64(j, "protocol", s->protocol);
+	jw_str(j, "local", s->local);
+	jw_str(j, "remote", s->remote);
+	jw_str(j, "sun_path", s->sun_path);
+}
+
+static void head(struct jw *j, const struct fs_doc *d, uint64_t now_ns)
+{
+	size_t i;
+
+	jw_i64(j, "format", d->format);
+	jw_u64(j, "time_ns", now_ns);
+	jw_str(j, "module", d->module);
+	jw_str(j, "kernel", d->kernel);
+	jw_obj(j, "reader");
+	jw_u64(j, "access", d->access);
+	jw_str(j, "sees", d->sees);
+	jw_u64(j, "pidns_level", d->pidns_level);
+	jw_str(j, "totals", d->totals);
+	jw_end(j);
+	jw_arr(j, "probes");
+	for (i = 0; i < d->nprobes; i++) {
+		jw_obj(j, NULL);
+		jw_str(j, "symbol", d->probes[i].symbol);
+		jw_str(j, "kind", d->probes[i].kind);
+		jw_str(j, "state", d->probes[i].state);
+		jw_i64(j, "error", d->probes[i].error);
+		jw_u64(j, "hits", d->probes[i].hits);
+		jw_u64(j, "nmissed", d->probes[i].nmissed);
+		jw_end(j);
+	}
+	jw_end(j);
+	jw_obj(j, "methods");
+	jw_str(j, "latency", d->latency_method);
+	jw_str(j, "ptcopy", d->ptcopy_method);
+	jw_str(j, "mmdup", d->mmdup_method);
+	jw_str(j, "sock_fcntl", d->sock_fcntl_method);
+	jw_str(j, "sock_ioctl", d->sock_ioctl_method);
+	jw_str(j, "sock_blocked", d->sock_blocked_method);
+	jw_end(j);
+	jw_obj(j, "health");
+	jw_u64(j, "untracked", d->untracked);
+	jw_u64(j, "unmatched", d->unmatched);
+	jw_u64(j, "sock_untracked", d->sock_untracked);
+	jw_end(j);
+}
+
+static void flavours(struct jw *j, const struct fs_doc *d)
+{
+	int f;
+
+	jw_obj(j, "flavours");
+	for (f = 0; f < FS_NR_FLAVOURS; f++) {
+		const struct fs_flav *fl = &d->flav[f];
+
+		jw_obj(j, fs_flavour_names[f]);
+		jw_u64(j, "count", fl->count);
+		jw_u64(j, "errors", fl->errors);
+		jw_u64(j, "sum_ns", fl->sum_ns);
+		jw_u64(j, "max_ns", fl->max_ns);
+		jw_u64(j, "ptcopy_sum_ns", fl->ptcopy_sum_ns);
+		jw_u64(j, "ptcopy_max_ns", fl->ptcopy_max_ns);
+		jw_u64(j, "ptcopy_vmas", fl->ptcopy_vmas);
+		jw_u64(j, "mmdup_sum_ns", fl->mmdup_sum_ns);
+		percentile(j, "p50_ns", fl->hist, 0.5, fl->max_ns);
+		percentile(j, "p99_ns", fl->hist, 0.99, fl->max_ns);
+		jw_u64s(j, "latency_log2_us", fl->hist, FS_LAT_BUCKETS);
+		latency_buckets(j, "latency_buckets", fl->hist);
+		jw_end(j);
+	}
+	jw_end(j);
+	jw_arr(j, "failures");
+	for (f = 0; f < (int)d->nfails; f++) {
+		jw_obj(j, NULL);
+		jw_str(j, "flavour", fs_flavour_names[d->fails[f].flavour]);
+		jw_str(j, "errno", d->fails[f].errno_str);
+		jw_u64(j, "count", d->fails[f].count);
+		jw_end(j);
+	}
+	jw_end(j);
+}
+
+/* One map's rows in use: {"flavour","rss_bucket","counts","buckets"}. */
+static void hist2d_rows(struct jw *j, const char *flavour,
+			const uint64_t (*h)[FS_LAT_BUCKETS])
+{
+	int r;
+
+	for (r = 0; r < FS_RSS_BUCKETS; r++) {
+		if (!hist_total(h[r], FS_LAT_BUCKETS))
+			continue;
+		jw_obj(j, NULL);
+		jw_str(j, "flavour", flavour);
+		jw_i64(j, "rss_bucket", r);
+		jw_u64(j, "rss_min_mib", r ? 1ULL << (r - 1) : 0);
+		if (r == FS_RSS_BUCKETS - 1)
+			jw_null(j, "rss_end_mib");
+		else
+			jw_u64(j, "rss_end_mib", 1ULL << r);	/* exclusive */
+		jw_u64s(j, "counts", h[r], FS_LAT_BUCKETS);
+		latency_buckets(j, "buckets", h[r]);
+		jw_end(j);
+	}
+}
+
+static void maps(struct jw *j, const struct fs_doc *d)
+{
+	int f;
+
+	jw_arr(j, "latency_by_rss");
+	for (f = 0; f < FS_SIZED_FLAVOURS; f++)
+		hist2d_rows(j, fs_flavour_names[f],
+			    (const uint64_t (*)[FS_LAT_BUCKETS])d->lat_by_rss[f]);
+	jw_end(j);
+	jw_arr(j, "ptcopy_by_rss");
+	hist2d_rows(j, "fork", (const uint64_t (*)[FS_LAT_BUCKETS])d->ptcopy_by_rss);
+	jw_end(j);
+}
+
+static void slow(struct jw *j, const struct fs_doc *d)
+{
+	size_t i;
+
+	jw_obj(j, "slow");
+	jw_u64(j, "threshold_us", d->slow_us);
+	jw_u64(j, "ring", d->slow_ring);
+	jw_u64(j, "total", d->slow_total);
+	jw_arr(j, "events");
+	for (i = 0; i < d->nslow; i++) {
+		const struct fs_slow *s = &d->slow[i];
+
+		jw_obj(j, NULL);
+		jw_u64(j, "time_ns", s->time_ns);
+		jw_i64(j, "pid", s->pid);
+		jw_i64(j, "tgid", s->tgid);
+		jw_i64(j, "child", s->child);
+		jw_str(j, "flavour", fs_flavour_names[s->flavour]);
+		jw_u64(j, "flags", s->flags);
+		jw_u64(j, "rss_kb", s->rss_kb);
+		jw_u64(j, "pgtables_kb", s->pgtables_kb);
+		jw_u64(j, "vmas", s->vmas);
+		jw_u64(j, "total_ns", s->total_ns);
+		jw_u64(j, "ptcopy_ns", s->ptcopy_ns);
+		jw_u64(j, "ptcopy_vmas", s->ptcopy_vmas);
+		jw_u64(j, "mmdup_ns", s->mmdup_ns);
+		cgroup(j, s->cgroup);
+		jw_str(j, "comm", s->comm);
+		jw_end(j);
+	}
+	jw_end(j);
+	jw_end(j);
+}
+
+static void sockets(struct jw *j, const struct fs_doc *d)
+{
+	size_t i;
+	int f;
+
+	jw_obj(j, "sockets");
+	for (f = 0; f < FS_NR_PATHS; f++) {
+		jw_obj(j, fs_path_names[f]);
+		jw_u64(j, "clears", d->sock_clears[f]);
+		jw_u64(j, "sets", d->sock_sets[f]);
+		jw_end(j);
+	}
+	jw_u64(j, "ring", d->sock_ring);
+	jw_u64(j, "total", d->sock_total);
+	jw_arr(j, "clears");
+	for (i = 0; i < d->nclears; i++) {
+		const struct fs_clear *c = &d->clears[i];
+
+		jw_obj(j, NULL);
+		jw_u64(j, "time_ns", c->time_ns);
+		jw_i64(j, "pid", c->pid);
+		jw_i64(j, "tgid", c->tgid);
+		jw_i64(j, "fd", c->fd);
+		jw_str(j, "path", fs_path_names[c->path]);
+		sock(j, &c->sock);
+		cgroup(j, c->cgroup);
+		jw_str(j, "comm", c->comm);
+		jw_end(j);
+	}
+	jw_end(j);
+	jw_end(j);
+}
+
+static void blocked(struct jw *j, const struct fs_doc *d)
+{
+	size_t i;
+
+	jw_obj(j, "blocked");
+	jw_u64(j, "threads_scanned", d->scan_threads);
+	jw_u64(j, "blocked", d->scan_blocked);
+	jw_u64(j, "listed", d->scan_listed);
+	jw_u64(j, "list", d->scan_list);
+	jw_u64(j, "scan_ns", d->scan_ns);
+	jw_arr(j, "threads");
+	for (i = 0; i < d->nblocked; i++) {
+		const struct fs_blocked_thread *b = &d->blocked[i];
+
+		jw_obj(j, NULL);
+		jw_i64(j, "pid", b->pid);
+		jw_i64(j, "tgid", b->tgid);
+		jw_i64(j, "fd", b->fd);
+		sock(j, &b->sock);
+		jw_u64(j, "waited_ns", b->waited_ns);
+		jw_u64(j, "cleared_ns", b->cleared_ns);
+		jw_i64(j, "cleared_by", b->cleared_by);
+		cgroup(j, b->cgroup);
+		jw_str(j, "comm", b->comm);
+		jw_end(j);
+	}
+	jw_end(j);
+	jw_end(j);
+}
+
+static void procs(struct jw *j, const struct fs_doc *d)
+{
+	size_t i;
+	int f;
+
+	jw_obj(j, "procs");
+	jw_u64(j, "max", d->procs_max);
+	jw_u64(j, "dropped", d->procs_dropped);
+	jw_arr(j, "rows");
+	for (i = 0; i < d->nprocs; i++) {
+		const struct fs_proc *p = &d->procs[i];
+
+		jw_obj(j, NULL);
+		jw_i64(j, "tgid", p->tgid);
+		jw_str(j, "comm", p->comm);
+		for (f = 0; f < FS_KTHREAD; f++)
+			jw_u64(j, fs_flavour_names[f], p->n[f]);
+		jw_u64(j, "errors", p->errors);
+		jw_u64(j, "sum_ns", p->sum_ns);
+		jw_u64(j, "max_ns", p->max_ns);
+		jw_u64(j, "ptcopy_ns", p->ptcopy_ns);
+		jw_u64(j, "max_rss_kb", p->max_rss_kb);
+		jw_u64(j, "sock_clears", p->sock_clears);
+		jw_u64(j, "sock_sets", p->sock_sets);
+		jw_u64(j, "last_clear_ns", p->last_clear_ns);
+		jw_u64(j, "blocked_now", p->blocked_now);
+		jw_u64(j, "blocked_on_cleared", p->blocked_on_cleared);
+		jw_u64(j, "blocked_longest_ns", p->blocked_longest_ns);
+		jw_i64(j, "threads", p->threads);
+		cgroup(j, p->cgroup);
+		jw_end(j);
+	}
+	jw_end(j);
+	jw_end(j);
+}
+
+void render_json(FILE *out, const struct fs_doc *d, uint64_t now_ns)
+{
+	struct jw j;
+
+	jw_init(&j, out);
+	jw_obj(&j, NULL);
+	head(&j, d, now_ns);
+	flavours(&j, d);
+	maps(&j, d);
+	slow(&j, d);
+	sockets(&j, d);
+	blocked(&j, d);
+	procs(&j, d);
+	jw_done(&j);
+}
+
+/* hist --json with an interval: one line per interval. */
+void render_interval_hist_json(FILE *out, const struct interval_hist *h)
+{
+	struct jw j;
+	int f;
+
+	jw_init(&j, out);
+	jw_obj(&j, NULL);
+	jw_u64(&j, "time_ns", h->now_ns);
+	jw_double(&j, "interval_s", h->secs);
+	jw_obj(&j, "flavours");
+	for (f = 0; f < FS_NR_FLAVOURS; f++) {
+		jw_obj(&j, fs_flavour_names[f]);
+		jw_u64(&j, "count", h->count[f]);
+		percentile(&j, "p50_ns", h->hist[f], 0.5, h->max_ns[f]);
+		percentile(&j, "p99_ns", h->hist[f], 0.99, h->max_ns[f]);
+		latency_buckets(&j, "latency_buckets", h->hist[f]);
+		jw_end(&j);
+	}
+	jw_done(&j);
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * --prometheus: the text format node_exporter's textfile collector
+ * reads. Every label value goes through esc_prom_label (valid UTF-8,
+ * escaped), so no process name can make the file unreadable. Series stay
+ * bounded: per cgroup for the busiest --max-cgroups, the rest as
+ * cgroup="other"; per process only with --per-process.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "render.h"
+
+#ifndef FORKSTATCTL_VERSION
+#define FORKSTATCTL_VERSION "unknown"
+#endif
+
+static void head(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP forkstat_%s %s\n# TYPE forkstat_%s %s\n", name, help, name, type);
+}
+
+/* name{label="value"} v: one label, escaped. */
+static void line1(FILE *out, const char *name, const char *label, const char *value,
+		  const char *fmt, double v)
+{
+	fprintf(out, "forkstat_%s{%s=\"", name, label);
+	esc_prom_label(out, value);
+	fputs("\"} ", out);
+	fprintf(out, fmt, v);
+	fputc('\n', out);
+}
+
+static void up_and_info(FILE *out, const struct fs_doc *d)
+{
+	head(out, "up", "gauge", "1 when /proc/forkstat was read, 0 when the module is not loaded.");
+	fprintf(out, "forkstat_up %d\n", d != NULL);
+	if (!d)
+		return;
+	head(out, "build_info", "gauge", "The module, forkstatctl and kernel versions; always 1.");
+	fputs("forkstat_build_info{module=\"", out);
+	esc_prom_label(out, d->module);
+	fputs("\",forkstatctl=\"" FORKSTATCTL_VERSION "\",kernel=\"", out);
+	esc_prom_label(out, d->kernel);
+	fprintf(out, "\",format=\"%d\"} 1\n", d->format);
+}
+
+static void probes(FILE *out, const struct fs_doc *d)
+{
+	size_t i;
+
+	head(out, "probe_attached", "gauge", "1 when the kernel probe is attached.");
+	for (i = 0; i < d->nprobes; i++)
+		line1(out, "probe_attached", "symbol", d->probes[i].symbol, "%.0f",
+		      strcmp(d->probes[i].state, "attached") == 0);
+	head(out, "probe_failed", "gauge",
+	     "1 when a probe this kernel needs did not attach (alert on this, not on probe_attached).");
+	for (i = 0; i < d->nprobes; i++)
+		line1(out, "probe_failed", "symbol", d->probes[i].symbol, "%.0f",
+		      probe_failed_unexpectedly(d, &d->probes[i]));
+	head(out, "probe_missed_total", "counter", "Calls a probe could not follow.");
+	for (i = 0; i < d->nprobes; i++)
+		line1(out, "probe_missed_total", "symbol", d->probes[i].symbol, "%.0f",
+		      d->probes[i].nmissed);
+}
+
+static void health(FILE *out, const struct fs_doc *d)
+{
+	head(out, "untracked_forks_total", "counter",
+	     "copy_process calls the module could not follow (no room in flight).");
+	fprintf(out, "forkstat_untracked_forks_total %llu\n", (unsigned long long)d->untracked);
+	head(out, "unmatched_total", "counter", "Probe returns without a matching entry.");
+	fprintf(out, "forkstat_unmatched_total %llu\n", (unsigned long long)d->unmatched);
+	head(out, "socket_untracked_total", "counter",
+	     "Socket mode changes the module could not check.");
+	fprintf(out, "forkstat_socket_untracked_total %llu\n",
+		(unsigned long long)d->sock_untracked);
+	head(out, "process_rows_dropped_total", "counter",
+	     "Calls from processes the per-process table had no room for.");
+	fprintf(out, "forkstat_process_rows_dropped_total %llu\n",
+		(unsigned long long)d->procs_dropped);
+}
+
+static void latency(FILE *out, const struct fs_doc *d)
+{
+	int f, b;
+
+	head(out, "copy_process_errors_total", "counter", "Failed copy_process calls.");
+	for (f = 0; f < FS_NR_FLAVOURS; f++)
+		line1(out, "copy_process_errors_total", "flavour", fs_flavour_names[f], "%.0f",
+		      d->flav[f].errors);
+	head(out, "copy_process_seconds", "histogram",
+	     "Time in copy_process of successful calls, by flavour.");
+	for (f = 0; f < FS_NR_FLAVOURS; f++) {
+		const struct fs_flav *fl = &d->flav[f];
+		const char *n = fs_flavour_names[f];
+		uint64_t acc = 0;
+
+		for (b = 0; b < FS_LAT_BUCKETS - 1; b++) {
+			acc += fl->hist[b];
+			fprintf(out, "forkstat_copy_process_seconds_bucket{flavour=\"%s\",le=\"%g\"} %llu\n",
+				n, FORKSTAT_LAT_END_US(b) / 1e6, (unsigned long long)acc);
+		}
+		fprintf(out, "forkstat_copy_process_seconds_bucket{flavour=\"%s\",le=\"+Inf\"} %llu\n",
+			n, (unsigned long long)fl->count);
+		fprintf(out, "forkstat_copy_process_seconds_sum{flavour=\"%s\"} %.9f\n",
+			n, fl->sum_ns / 1e9);
+		fprintf(out, "forkstat_copy_process_seconds_count{flavour=\"%s\"} %llu\n",
+			n, (unsigned long long)fl->count);
+	}
+	head(out, "page_table_copy_seconds_total", "counter",
+	     "Time copying page tables (copy_page_range) in forks.");
+	fprintf(out, "forkstat_page_table_copy_seconds_total %.9f\n",
+		d->flav[FS_FORK].ptcopy_sum_ns / 1e9);
+	head(out, "slow_forks_total", "counter", "copy_process calls over the slow_us threshold.");
+	fprintf(out, "forkstat_slow_forks_total %llu\n", (unsigned long long)d->slow_total);
+}
+
+static void sockets(FILE *out, const struct fs_doc *d)
+{
+	int f;
+
+	head(out, "socket_nonblock_changes_total", "counter",
+	     "O_NONBLOCK changes on sockets, by call and direction.");
+	for (f = 0; f < FS_NR_PATHS; f++) {
+		fprintf(out, "forkstat_socket_nonblock_changes_total{call=\"%s\",to=\"blocking\"} %llu\n",
+			fs_path_names[f], (unsigned long long)d->sock_clears[f]);
+		fprintf(out, "forkstat_socket_nonblock_changes_total{call=\"%s\",to=\"nonblocking\"} %llu\n",
+			fs_path_names[f], (unsigned long long)d->sock_sets[f]);
+	}
+	head(out, "blocked_readers", "gauge",
+	     "Threads blocked now in a receive on a blocking socket (at the read).");
+	fprintf(out, "forkstat_blocked_readers %llu\n", (unsigned long long)d->scan_blocked);
+}
+
+static int cmp_cgroup_weight(const void *a, const void *b)
+{
+	const struct cgroup_sum *x = a, *y = b;
+	uint64_t wx = x->sum_ns + x->clears + x->blocked;
+	uint64_t wy = y->sum_ns + y->clears + y->blocked;
+
+	return wx < wy ? 1 : wx > wy ? -1 : 0;
+}
+
+static const struct {
+	const char *name, *type, *help, *fmt;
+	size_t off;
+	double scale;
+} cgroup_metrics[] = {
+	{ "cgroup_calls_total", "counter", "copy_process calls by the cgroup's processes (each filed under its cgroup at its last event).", "%.0f", offsetof(struct cgroup_sum, calls), 1 },
+	{ "cgroup_forks_total", "counter", "Forks (copies of the parent's page tables) by the cgroup's processes.", "%.0f", offsetof(struct cgroup_sum, forks), 1 },
+	{ "cgroup_copy_process_seconds_total", "counter", "Time in copy_process of the cgroup's processes.", "%.9f", offsetof(struct cgroup_sum, sum_ns), 1e-9 },
+	{ "cgroup_page_table_copy_seconds_total", "counter", "Page-table copy time of the cgroup's forks.", "%.9f", offsetof(struct cgroup_sum, ptcopy_ns), 1e-9 },
+	{ "cgroup_socket_clears_total", "counter", "O_NONBLOCK clears on sockets by the cgroup's processes.", "%.0f", offsetof(struct cgroup_sum, clears), 1 },
+	{ "cgroup_blocked_readers", "gauge", "Threads of the cgroup's processes blocked in a receive on a blocking socket.", "%.0f", offsetof(struct cgroup_sum, blocked), 1 },
+};
+
+static double cgroup_value(const struct cgroup_sum *s, size_t k)
+{
+	return *(const uint64_t *)((const char *)s + cgroup_metrics[k].off) *
+	       cgroup_metrics[k].scale;
+}
+
+/*
+ * Per-cgroup series, summed over the process rows: the max_cgroups
+ * busiest cgroups each get their series, the rest share cgroup="other",
+ * so a host's series stay bounded however many containers come and go.
+ */
+static void cgroups(FILE *out, const struct fs_doc *d, const struct prom_options *o)
+{
+	struct cgroup_sum *s, other = { 0 };
+	size_t i, k, n = cgroup_sums(d, &s);
+	char g[32];
+
+	if (!s)
+		return;
+	qsort(s, n, sizeof(*s), cmp_cgroup_weight);
+	for (i = o->max_cgroups; i < n; i++) {
+		other.calls += s[i].calls;
+		other.forks += s[i].forks;
+		other.sum_ns += s[i].sum_ns;
+		other.ptcopy_ns += s[i].ptcopy_ns;
+		other.clears += s[i].clears;
+		other.blocked += s[i].blocked;
+	}
+	for (k = 0; k < sizeof(cgroup_metrics) / sizeof(cgroup_metrics[0]); k++) {
+		head(out, cgroup_metrics[k].name, cgroup_metrics[k].type, cgroup_metrics[k].help);
+		for (i = 0; i < n && i < o->max_cgroups; i++)
+			line1(out, cgroup_metrics[k].name, "cgroup",
+			      render_cgroup(s[i].id, g, sizeof(g)), cgroup_metrics[k].fmt,
+			      cgroup_value(&s[i], k));
+		if (n > o->max_cgroups)
+			line1(out, cgroup_metrics[k].name, "cgroup", "other",
+			      cgroup_metrics[k].fmt, cgroup_value(&other, k));
+	}
+	free(s);
+}
+
+/* tgid and comm labels, the comm escaped. */
+static void process_line(FILE *out, const char *name, const struct fs_proc *p, uint64_t v)
+{
+	fprintf(out, "forkstat_%s{tgid=\"%lld\",comm=\"", name, (long long)p->tgid);
+	esc_prom_label(out, p->comm);
+	fprintf(out, "\"} %llu\n", (unsigned long long)v);
+}
+
+/* Per process only where something is wrong: keeps cardinality low. */
+static void processes(FILE *out, const struct fs_doc *d)
+{
+	size_t i;
+
+	head(out, "process_blocked_readers", "gauge",
+	     "Threads in a receive on a blocking socket, per process.");
+	for (i = 0; i < d->nprocs; i++)
+		if (d->procs[i].sock_clears || d->procs[i].blocked_now)
+			process_line(out, "process_blocked_readers", &d->procs[i],
+				     d->procs[i].blocked_now);
+	head(out, "process_socket_clears_total", "counter",
+	     "O_NONBLOCK clears on sockets, per process.");
+	for (i = 0; i < d->nprocs; i++)
+		if (d->procs[i].sock_clears)
+			process_line(out, "process_socket_clears_total", &d->procs[i],
+				     d->procs[i].sock_clears);
+}
+
+void render_prometheus(FILE *out, const struct fs_doc *d, const struct prom_options *o)
+{
+	up_and_info(out, d);
+	if (!d)
+		return;
+	probes(out, d);
+	health(out, d);
+	latency(out, d);
+	sockets(out, d);
+	cgroups(out, d, o);
+	if (o->per_process)
+		processes(out, d);
+}

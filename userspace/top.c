@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/* top: processes (or cgroups) ranked by a key, in 80 columns. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "render.h"
+
+const char *const top_key_names[TOP_NR_KEYS] = {
+	"time", "forks", "max", "rss", "clears", "blocked",
+};
+
+static enum top_key sort_key;
+
+static uint64_t top_value(const struct fs_proc *p)
+{
+	switch (sort_key) {
+	case TOP_FORKS: return proc_calls(p);
+	case TOP_MAX: return p->max_ns;
+	case TOP_RSS: return p->max_rss_kb;
+	case TOP_CLEARS: return p->sock_clears;
+	case TOP_BLOCKED: return p->blocked_now;
+	default: return p->sum_ns;
+	}
+}
+
+static uint64_t top_value_cg(const struct cgroup_sum *c)
+{
+	switch (sort_key) {
+	case TOP_FORKS: return c->calls;
+	case TOP_CLEARS: return c->clears;
+	case TOP_BLOCKED: return c->blocked;
+	default: return c->sum_ns;
+	}
+}
+
+static int cmp_top(const void *a, const void *b)
+{
+	uint64_t x = top_value(a), y = top_value(b);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*
+ * FORK copies page tables; SPAWN is vfork and CLONE_VM (nothing copied);
+ * THRD is threads; TIME all of them in copy_process; PTCOPY the forks'
+ * page-table copy.
+ */
+void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
+{
+	struct fs_proc *s = malloc((d->nprocs + 1) * sizeof(*s));
+	char a[16], b[16], c[16], f1[16], f2[16], f3[16], f4[16], f5[16], comm[64];
+	size_t i;
+
+	if (!s)
+		return;
+	memcpy(s, d->procs, d->nprocs * sizeof(*s));
+	sort_key = key;
+	qsort(s, d->nprocs, sizeof(*s), cmp_top);
+	fprintf(out, "%7s %-15s %5s %5s %5s %8s %8s %8s %5s %5s\n", "PID", "COMM", "FORK",
+		"SPAWN", "THRD", "TIME", "PTCOPY", "MAXRSS", "CLR", "BLK");
+	for (i = 0; i < d->nprocs && (n <= 0 || (int)i < n); i++) {
+		const struct fs_proc *p = &s[i];
+
+		fprintf(out, "%7lld %-15.15s %5s %5s %5s %8s %8s %8s %5s %5s\n",
+			(long long)p->tgid, esc_term(p->comm, comm, 16),
+			fmt_count(p->n[FS_FORK], f1, sizeof(f1)),
+			fmt_count(p->n[FS_VFORK] + p->n[FS_VM_CLONE], f2, sizeof(f2)),
+			fmt_count(p->n[FS_THREAD], f3, sizeof(f3)),
+			fmt_ns(p->sum_ns, a, sizeof(a)), fmt_ns(p->ptcopy_ns, b, sizeof(b)),
+			fmt_kb(p->max_rss_kb, c, sizeof(c)),
+			fmt_count(p->sock_clears, f4, sizeof(f4)),
+			fmt_count(p->blocked_now, f5, sizeof(f5)));
+	}
+	if (d->procs_dropped)
+		fprintf(out, "(%llu calls from processes the table had no room for)\n",
+			(unsigned long long)d->procs_dropped);
+	free(s);
+}
+
+static int cmp_cgroup_sum(const void *a, const void *b)
+{
+	uint64_t x = top_value_cg(a), y = top_value_cg(b);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+void render_top_cgroups(FILE *out, const struct fs_doc *d, int n, enum top_key key)
+{
+	char a[16], b[16], c1[16], c2[16], c3[16], c4[16], g[32], e[256], fit[32];
+	struct cgroup_sum *s;
+	size_t i, k = cgroup_sums(d, &s);
+
+	sort_key = key;
+	qsort(s, k, sizeof(*s), cmp_cgroup_sum);
+	fprintf(out, "%-27s %5s %6s %6s %8s %8s %6s %7s\n", "CGROUP", "PROCS", "CALLS",
+		"FORKS", "TIME", "PTCOPY", "CLEARS", "BLOCKED");
+	for (i = 0; i < k && (n <= 0 || (int)i < n); i++) {
+		fit_middle(render_cgroup(s[i].id, g, sizeof(g)), 27, fit, sizeof(fit));
+		fprintf(out, "%-27s %5llu %6s %6s %8s %8s %6s %7s\n",
+			esc_term(fit, e, sizeof(e)), (unsigned long long)s[i].procs,
+			fmt_count(s[i].calls, c1, sizeof(c1)),
+			fmt_count(s[i].forks, c2, sizeof(c2)), fmt_ns(s[i].sum_ns, a, sizeof(a)),
+			fmt_ns(s[i].ptcopy_ns, b, sizeof(b)),
+			fmt_count(s[i].clears, c3, sizeof(c3)),
+			fmt_count(s[i].blocked, c4, sizeof(c4)));
+	}
+	free(s);
+}

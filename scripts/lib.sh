@@ -34,11 +34,22 @@ installed_kernels() {
 	done | sort -V
 }
 
-# The newest installed kernel of a series, or nothing.
+# A Debian kernel release's flavour: rt, cloud, or generic (plain -amd64).
+kernel_flavour() {
+	case $1 in
+	*-rt-amd64) echo rt ;;
+	*-cloud-amd64) echo cloud ;;
+	*) echo generic ;;
+	esac
+}
+
+# The newest installed kernel of a series and flavour (default generic),
+# or nothing: an rt or cloud kernel never stands in for the generic one.
 newest_kernel() {
 	local kver
 	installed_kernels | while read -r kver; do
-		if [ "$(kernel_series "$kver")" = "$1" ]; then
+		if [ "$(kernel_series "$kver")" = "$1" ] &&
+		   [ "$(kernel_flavour "$kver")" = "${2:-generic}" ]; then
 			echo "$kver"
 		fi
 	done | tail -n 1

@@ -102,9 +102,19 @@ int main(int argc, char **argv)
 			perror("bigfork: mmap");
 			return 1;
 		}
+		/*
+		 * EINVAL: a kernel without transparent huge pages (PREEMPT_RT):
+		 * its pages are 4 KiB anyway; a huge-page run has nothing to show.
+		 */
 		if (madvise(mem, len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
-			perror("bigfork: madvise");
-			return 1;
+			if (errno == EINVAL && huge) {
+				fprintf(stderr, "bigfork: this kernel has no transparent huge pages: no huge-page run\n");
+				return 0;
+			}
+			if (errno != EINVAL) {
+				perror("bigfork: madvise");
+				return 1;
+			}
 		}
 	}
 

@@ -76,6 +76,12 @@ if command -v jq >/dev/null; then
 	[ "$(jq -s '.[0].blocked_readers' "$out")" = 2953 ] || fail "watch --json blocked_readers"
 fi
 expect 2 'watch has no --prometheus form' -f "$e" --prometheus watch
+# Rates divide by the time measured between the reads (more than the
+# 0.1 s slept), not by the interval asked for; each line says when.
+checks=$((checks + 1))
+"$ctl" -f "$e" --json watch -i 0.1 -c 1 > "$out"
+[ "$(jq '.interval_s > 0.1 and .time_ns > 1700000000000000000' "$out")" = true ] ||
+	fail "watch --json: interval not measured or no time: $(cat "$out")"
 
 expect 3 'line 2: the file ends in the middle of this line' -f "$bad/truncated.txt"
 expect 3 'format 3, but this forkstatctl reads format 2: update forkstatctl' -f "$bad/future-format.txt"

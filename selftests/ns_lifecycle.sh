@@ -94,15 +94,24 @@ done
 
 # References let go: 300 processes fork and exit, their rows pin 300
 # struct pids; a reset drops them and the pid slab shrinks back.
-pid_objs() { awk '$1 == "pid" { print $2 }' /proc/slabinfo; }
+# Shrinking first flushes the per-CPU slabs, whose free objects slabinfo
+# would count as in use.
+pid_objs() {
+	echo 1 > /sys/kernel/slab/pid/shrink 2>/dev/null
+	awk '$1 == "pid" { print $2 }' /proc/slabinfo
+}
 echo reset > $PROC
+# Earlier tests' rows let go of their pids too, after an RCU grace period:
+# the count falls for a while; the baseline is where it stops.
+settled() { local a=$(pid_objs); sleep 0.5; [ "$(pid_objs)" -ge "$a" ]; }
+loop_until 10 settled || die "the pid slab did not settle after a reset"
 base=$(pid_objs)
 for _ in $(seq 300); do bash -c '/bin/true; /bin/true'; done
 held=$(pid_objs)
 [ "$held" -ge $((base + 200)) ] || die "300 exited processes with rows pin $((held - base)) pids, want 200 or more"
 echo reset > $PROC
-# Slab counts are not exact (objects parked in per-CPU slabs count as in
-# use): a leak keeps all of them, a release frees most.
+# A leak keeps all of them, a release frees most (some may still wait
+# for their RCU grace period).
 released() { [ "$(pid_objs)" -le $((base + (held - base) / 2)) ]; }
 loop_until 30 released || die "after a reset $(($(pid_objs) - base)) of $((held - base)) pinned pids remain"
 log "exited processes' pids: $((held - base)) held by rows, back to $(($(pid_objs) - base)) after a reset"

@@ -10,15 +10,6 @@
 
 #define WIDTH 80
 
-/* A cgroup name escaped and fitted into width columns. */
-static const char *cgroup_col(uint64_t id, size_t width, char *buf, size_t len)
-{
-	char name[4096], fit[128];
-
-	fit_middle(render_cgroup(id, name, sizeof(name)), width, fit, sizeof(fit));
-	return esc_term(fit, buf, len);
-}
-
 static void slow_forks(FILE *out, const struct fs_doc *d)
 {
 	char t[16], a[16], b[16], c[16], g[128], comm[64];
@@ -37,7 +28,7 @@ static void slow_forks(FILE *out, const struct fs_doc *d)
 			esc_term(e->comm, comm, 16), fs_flavour_names[e->flavour],
 			fmt_kb(e->rss_kb, a, sizeof(a)), fmt_ns(e->total_ns, b, sizeof(b)),
 			fmt_ns(e->ptcopy_ns, c, sizeof(c)),
-			cgroup_col(e->cgroup, WIDTH - 66, g, sizeof(g)));
+			render_cgroup_col(e->cgroup, WIDTH - 66, g, sizeof(g)));
 	}
 }
 
@@ -74,7 +65,7 @@ static void sock_clears(FILE *out, const struct fs_doc *d)
 		fprintf(out, "%-8s %7lld %7lld %-15.15s %4lld %-5s %s\n",
 			fmt_clock(c->time_ns, t, sizeof(t)), (long long)c->tgid,
 			(long long)c->pid, esc_term(c->comm, comm, 16), (long long)c->fd,
-			fs_path_names[c->path], cgroup_col(c->cgroup, WIDTH - 53, g, sizeof(g)));
+			fs_path_names[c->path], render_cgroup_col(c->cgroup, WIDTH - 53, g, sizeof(g)));
 		sock_str(&c->sock, s, sizeof(s));
 		fit_middle(s, WIDTH - 25, fit, sizeof(fit));
 		fprintf(out, "%8s %s ino %llu\n", "", esc_term(fit, e, sizeof(e)),

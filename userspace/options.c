@@ -11,10 +11,6 @@
 #include "forkstat.h"
 #include "options.h"
 
-#ifndef FORKSTATCTL_VERSION
-#define FORKSTATCTL_VERSION "unknown"
-#endif
-
 #define USAGE_ERROR 2
 
 void options_usage(FILE *out)

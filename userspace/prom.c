@@ -13,10 +13,6 @@
 #include "escape.h"
 #include "render.h"
 
-#ifndef FORKSTATCTL_VERSION
-#define FORKSTATCTL_VERSION "unknown"
-#endif
-
 static void head(FILE *out, const char *name, const char *type, const char *help)
 {
 	fprintf(out, "# HELP forkstat_%s %s\n# TYPE forkstat_%s %s\n", name, help, name, type);
@@ -138,10 +134,7 @@ static void sockets(FILE *out, const struct fs_doc *d)
 static int cmp_cgroup_weight(const void *a, const void *b)
 {
 	const struct cgroup_sum *x = a, *y = b;
-	uint64_t wx = x->sum_ns + x->clears + x->blocked;
-	uint64_t wy = y->sum_ns + y->clears + y->blocked;
-
-	return wx < wy ? 1 : wx > wy ? -1 : 0;
+	return cmp_desc(x->sum_ns + x->clears + x->blocked, y->sum_ns + y->clears + y->blocked);
 }
 
 static const struct {

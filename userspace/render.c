@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "render.h"
 
 /* Names for cgroup ids: paths where known (cgroups.c), set by main. */
@@ -16,6 +17,14 @@ void render_use_cgroups(const struct fs_cgroups *cg)
 const char *render_cgroup(uint64_t id, char *buf, size_t len)
 {
 	return fs_cgroup_name(cgroups, id, buf, len);
+}
+
+const char *render_cgroup_col(uint64_t id, size_t width, char *buf, size_t len)
+{
+	char name[4096], fit[128];
+
+	fit_middle(render_cgroup(id, name, sizeof(name)), width, fit, sizeof(fit));
+	return esc_term(fit, buf, len);
 }
 
 uint64_t proc_calls(const struct fs_proc *p)

@@ -19,6 +19,19 @@
 void render_use_cgroups(const struct fs_cgroups *cg);
 /* id's path, or "cgroup:ID" in buf. */
 const char *render_cgroup(uint64_t id, char *buf, size_t len);
+/* The same escaped and fitted into width terminal columns (fit_middle). */
+const char *render_cgroup_col(uint64_t id, size_t width, char *buf, size_t len);
+
+/* For qsort comparators that put the largest first. */
+static inline int cmp_desc(uint64_t x, uint64_t y)
+{
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Set by userspace/Makefile from dkms.conf. */
+#ifndef FORKSTATCTL_VERSION
+#define FORKSTATCTL_VERSION "unknown"
+#endif
 
 /* copy_process calls of a row, every flavour. */
 uint64_t proc_calls(const struct fs_proc *p);

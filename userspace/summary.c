@@ -98,7 +98,7 @@ static int cmp_fork_suspect(const void *a, const void *b)
 	const struct fs_proc *x = *(const struct fs_proc * const *)a;
 	const struct fs_proc *y = *(const struct fs_proc * const *)b;
 
-	return x->ptcopy_ns < y->ptcopy_ns ? 1 : x->ptcopy_ns > y->ptcopy_ns ? -1 : 0;
+	return cmp_desc(x->ptcopy_ns, y->ptcopy_ns);
 }
 
 static int cmp_sock_suspect(const void *a, const void *b)
@@ -106,9 +106,8 @@ static int cmp_sock_suspect(const void *a, const void *b)
 	const struct fs_proc *x = *(const struct fs_proc * const *)a;
 	const struct fs_proc *y = *(const struct fs_proc * const *)b;
 
-	if (x->blocked_now != y->blocked_now)
-		return x->blocked_now < y->blocked_now ? 1 : -1;
-	return x->sock_clears < y->sock_clears ? 1 : x->sock_clears > y->sock_clears ? -1 : 0;
+	return cmp_desc(x->blocked_now, y->blocked_now) ?:
+	       cmp_desc(x->sock_clears, y->sock_clears);
 }
 
 static void fork_hint(FILE *out, const struct fs_proc *p)
@@ -227,7 +226,7 @@ static int cmp_time(const void *a, const void *b)
 {
 	const struct fs_proc *x = a, *y = b;
 
-	return x->sum_ns < y->sum_ns ? 1 : x->sum_ns > y->sum_ns ? -1 : 0;
+	return cmp_desc(x->sum_ns, y->sum_ns);
 }
 
 static void top_processes(FILE *out, const struct fs_doc *d)

@@ -36,9 +36,7 @@ static uint64_t top_value_cg(const struct cgroup_sum *c)
 
 static int cmp_top(const void *a, const void *b)
 {
-	uint64_t x = top_value(a), y = top_value(b);
-
-	return x < y ? 1 : x > y ? -1 : 0;
+	return cmp_desc(top_value(a), top_value(b));
 }
 
 /*
@@ -80,14 +78,12 @@ void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 
 static int cmp_cgroup_sum(const void *a, const void *b)
 {
-	uint64_t x = top_value_cg(a), y = top_value_cg(b);
-
-	return x < y ? 1 : x > y ? -1 : 0;
+	return cmp_desc(top_value_cg(a), top_value_cg(b));
 }
 
 void render_top_cgroups(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 {
-	char a[16], b[16], c1[16], c2[16], c3[16], c4[16], g[32], e[256], fit[32];
+	char a[16], b[16], c1[16], c2[16], c3[16], c4[16], g[128];
 	struct cgroup_sum *s;
 	size_t i, k = cgroup_sums(d, &s);
 
@@ -96,9 +92,8 @@ void render_top_cgroups(FILE *out, const struct fs_doc *d, int n, enum top_key k
 	fprintf(out, "%-27s %5s %6s %6s %8s %8s %6s %7s\n", "CGROUP", "PROCS", "CALLS",
 		"FORKS", "TIME", "PTCOPY", "CLEARS", "BLOCKED");
 	for (i = 0; i < k && (n <= 0 || (int)i < n); i++) {
-		fit_middle(render_cgroup(s[i].id, g, sizeof(g)), 27, fit, sizeof(fit));
 		fprintf(out, "%-27s %5llu %6s %6s %8s %8s %6s %7s\n",
-			esc_term(fit, e, sizeof(e)), (unsigned long long)s[i].procs,
+			render_cgroup_col(s[i].id, 27, g, sizeof(g)), (unsigned long long)s[i].procs,
 			fmt_count(s[i].calls, c1, sizeof(c1)),
 			fmt_count(s[i].forks, c2, sizeof(c2)), fmt_ns(s[i].sum_ns, a, sizeof(a)),
 			fmt_ns(s[i].ptcopy_ns, b, sizeof(b)),

@@ -58,6 +58,8 @@ void render_heatmap(FILE *out, const struct fs_doc *d);
 
 enum top_key { TOP_TIME, TOP_FORKS, TOP_MAX, TOP_RSS, TOP_CLEARS, TOP_BLOCKED, TOP_NR_KEYS };
 extern const char *const top_key_names[TOP_NR_KEYS];
+/* d's rows, largest key first; malloc'ed, NULL when out of memory. */
+struct fs_proc *sorted_procs(const struct fs_doc *d, enum top_key key);
 void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key);
 /* The same per cgroup: top --by cgroup. */
 void render_top_cgroups(FILE *out, const struct fs_doc *d, int n, enum top_key key);

@@ -222,23 +222,14 @@ static void flavour_table(FILE *out, const struct fs_doc *d)
 	fprintf(out, "P50, P99: the end of the log2 bucket holding the percentile, at most MAX\n");
 }
 
-static int cmp_time(const void *a, const void *b)
-{
-	const struct fs_proc *x = a, *y = b;
-
-	return cmp_desc(x->sum_ns, y->sum_ns);
-}
-
 static void top_processes(FILE *out, const struct fs_doc *d)
 {
-	struct fs_proc *s = malloc((d->nprocs + 1) * sizeof(*s));
+	struct fs_proc *s = sorted_procs(d, TOP_TIME);
 	char a[16], b[16], c[16], comm[64];
 	size_t i;
 
 	if (!s)
 		return;
-	memcpy(s, d->procs, d->nprocs * sizeof(*s));
-	qsort(s, d->nprocs, sizeof(*s), cmp_time);
 	fprintf(out, "\nprocesses by time in copy_process (%zu tracked, %llu dropped):\n",
 		d->nprocs, (unsigned long long)d->procs_dropped);
 	fprintf(out, "  %7s %-15s %7s %8s %8s %8s\n", "PID", "COMM", "CALLS", "TOTAL",

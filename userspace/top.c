@@ -44,17 +44,26 @@ static int cmp_top(const void *a, const void *b)
  * THRD is threads; TIME all of them in copy_process; PTCOPY the forks'
  * page-table copy.
  */
-void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
+struct fs_proc *sorted_procs(const struct fs_doc *d, enum top_key key)
 {
 	struct fs_proc *s = malloc((d->nprocs + 1) * sizeof(*s));
+
+	if (!s)
+		return NULL;
+	memcpy(s, d->procs, d->nprocs * sizeof(*s));
+	sort_key = key;
+	qsort(s, d->nprocs, sizeof(*s), cmp_top);
+	return s;
+}
+
+void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
+{
+	struct fs_proc *s = sorted_procs(d, key);
 	char a[16], b[16], c[16], f1[16], f2[16], f3[16], f4[16], f5[16], comm[64];
 	size_t i;
 
 	if (!s)
 		return;
-	memcpy(s, d->procs, d->nprocs * sizeof(*s));
-	sort_key = key;
-	qsort(s, d->nprocs, sizeof(*s), cmp_top);
 	fprintf(out, "%7s %-15s %5s %5s %5s %8s %8s %8s %5s %5s\n", "PID", "COMM", "FORK",
 		"SPAWN", "THRD", "TIME", "PTCOPY", "MAXRSS", "CLR", "BLK");
 	for (i = 0; i < d->nprocs && (n <= 0 || (int)i < n); i++) {

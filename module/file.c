@@ -28,10 +28,13 @@ static int forkstat_show(struct seq_file *m, void *v)
 	forkstat_reader_show(m, r);
 	if (forkstat_reader_sees_host(r)) {
 		forkstat_fork_show(m);
+		forkstat_stall_show(m);
 		ret = forkstat_stats_show(m);
 	}
 	if (!ret)
 		ret = forkstat_slow_show(m, r);
+	if (!ret)
+		ret = forkstat_cow_show(m, r);
 	if (!ret)
 		ret = forkstat_sockmode_show(m, r);
 	if (ret)
@@ -52,7 +55,8 @@ static int forkstat_show(struct seq_file *m, void *v)
 static int forkstat_open(struct inode *inode, struct file *file)
 {
 	size_t size = PAGE_SIZE * 8 + forkstat_rows_show_size() +
-		      forkstat_slow_show_size() + forkstat_sockmode_show_size() +
+		      forkstat_slow_show_size() + forkstat_cow_show_size() +
+		      forkstat_sockmode_show_size() +
 		      forkstat_blocked_show_size();
 	struct forkstat_reader *r = forkstat_reader_new(file);
 	int ret;
@@ -94,8 +98,10 @@ static ssize_t forkstat_write(struct file *file, const char __user *ubuf,
 	if (strlen(cmd) != count || !sysfs_streq(cmd, FORKSTAT_CMD_RESET))
 		return -EINVAL;
 	forkstat_fork_reset();
+	forkstat_stall_reset();
 	forkstat_stats_reset();
 	forkstat_slow_reset();
+	forkstat_cow_reset();
 	forkstat_rows_reset();
 	forkstat_sockmode_reset();
 	forkstat_cleared_reset();

@@ -17,6 +17,9 @@
  * page-table copy time is its mm duplication time, which contains it
  * (docs/format.md says how close the two are).
  *
+ * The mm duplication also opens stall.c's watch on the parent's mmap lock,
+ * and a fork's return opens cow.c's watch on both mms.
+ *
  * The inner probes find their copy_process call through a table of calls
  * in flight keyed by task: copy_process can sleep and move between CPUs,
  * so per-CPU state would not do, and handlers must not allocate.
@@ -61,6 +64,8 @@ static struct forkstat_inflight forkstat_inflight[FORKSTAT_INFLIGHT];
 static atomic64_t forkstat_untracked;
 /* Inner probe firings with no copy_process call of their task in flight. */
 static atomic64_t forkstat_unmatched;
+/* Forks that copy their parent's mm, numbered from load on. */
+static atomic64_t forkstat_fork_ids;
 
 static struct forkstat_inflight *forkstat_inflight_claim(void)
 {
@@ -153,6 +158,9 @@ static int forkstat_copy_process_entry(struct pt_regs *regs,
 		f = &c->s->f;
 	}
 	memset(f, 0, sizeof(*f));
+	f->stall_slot = -1;
+	if (c->s)
+		f->id = atomic64_inc_return(&forkstat_fork_ids);
 	f->ptcopy_exact = READ_ONCE(forkstat_copy_page_range.state) ==
 			  FORKSTAT_PROBE_ATTACHED;
 	f->clone_flags = args->flags;
@@ -173,6 +181,7 @@ static void forkstat_copy_process_ret(struct pt_regs *regs,
 	struct task_struct *child = (void *)regs_return_value(regs);
 
 	f->total_ns = ktime_get_ns() - f->start_ns;
+	forkstat_stall_end(f);	/* if the duplication's end was missed */
 	if (IS_ERR(child))
 		f->err = PTR_ERR(child);
 	else
@@ -186,6 +195,8 @@ static void forkstat_copy_process_ret(struct pt_regs *regs,
 		forkstat_rows_add_fork(f);
 		forkstat_slow_add(f);
 	}
+	if (c->s && !f->err)
+		forkstat_cow_watch(f, child);
 	if (c->s)
 		forkstat_inflight_release(c->s);
 }
@@ -244,8 +255,10 @@ static void forkstat_dup_start_entry(struct pt_regs *regs)
 
 	forkstat_probe_hit(&forkstat_dup_start);
 	s = forkstat_inflight_find();
-	if (s)
+	if (s) {
+		forkstat_stall_begin(&s->f);
 		s->f.mmdup_start_ns = ktime_get_ns();
+	}
 }
 
 static void forkstat_dup_end_entry(struct pt_regs *regs)
@@ -256,6 +269,8 @@ static void forkstat_dup_end_entry(struct pt_regs *regs)
 	s = forkstat_inflight_find();
 	if (s && s->f.mmdup_start_ns)
 		s->f.mmdup_ns = ktime_get_ns() - s->f.mmdup_start_ns;
+	if (s)
+		forkstat_stall_end(&s->f);	/* the lock was just released */
 }
 
 FORKSTAT_PROBE(forkstat_dup_start, "uprobe_start_dup_mmap", forkstat_dup_start_entry);
@@ -263,12 +278,16 @@ FORKSTAT_PROBE(forkstat_dup_end, "uprobe_end_dup_mmap", forkstat_dup_end_entry);
 
 static int forkstat_dup_mmap_entry(struct pt_regs *regs, struct forkstat_inner *in)
 {
-	return forkstat_inner_entry(&forkstat_dup_mmap, in);
+	if (forkstat_inner_entry(&forkstat_dup_mmap, in))
+		return 1;
+	forkstat_stall_begin(&in->s->f);
+	return 0;
 }
 
 static void forkstat_dup_mmap_ret(struct pt_regs *regs, struct forkstat_inner *in)
 {
 	in->s->f.mmdup_ns = ktime_get_ns() - in->start_ns;
+	forkstat_stall_end(&in->s->f);
 }
 
 FORKSTAT_RETPROBE(forkstat_dup_mmap, "dup_mmap", forkstat_dup_mmap_entry,

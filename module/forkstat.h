@@ -5,8 +5,10 @@
  * Data flows one way. probes.c attaches probes (probes.h) and keeps their
  * health counters. fork.c turns each copy_process call into a struct
  * forkstat_fork, which forkstats.c (per flavour), rows.c (per process)
- * and slow.c (slow forks) aggregate. sockmode.c records O_NONBLOCK
- * changes on sockets into its ring, rows.c and cleared.c. blocked.c finds
+ * and slow.c (slow forks) aggregate; stall.c adds the waits of the
+ * parent's other threads to a fork, cow.c the copy-on-write faults after
+ * it. sockmode.c records O_NONBLOCK changes on sockets into its ring,
+ * rows.c and cleared.c. blocked.c finds
  * the threads parked in blocking receives when the file is read. file.c
  * publishes it all in /proc/forkstat, with the text helpers of seqfmt.c
  * and sockdesc.c; main.c ties the pieces to the module's life.
@@ -90,6 +92,7 @@ extern const char *const forkstat_flavour_names[FORKSTAT_NR_FLAVOURS];
 
 /* What one copy_process call cost, and what its parent looked like. */
 struct forkstat_fork {
+	u64 id;			/* numbers forks since load, for cow records */
 	u64 clone_flags;
 	u64 start_ns;		/* ktime_get_ns() at copy_process entry */
 	u64 total_ns;		/* copy_process, entry to return */
@@ -104,6 +107,11 @@ struct forkstat_fork {
 	unsigned long pgtables_kb;
 	unsigned int vmas;
 	unsigned int ptcopy_vmas; /* copy_page_range calls, when timed */
+	/* Waits of other threads on the parent's mm while it was duplicated. */
+	unsigned int stall_waits;
+	u64 stall_ns;
+	u64 stall_max_ns;
+	int stall_slot;		/* stall.c's slot while duplicating, else -1 */
 	bool ptcopy_exact;	/* the per-VMA probe was on at entry */
 	enum forkstat_flavour flavour;
 	int err;		/* 0, or copy_process's -errno */
@@ -115,6 +123,31 @@ void forkstat_fork_init(void);
 void forkstat_fork_exit(void);
 void forkstat_fork_show(struct seq_file *m);
 void forkstat_fork_reset(void);
+
+/* stall.c: threads that waited on an mm while it was duplicated. */
+void forkstat_stall_init(void);
+void forkstat_stall_exit(void);
+/* At the start of the duplication of current's mm, for f. */
+void forkstat_stall_begin(struct forkstat_fork *f);
+/* At the end of the duplication (or of f's call): f's figures, slot freed. */
+void forkstat_stall_end(struct forkstat_fork *f);
+void forkstat_stall_show(struct seq_file *m);
+void forkstat_stall_reset(void);
+
+/* cow.c: copy-on-write faults after a fork, in both mms. */
+struct forkstat_cow_side {
+	u64 faults;		/* write-protect faults */
+	u64 pages;		/* of which copied a page */
+	u64 ns;			/* time in those faults */
+};
+
+int forkstat_cow_init(void);
+void forkstat_cow_exit(void);
+/* From copy_process's return: follows a fork's two mms for cow_window_s. */
+void forkstat_cow_watch(const struct forkstat_fork *f, struct task_struct *child);
+int forkstat_cow_show(struct seq_file *m, const struct forkstat_reader *r);
+size_t forkstat_cow_show_size(void);
+void forkstat_cow_reset(void);
 
 /* forkstats.c: per-flavour totals and histograms. */
 int forkstat_stats_init(void);
@@ -128,6 +161,10 @@ int forkstat_rows_init(void);
 void forkstat_rows_exit(void);
 void forkstat_rows_add_fork(const struct forkstat_fork *f);
 void forkstat_rows_add_sock_mode(bool now_nonblock, u64 time_ns);
+/* A closed copy-on-write window, to the row of the process that forked. */
+void forkstat_rows_add_cow(struct pid *tgid, u64 start_time,
+			   const struct forkstat_cow_side *parent,
+			   const struct forkstat_cow_side *child);
 void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r);
 size_t forkstat_rows_show_size(void);
 void forkstat_rows_reset(void);
@@ -136,6 +173,8 @@ void forkstat_rows_reset(void);
 int forkstat_slow_init(void);
 void forkstat_slow_exit(void);
 void forkstat_slow_add(const struct forkstat_fork *f);
+/* A span this long is worth a record: slow_us or longer. */
+bool forkstat_slow_enough(u64 ns);
 int forkstat_slow_show(struct seq_file *m, const struct forkstat_reader *r);
 size_t forkstat_slow_show_size(void);
 void forkstat_slow_reset(void);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * forkstat: fork latency and socket blocking-mode changes, seen from the
- * kernel and published in /proc/forkstat.
+ * forkstat: fork latency, what a fork costs the rest of its process, and
+ * socket blocking-mode changes, seen from the kernel and published in
+ * /proc/forkstat.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,6 +27,10 @@ static int __init forkstat_init(void)
 	ret = forkstat_cleared_init();
 	if (ret)
 		goto out_slow;
+	ret = forkstat_cow_init();
+	if (ret)
+		goto out_cleared;
+	forkstat_stall_init();
 	forkstat_fork_init();
 	ret = forkstat_sockmode_init();
 	if (ret)
@@ -39,6 +44,9 @@ out_sockmode:
 	forkstat_sockmode_exit();
 out_fork:
 	forkstat_fork_exit();
+	forkstat_stall_exit();
+	forkstat_cow_exit();
+out_cleared:
 	forkstat_cleared_exit();
 out_slow:
 	forkstat_slow_exit();
@@ -55,6 +63,8 @@ static void __exit forkstat_exit(void)
 	forkstat_file_exit();
 	forkstat_sockmode_exit();
 	forkstat_fork_exit();
+	forkstat_stall_exit();
+	forkstat_cow_exit();
 	forkstat_cleared_exit();
 	forkstat_slow_exit();
 	forkstat_rows_exit();

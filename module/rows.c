@@ -77,6 +77,10 @@ struct forkstat_row {
 		u64 sock_clears;
 		u64 sock_sets;
 		u64 last_clear_ns;	/* CLOCK_REALTIME */
+		u64 stall_waits;
+		u64 stall_ns;
+		u64 stall_max_ns;
+		struct forkstat_cow_side cow[2];	/* parent, children */
 	} st;
 };
 
@@ -182,6 +186,9 @@ void forkstat_rows_add_fork(const struct forkstat_fork *f)
 		p->st.max_ns = max(p->st.max_ns, f->total_ns);
 		p->st.ptcopy_ns += f->ptcopy_ns;
 		p->st.max_rss_kb = max(p->st.max_rss_kb, f->rss_kb);
+		p->st.stall_waits += f->stall_waits;
+		p->st.stall_ns += f->stall_ns;
+		p->st.stall_max_ns = max(p->st.stall_max_ns, f->stall_max_ns);
 	}
 	forkstat_row_put(p, irqflags, old);
 }
@@ -201,6 +208,39 @@ void forkstat_rows_add_sock_mode(bool now_nonblock, u64 time_ns)
 		p->st.last_clear_ns = time_ns;
 	}
 	forkstat_row_put(p, irqflags, old);
+}
+
+/*
+ * The row of the process tgid, started at start_time, if it still has
+ * one in this generation; never takes one over. Process context.
+ */
+void forkstat_rows_add_cow(struct pid *tgid, u64 start_time,
+			   const struct forkstat_cow_side *parent,
+			   const struct forkstat_cow_side *child)
+{
+	u32 gen = atomic_read(&forkstat_rows_gen);
+	pid_t nr = pid_nr(tgid);
+	u64 want = (u64)gen << 32 | (u32)nr;
+	unsigned int i, s, h = hash_32(nr, forkstat_rows_bits);
+	const struct forkstat_cow_side *sides[2] = { parent, child };
+	unsigned long irqflags;
+
+	for (i = 0; nr && i < FORKSTAT_ROWS_PROBE; i++) {
+		struct forkstat_row *p = &forkstat_rows[(h + i) & (max_procs - 1)];
+
+		if (READ_ONCE(p->key) != want)
+			continue;
+		raw_spin_lock_irqsave(&p->lock, irqflags);
+		if (p->key == want && p->start_time == start_time) {
+			for (s = 0; s < 2; s++) {
+				p->st.cow[s].faults += sides[s]->faults;
+				p->st.cow[s].pages += sides[s]->pages;
+				p->st.cow[s].ns += sides[s]->ns;
+			}
+		}
+		raw_spin_unlock_irqrestore(&p->lock, irqflags);
+		return;
+	}
 }
 
 /* Threads of the process now, 0 once it has exited. */
@@ -227,9 +267,13 @@ static void forkstat_row_show(struct seq_file *m, const struct forkstat_row *row
 		if (f != FORKSTAT_KTHREAD)
 			seq_printf(m, " %s=%llu", forkstat_flavour_names[f],
 				   row->st.count[f]);
-	seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu sock_clears=%llu sock_sets=%llu last_clear_ns=%llu threads=%d cgroup=%llu comm=",
+	seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu stall_waits=%llu stall_ns=%llu stall_max_ns=%llu cow_faults=%llu cow_pages=%llu cow_ns=%llu child_cow_faults=%llu child_cow_pages=%llu child_cow_ns=%llu",
 		   row->st.errors, row->st.sum_ns, row->st.max_ns,
 		   row->st.ptcopy_ns, row->st.max_rss_kb,
+		   row->st.stall_waits, row->st.stall_ns, row->st.stall_max_ns,
+		   row->st.cow[0].faults, row->st.cow[0].pages, row->st.cow[0].ns,
+		   row->st.cow[1].faults, row->st.cow[1].pages, row->st.cow[1].ns);
+	seq_printf(m, " sock_clears=%llu sock_sets=%llu last_clear_ns=%llu threads=%d cgroup=%llu comm=",
 		   row->st.sock_clears, row->st.sock_sets, row->st.last_clear_ns,
 		   forkstat_row_threads(row->pid, row->start_time), row->cgroup);
 	forkstat_seq_comm(m, row->comm);
@@ -265,10 +309,10 @@ void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r)
 	}
 }
 
-/* The most a full table prints: a proc line is under 384 bytes. */
+/* The most a full table prints: a proc line is under 640 bytes. */
 size_t forkstat_rows_show_size(void)
 {
-	return (size_t)max_procs * 384;
+	return (size_t)max_procs * 640;
 }
 
 /* Rows of older generations are free; their references go now. */

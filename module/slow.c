@@ -80,12 +80,17 @@ void forkstat_slow_exit(void)
 	forkstat_ring_exit(&forkstat_slow_ring);
 }
 
+bool forkstat_slow_enough(u64 ns)
+{
+	return ns >= (u64)READ_ONCE(slow_us) * NSEC_PER_USEC;
+}
+
 /* Called from the copy_process return handler. */
 void forkstat_slow_add(const struct forkstat_fork *f)
 {
 	struct forkstat_slow s;
 
-	if (f->err || f->total_ns < (u64)READ_ONCE(slow_us) * NSEC_PER_USEC)
+	if (f->err || !forkstat_slow_enough(f->total_ns))
 		return;
 	s.time_ns = ktime_get_real_ns();
 	s.f = *f;
@@ -103,12 +108,13 @@ static void forkstat_slow_show_one(struct seq_file *m, const struct forkstat_rea
 
 	if (!tgid)
 		return;		/* not the reader's to see */
-	seq_printf(m, "slow time_ns=%llu pid=%d tgid=%d child=%d flavour=%s flags=0x%llx rss_kb=%lu pgtables_kb=%lu vmas=%u total_ns=%llu ptcopy_ns=%llu ptcopy_vmas=%u mmdup_ns=%llu cgroup=%llu comm=",
-		   s->time_ns, forkstat_reader_nr(r, s->who.pid), tgid,
+	seq_printf(m, "slow id=%llu time_ns=%llu pid=%d tgid=%d child=%d flavour=%s flags=0x%llx rss_kb=%lu pgtables_kb=%lu vmas=%u total_ns=%llu ptcopy_ns=%llu ptcopy_vmas=%u mmdup_ns=%llu stall_waits=%u stall_ns=%llu stall_max_ns=%llu cgroup=%llu comm=",
+		   s->f.id, s->time_ns, forkstat_reader_nr(r, s->who.pid), tgid,
 		   forkstat_reader_nr(r, s->child),
 		   forkstat_flavour_names[s->f.flavour], s->f.clone_flags,
 		   s->f.rss_kb, s->f.pgtables_kb, s->f.vmas, s->f.total_ns,
-		   s->f.ptcopy_ns, s->f.ptcopy_vmas, s->f.mmdup_ns, s->who.cgroup);
+		   s->f.ptcopy_ns, s->f.ptcopy_vmas, s->f.mmdup_ns,
+		   s->f.stall_waits, s->f.stall_ns, s->f.stall_max_ns, s->who.cgroup);
 	forkstat_seq_comm(m, s->comm);
 	seq_putc(m, '\n');
 }
@@ -133,10 +139,10 @@ int forkstat_slow_show(struct seq_file *m, const struct forkstat_reader *r)
 	return 0;
 }
 
-/* A slow line is under 384 bytes. */
+/* A slow line is under 480 bytes. */
 size_t forkstat_slow_show_size(void)
 {
-	return (size_t)slow_ring * 384;
+	return (size_t)slow_ring * 480;
 }
 
 void forkstat_slow_reset(void)

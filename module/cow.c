@@ -1,0 +1,557 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The copy-on-write bill of a fork: the write-protect faults the parent
+ * and the child take after it, the pages they copy and the time spent.
+ *
+ * After a fork both mms map every anonymous page read-only; the first
+ * write by either side faults into do_wp_page, which copies the page
+ * (or reuses it when the other side already let go). do_wp_page is the
+ * one probe: a first-touch fault, a read fault or any fault of a process
+ * that did not fork never gets there, and one that does pays one atomic
+ * read while no fork is watched.
+ *
+ * Policy: each fork that copies its parent's mm gets a watch, one of
+ * cow_watches slots, holding both mms (mmgrab: their addresses cannot be
+ * reused while watched). A watch counts until the child has no users of
+ * its mm any more (it exec'ed or exited), or until cow_window_s have
+ * passed. A fault goes to the newest watch of its mm. A fork that
+ * finds no free slot is counted as unwatched. Closed watches are reaped
+ * by a work item, at most a second late, which publishes their figures:
+ * to the forking process's row always, as a "cow" record when the fork
+ * or its copy-on-write faults took slow_us or longer.
+ *
+ * Whether a fault copied: the page its PTE maps before and after the
+ * call. A write to the shared zero page is a first touch, not a copy.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/ptrace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/workqueue.h>
+
+#include "forkstat.h"
+#include "ring.h"
+
+static unsigned int cow_window_s = 10;
+static unsigned int cow_watches = 64;
+static unsigned int cow_ring = 64;
+
+static int forkstat_set_cow_window(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 600);
+}
+
+static int forkstat_set_cow_watches(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 1024);
+}
+
+static int forkstat_set_cow_ring(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 4096);
+}
+
+static const struct kernel_param_ops forkstat_cow_window_ops = {
+	.set = forkstat_set_cow_window,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops forkstat_cow_watches_ops = {
+	.set = forkstat_set_cow_watches,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops forkstat_cow_ring_ops = {
+	.set = forkstat_set_cow_ring,
+	.get = param_get_uint,
+};
+
+module_param_cb(cow_window_s, &forkstat_cow_window_ops, &cow_window_s, 0644);
+MODULE_PARM_DESC(cow_window_s, "Copy-on-write faults count this long after a fork at most, 1..600 s (default 10)");
+module_param_cb(cow_watches, &forkstat_cow_watches_ops, &cow_watches, 0444);
+MODULE_PARM_DESC(cow_watches, "Forks whose copy-on-write faults are followed at once, 1..1024 (default 64)");
+module_param_cb(cow_ring, &forkstat_cow_ring_ops, &cow_ring, 0444);
+MODULE_PARM_DESC(cow_ring, "Copy-on-write records remembered, 1..4096 (default 64)");
+
+enum forkstat_cow_state {
+	FORKSTAT_COW_FREE,
+	FORKSTAT_COW_FILLING,	/* claimed by a fork, not counting yet */
+	FORKSTAT_COW_OPEN,
+	FORKSTAT_COW_EXPIRED,	/* a fault found it over: for the reaper */
+	FORKSTAT_COW_CLOSING,	/* the reaper's */
+};
+
+enum forkstat_cow_end {
+	FORKSTAT_COW_END_WINDOW,
+	FORKSTAT_COW_END_EXIT,
+	FORKSTAT_COW_END_EXEC,
+	FORKSTAT_COW_NR_ENDS
+};
+
+static const char *const forkstat_cow_end_names[FORKSTAT_COW_NR_ENDS] = {
+	[FORKSTAT_COW_END_WINDOW] = "window",
+	[FORKSTAT_COW_END_EXIT] = "exit",
+	[FORKSTAT_COW_END_EXEC] = "exec",
+};
+
+/* What the fault handler compares, packed apart so a scan stays short. */
+struct forkstat_cow_key {
+	struct mm_struct *parent;
+	struct mm_struct *child;
+};
+
+struct forkstat_cow_tally {
+	atomic64_t faults, pages, ns;
+};
+
+struct forkstat_cow_watch {
+	atomic_t state;
+	atomic_t busy;		/* faults between entry and return */
+	u64 id;			/* the fork's */
+	u64 start_ns;		/* ktime_get_ns() at the fork's return */
+	u64 deadline_ns;
+	u64 fork_ns;		/* the copy_process call */
+	u64 start_time;		/* of the forker's group leader */
+	struct mm_struct *parent_mm, *child_mm;	/* mmgrab'bed */
+	struct task_struct *child_task;		/* only compared, never followed */
+	struct forkstat_who who;
+	struct pid *child;
+	char comm[TASK_COMM_LEN];
+	struct forkstat_cow_tally side[2];	/* parent, child */
+};
+
+/* A closed watch, as /proc/forkstat shows it. */
+struct forkstat_cow_rec {
+	u64 id;
+	u64 time_ns;		/* CLOCK_REALTIME at the close */
+	u64 window_ns;		/* how long it counted */
+	u64 fork_ns;
+	struct forkstat_cow_side side[2];
+	enum forkstat_cow_end end;
+	struct forkstat_who who;
+	struct pid *child;
+	char comm[TASK_COMM_LEN];
+};
+
+static struct forkstat_cow_key *forkstat_cow_keys;
+static struct forkstat_cow_watch *forkstat_cow_watch_slots;
+/* Watches open or closing: the fault handler looks no further while 0. */
+static atomic_t forkstat_cow_open;
+static atomic64_t forkstat_cow_unwatched;
+/* Sums over every closed watch, shown to the host only. */
+static atomic64_t forkstat_cow_forks;
+static struct forkstat_cow_tally forkstat_cow_sums[2];
+
+static void forkstat_cow_rec_get(void *rec)
+{
+	struct forkstat_cow_rec *c = rec;
+
+	forkstat_who_get(&c->who, &c->who);
+	get_pid(c->child);
+}
+
+static void forkstat_cow_rec_put(void *rec)
+{
+	struct forkstat_cow_rec *c = rec;
+
+	forkstat_who_put(&c->who);
+	put_pid(c->child);
+}
+
+static struct forkstat_ring forkstat_cow_ring =
+	FORKSTAT_RING(struct forkstat_cow_rec, forkstat_cow_rec_get,
+		      forkstat_cow_rec_put);
+
+static void forkstat_cow_reap(struct work_struct *work);
+static DECLARE_DELAYED_WORK(forkstat_cow_reaper, forkstat_cow_reap);
+
+static void forkstat_cow_reap_soon(unsigned long delay)
+{
+	if (!delayed_work_pending(&forkstat_cow_reaper))
+		schedule_delayed_work(&forkstat_cow_reaper, delay);
+}
+
+void forkstat_cow_watch(const struct forkstat_fork *f, struct task_struct *child)
+{
+	struct mm_struct *mm = current->mm;
+	struct forkstat_cow_watch *w;
+	unsigned int i;
+
+	if (!mm || !child->mm || child->mm == mm)
+		return;
+	for (i = 0; i < cow_watches; i++) {
+		w = &forkstat_cow_watch_slots[i];
+		if (atomic_read(&w->state) == FORKSTAT_COW_FREE &&
+		    atomic_cmpxchg(&w->state, FORKSTAT_COW_FREE,
+				   FORKSTAT_COW_FILLING) == FORKSTAT_COW_FREE)
+			goto claimed;
+	}
+	atomic64_inc(&forkstat_cow_unwatched);
+	forkstat_cow_reap_soon(0);
+	return;
+claimed:
+	w->id = f->id;
+	w->start_ns = ktime_get_ns();
+	w->deadline_ns = w->start_ns + (u64)READ_ONCE(cow_window_s) * NSEC_PER_SEC;
+	w->fork_ns = f->total_ns;
+	w->start_time = current->group_leader->start_time;
+	mmgrab(mm);
+	mmgrab(child->mm);
+	w->parent_mm = mm;
+	w->child_mm = child->mm;
+	w->child_task = child;
+	forkstat_who_current(&w->who);
+	w->child = get_pid(task_pid(child));
+	forkstat_current_comm(w->comm);
+	for (i = 0; i < 2; i++) {
+		atomic64_set(&w->side[i].faults, 0);
+		atomic64_set(&w->side[i].pages, 0);
+		atomic64_set(&w->side[i].ns, 0);
+	}
+	atomic_inc(&forkstat_cow_open);
+	i = w - forkstat_cow_watch_slots;
+	WRITE_ONCE(forkstat_cow_keys[i].child, child->mm);
+	/* The watch is whole before a fault can find it. */
+	smp_store_release(&forkstat_cow_keys[i].parent, mm);
+	atomic_set_release(&w->state, FORKSTAT_COW_OPEN);
+	forkstat_cow_reap_soon(HZ);
+}
+
+/* Over: the window has passed, or the child's mm has no users left. */
+static bool forkstat_cow_over(const struct forkstat_cow_watch *w, u64 now)
+{
+	return now >= w->deadline_ns || !atomic_read(&w->child_mm->mm_users);
+}
+
+static struct forkstat_probe forkstat_do_wp_page;
+
+struct forkstat_cow_fault {
+	struct forkstat_cow_watch *w;
+	pte_t *pte;
+	unsigned long pfn;	/* mapped before the fault */
+	u64 start_ns;
+	int side;
+};
+
+/*
+ * The newest watch of mm, and which side mm is in it: a child that forks
+ * in turn is the parent of the newer fork, and a page it copies stops
+ * being shared with both.
+ */
+static struct forkstat_cow_watch *forkstat_cow_find(struct mm_struct *mm, int *side)
+{
+	struct forkstat_cow_watch *best = NULL;
+	unsigned int i;
+
+	for (i = 0; i < cow_watches; i++) {
+		struct forkstat_cow_key *k = &forkstat_cow_keys[i];
+		struct forkstat_cow_watch *w = &forkstat_cow_watch_slots[i];
+		int in = READ_ONCE(k->child) == mm ? 1 :
+			 READ_ONCE(k->parent) == mm ? 0 : -1;
+
+		if (in >= 0 && (!best || w->id > best->id)) {
+			best = w;
+			*side = in;
+		}
+	}
+	return best;
+}
+
+/* do_wp_page(vmf): the PTE it was called for maps the shared page. */
+static int forkstat_wp_entry(struct pt_regs *regs, struct forkstat_cow_fault *c)
+{
+	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
+	struct forkstat_cow_watch *w;
+	u64 now;
+
+	if (!atomic_read(&forkstat_cow_open))
+		return 1;
+	forkstat_probe_hit(&forkstat_do_wp_page);
+	w = forkstat_cow_find(vmf->vma->vm_mm, &c->side);
+	if (!w || !vmf->pte)
+		return 1;
+	atomic_inc(&w->busy);
+	if (atomic_read_acquire(&w->state) != FORKSTAT_COW_OPEN)
+		goto skip;
+	now = ktime_get_ns();
+	if (forkstat_cow_over(w, now)) {
+		if (atomic_cmpxchg(&w->state, FORKSTAT_COW_OPEN,
+				   FORKSTAT_COW_EXPIRED) == FORKSTAT_COW_OPEN)
+			forkstat_cow_reap_soon(0);
+		goto skip;
+	}
+	c->w = w;
+	c->pte = vmf->pte;
+	c->pfn = pte_pfn(vmf->orig_pte);
+	c->start_ns = now;
+	return 0;
+skip:
+	atomic_dec(&w->busy);
+	return 1;
+}
+
+static void forkstat_wp_ret(struct pt_regs *regs, struct forkstat_cow_fault *c)
+{
+	struct forkstat_cow_tally *t = &c->w->side[c->side];
+	pte_t pte = ptep_get(c->pte);
+
+	atomic64_inc(&t->faults);
+	atomic64_add(ktime_get_ns() - c->start_ns, &t->ns);
+	if (pte_present(pte) && pte_pfn(pte) != c->pfn && !is_zero_pfn(c->pfn))
+		atomic64_inc(&t->pages);
+	atomic_dec_return_release(&c->w->busy);
+}
+
+/* Up to that many faults followed at once (they may sleep); more are "nmissed". */
+#define FORKSTAT_COW_FAULTS	256
+
+FORKSTAT_RETPROBE(forkstat_do_wp_page, "do_wp_page", forkstat_wp_entry,
+		  forkstat_wp_ret, struct forkstat_cow_fault, FORKSTAT_COW_FAULTS);
+
+static void forkstat_cow_read(struct forkstat_cow_side *dst,
+			      struct forkstat_cow_tally *src)
+{
+	dst->faults = atomic64_read(&src->faults);
+	dst->pages = atomic64_read(&src->pages);
+	dst->ns = atomic64_read(&src->ns);
+}
+
+static void forkstat_cow_sum(struct forkstat_cow_tally *dst,
+			     const struct forkstat_cow_side *src)
+{
+	atomic64_add(src->faults, &dst->faults);
+	atomic64_add(src->pages, &dst->pages);
+	atomic64_add(src->ns, &dst->ns);
+}
+
+/*
+ * Why it ended: the child's mm had no users left (exit, or exec if the
+ * child still runs with another mm), else the window.
+ */
+static enum forkstat_cow_end forkstat_cow_end(struct forkstat_cow_watch *w)
+{
+	struct task_struct *t;
+	enum forkstat_cow_end end = FORKSTAT_COW_END_EXIT;
+
+	if (atomic_read(&w->child_mm->mm_users))
+		return FORKSTAT_COW_END_WINDOW;
+	rcu_read_lock();
+	t = pid_task(w->child, PIDTYPE_PID);
+	if (t == w->child_task && t->mm && !(t->flags & PF_EXITING))
+		end = FORKSTAT_COW_END_EXEC;
+	rcu_read_unlock();
+	return end;
+}
+
+/* Process context; the watch is no longer found by any fault. */
+static void forkstat_cow_publish(struct forkstat_cow_watch *w)
+{
+	struct forkstat_cow_rec rec = {
+		.id = w->id,
+		.time_ns = ktime_get_real_ns(),
+		.window_ns = min(ktime_get_ns(), w->deadline_ns) - w->start_ns,
+		.fork_ns = w->fork_ns,
+		.end = forkstat_cow_end(w),
+	};
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		forkstat_cow_read(&rec.side[i], &w->side[i]);
+		forkstat_cow_sum(&forkstat_cow_sums[i], &rec.side[i]);
+	}
+	atomic64_inc(&forkstat_cow_forks);
+	forkstat_rows_add_cow(w->who.tgid, w->start_time, &rec.side[0],
+			      &rec.side[1]);
+	if (forkstat_slow_enough(w->fork_ns) ||
+	    forkstat_slow_enough(rec.side[0].ns + rec.side[1].ns)) {
+		rec.who = w->who;	/* the ring takes the references */
+		rec.child = w->child;
+		memcpy(rec.comm, w->comm, sizeof(rec.comm));
+		forkstat_ring_add(&forkstat_cow_ring, &rec);
+	} else {
+		forkstat_who_put(&w->who);
+		put_pid(w->child);
+	}
+	w->who.pid = NULL;
+	w->who.tgid = NULL;
+	w->child = NULL;
+}
+
+static void forkstat_cow_free(struct forkstat_cow_watch *w)
+{
+	forkstat_who_put(&w->who);
+	put_pid(w->child);
+	w->child = NULL;
+	mmdrop(w->parent_mm);
+	mmdrop(w->child_mm);
+	w->parent_mm = NULL;
+	w->child_mm = NULL;
+	atomic_dec(&forkstat_cow_open);
+	atomic_set_release(&w->state, FORKSTAT_COW_FREE);
+}
+
+/*
+ * Closes what is over (or everything, at unload): no fault can find a
+ * closing watch after the grace period, and one still between entry and
+ * return keeps it for the next round.
+ */
+static bool forkstat_cow_close(bool all, bool publish)
+{
+	u64 now = ktime_get_ns();
+	bool closing = false, open = false;
+	unsigned int i;
+
+	for (i = 0; i < cow_watches; i++) {
+		struct forkstat_cow_watch *w = &forkstat_cow_watch_slots[i];
+		int state = atomic_read_acquire(&w->state);
+
+		if (state == FORKSTAT_COW_OPEN && !all && !forkstat_cow_over(w, now)) {
+			open = true;
+			continue;
+		}
+		if (state != FORKSTAT_COW_OPEN && state != FORKSTAT_COW_EXPIRED)
+			continue;
+		WRITE_ONCE(forkstat_cow_keys[i].parent, NULL);
+		WRITE_ONCE(forkstat_cow_keys[i].child, NULL);
+		atomic_set(&w->state, FORKSTAT_COW_CLOSING);
+		closing = true;
+	}
+	if (closing)
+		synchronize_rcu();
+	for (i = 0; i < cow_watches; i++) {
+		struct forkstat_cow_watch *w = &forkstat_cow_watch_slots[i];
+
+		if (atomic_read(&w->state) != FORKSTAT_COW_CLOSING)
+			continue;
+		if (atomic_read_acquire(&w->busy)) {
+			open = true;	/* a fault in progress: next round */
+			continue;
+		}
+		if (publish)
+			forkstat_cow_publish(w);
+		forkstat_cow_free(w);
+	}
+	return open;
+}
+
+static void forkstat_cow_reap(struct work_struct *work)
+{
+	if (forkstat_cow_close(false, true))
+		schedule_delayed_work(&forkstat_cow_reaper, HZ);
+}
+
+int forkstat_cow_init(void)
+{
+	int ret = forkstat_ring_init(&forkstat_cow_ring, cow_ring);
+
+	if (ret)
+		return ret;
+	forkstat_cow_keys = kcalloc(cow_watches, sizeof(*forkstat_cow_keys),
+				    GFP_KERNEL);
+	forkstat_cow_watch_slots = kcalloc(cow_watches,
+					   sizeof(*forkstat_cow_watch_slots),
+					   GFP_KERNEL);
+	if (!forkstat_cow_keys || !forkstat_cow_watch_slots) {
+		kfree(forkstat_cow_keys);
+		kfree(forkstat_cow_watch_slots);
+		forkstat_ring_exit(&forkstat_cow_ring);
+		return -ENOMEM;
+	}
+	forkstat_probe_register(&forkstat_do_wp_page, false);
+	return 0;
+}
+
+/*
+ * After the fork probes: no watch is made any more. Faults in progress
+ * are waited for (unregistering waits for their handlers).
+ */
+void forkstat_cow_exit(void)
+{
+	forkstat_probe_unregister(&forkstat_do_wp_page);
+	cancel_delayed_work_sync(&forkstat_cow_reaper);
+	forkstat_cow_close(true, false);
+	kfree(forkstat_cow_keys);
+	kfree(forkstat_cow_watch_slots);
+	forkstat_ring_exit(&forkstat_cow_ring);
+}
+
+static void forkstat_cow_show_one(struct seq_file *m, const struct forkstat_reader *r,
+				  const struct forkstat_cow_rec *c)
+{
+	pid_t tgid = forkstat_reader_pid(r, c->who.tgid, c->who.uid);
+
+	if (!tgid)
+		return;
+	seq_printf(m, "cow id=%llu time_ns=%llu pid=%d tgid=%d child=%d end=%s window_ns=%llu fork_ns=%llu faults=%llu pages=%llu ns=%llu child_faults=%llu child_pages=%llu child_ns=%llu cgroup=%llu comm=",
+		   c->id, c->time_ns, forkstat_reader_nr(r, c->who.pid), tgid,
+		   forkstat_reader_nr(r, c->child), forkstat_cow_end_names[c->end],
+		   c->window_ns, c->fork_ns, c->side[0].faults, c->side[0].pages,
+		   c->side[0].ns, c->side[1].faults, c->side[1].pages,
+		   c->side[1].ns, c->who.cgroup);
+	forkstat_seq_comm(m, c->comm);
+	seq_putc(m, '\n');
+}
+
+int forkstat_cow_show(struct seq_file *m, const struct forkstat_reader *r)
+{
+	struct forkstat_cow_rec *copy;
+	unsigned int i, count;
+	u64 total;
+	bool host = forkstat_reader_sees_host(r);
+
+	if (host) {
+		forkstat_probe_show(m, &forkstat_do_wp_page);
+		seq_printf(m, "cowsum forks=%lld faults=%lld pages=%lld ns=%lld child_faults=%lld child_pages=%lld child_ns=%lld\n",
+			   (long long)atomic64_read(&forkstat_cow_forks),
+			   (long long)atomic64_read(&forkstat_cow_sums[0].faults),
+			   (long long)atomic64_read(&forkstat_cow_sums[0].pages),
+			   (long long)atomic64_read(&forkstat_cow_sums[0].ns),
+			   (long long)atomic64_read(&forkstat_cow_sums[1].faults),
+			   (long long)atomic64_read(&forkstat_cow_sums[1].pages),
+			   (long long)atomic64_read(&forkstat_cow_sums[1].ns));
+	}
+	copy = forkstat_ring_copy(&forkstat_cow_ring, &count, &total);
+	if (!copy)
+		return -ENOMEM;
+	seq_printf(m, "cowcfg window_s=%u watches=%u open=%d unwatched=%lld ring=%u total=%llu bytes=%zu\n",
+		   READ_ONCE(cow_window_s), cow_watches,
+		   host ? atomic_read(&forkstat_cow_open) : 0,
+		   host ? (long long)atomic64_read(&forkstat_cow_unwatched) : 0,
+		   cow_ring, host ? total : 0,
+		   cow_ring * sizeof(struct forkstat_cow_rec) +
+		   cow_watches * (sizeof(struct forkstat_cow_key) +
+				  sizeof(struct forkstat_cow_watch)));
+	for (i = 0; i < count; i++)
+		forkstat_cow_show_one(m, r, &copy[i]);
+	forkstat_ring_free_copy(&forkstat_cow_ring, copy, count);
+	return 0;
+}
+
+/* A cow line is under 384 bytes. */
+size_t forkstat_cow_show_size(void)
+{
+	return PAGE_SIZE + (size_t)cow_ring * 384;
+}
+
+/* Open watches go on counting and are published after the reset. */
+void forkstat_cow_reset(void)
+{
+	int i;
+
+	forkstat_probe_reset(&forkstat_do_wp_page);
+	atomic64_set(&forkstat_cow_unwatched, 0);
+	atomic64_set(&forkstat_cow_forks, 0);
+	for (i = 0; i < 2; i++) {
+		atomic64_set(&forkstat_cow_sums[i].faults, 0);
+		atomic64_set(&forkstat_cow_sums[i].pages, 0);
+		atomic64_set(&forkstat_cow_sums[i].ns, 0);
+	}
+	forkstat_ring_reset(&forkstat_cow_ring);
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The copy-on-write bill of a fork, counted page by page.
+ *
+ * A 128 MiB parent (4 KiB pages) forks; the child writes J pages of the
+ * shared memory, then the parent writes K others, then the child exits.
+ * The fork's "cow" record must show K pages copied by the parent and J by
+ * the child, plus the few that the code between fork and exit touches
+ * (its stack, mostly): at most SLACK, logged. The fork is the raw system
+ * call so that no atfork handler writes in between.
+ *
+ * The window closes when the child execs: the parent's writes after that
+ * copy nothing and count nothing. A vfork child has no watch at all.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "proc_util.h"
+
+#define MEM		(128UL << 20)
+#define PAGE		4096
+/* Pages a side may copy beyond those it was told to write. */
+#define SLACK		8
+
+static void write_pages(char *mem, size_t first, size_t n)
+{
+	size_t i;
+
+	for (i = first; i < first + n; i++)
+		mem[i * PAGE]++;
+}
+
+/* The value KEY of this process's cow record for child, waiting for it. */
+static long long cow_value(char *buf, pid_t child, const char *key)
+{
+	struct timespec tick = { 0, 100000000 };
+	char sel[64];
+	int i;
+
+	snprintf(sel, sizeof(sel), "tgid=%d child=%d", getpid(), child);
+	/* Closed watches are published within a second. */
+	for (i = 0; i < 50; i++) {
+		if (proc_read(buf, PROC_BUF_SIZE) > 0 &&
+		    rec_value(buf, "cow", sel, key) >= 0)
+			return rec_value(buf, "cow", sel, key);
+		nanosleep(&tick, NULL);
+	}
+	return -1;
+}
+
+static char *map_pages(void)
+{
+	char *p = mmap(NULL, MEM, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, MEM, MADV_NOHUGEPAGE);
+	memset(p, 1, MEM);
+	return p;
+}
+
+FIXTURE(cow) {
+	char *mem;
+	char *buf;
+};
+
+FIXTURE_VARIANT(cow) {
+	size_t parent;	/* K */
+	size_t child;	/* J */
+};
+
+FIXTURE_VARIANT_ADD(cow, none) { .parent = 0, .child = 0 };
+FIXTURE_VARIANT_ADD(cow, parent_1000_child_300) { .parent = 1000, .child = 300 };
+FIXTURE_VARIANT_ADD(cow, parent_4000_child_0) { .parent = 4000, .child = 0 };
+FIXTURE_VARIANT_ADD(cow, parent_0_child_2000) { .parent = 0, .child = 2000 };
+
+FIXTURE_SETUP(cow)
+{
+	self->mem = map_pages();
+	ASSERT_NE(NULL, self->mem);
+	self->buf = malloc(PROC_BUF_SIZE);
+	ASSERT_NE(NULL, self->buf);
+}
+
+FIXTURE_TEARDOWN(cow)
+{
+	munmap(self->mem, MEM);
+	free(self->buf);
+}
+
+TEST_F(cow, pages_copied_by_each_side)
+{
+	int up[2], down[2];
+	long long parent, child, faults;
+	char sel[64], c = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	pid = syscall(SYS_fork);
+	if (pid == 0) {
+		/* The child's pages first, from the top: never the parent's. */
+		write_pages(self->mem, MEM / PAGE - variant->child, variant->child);
+		if (write(up[1], &c, 1) != 1 || read(down[0], &c, 1) != 1)
+			syscall(SYS_exit_group, 2);
+		syscall(SYS_exit_group, 0);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(1, read(up[0], &c, 1));
+	write_pages(self->mem, 0, variant->parent);
+	ASSERT_EQ(1, write(down[1], &c, 1));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+
+	parent = cow_value(self->buf, pid, "pages");
+	ASSERT_LE(0, parent) TH_LOG("no cow record for child %d", pid);
+	child = cow_value(self->buf, pid, "child_pages");
+	faults = cow_value(self->buf, pid, "faults");
+	TH_LOG("parent wrote %zu pages, copied %lld (%lld faults); child wrote %zu, copied %lld",
+	       variant->parent, parent, faults, variant->child, child);
+	EXPECT_LE((long long)variant->parent, parent);
+	EXPECT_GE((long long)variant->parent + SLACK, parent);
+	EXPECT_LE((long long)variant->child, child);
+	EXPECT_GE((long long)variant->child + SLACK, child);
+	EXPECT_LE(parent, faults);
+	snprintf(sel, sizeof(sel), "tgid=%d child=%d end=exit", getpid(), pid);
+	EXPECT_LE(0, rec_value(self->buf, "cow", sel, "pages"))
+		TH_LOG("the record does not say end=exit");
+	if (variant->parent)
+		EXPECT_LT(0, cow_value(self->buf, pid, "ns"));
+}
+
+/* Once the child has exec'ed, the parent's writes are its own business. */
+TEST_F(cow, window_closes_at_exec)
+{
+	int sync[2];
+	char sel[64], c;
+	long long parent;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe2(sync, O_CLOEXEC));
+	pid = syscall(SYS_fork);
+	if (pid == 0) {
+		execl("/bin/sleep", "sleep", "5", (char *)NULL);
+		syscall(SYS_exit_group, 127);
+	}
+	ASSERT_LT(0, pid);
+	close(sync[1]);
+	ASSERT_EQ(0, read(sync[0], &c, 1));	/* EOF: the child exec'ed */
+	write_pages(self->mem, 0, 2000);
+
+	parent = cow_value(self->buf, pid, "pages");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ASSERT_LE(0, parent) TH_LOG("no cow record for child %d", pid);
+	snprintf(sel, sizeof(sel), "tgid=%d child=%d end=exec", getpid(), pid);
+	EXPECT_LE(0, rec_value(self->buf, "cow", sel, "pages"))
+		TH_LOG("the record does not say end=exec");
+	TH_LOG("parent copied %lld pages before the exec, wrote 2000 after", parent);
+	EXPECT_GE(SLACK, parent);
+}
+
+/* vfork shares the mm: nothing to copy, no watch, no record. */
+TEST(vfork_has_no_bill)
+{
+	static char buf[PROC_BUF_SIZE];
+	struct timespec reap = { 2, 0 };
+	char sel[64];
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	nanosleep(&reap, NULL);	/* longer than a reaper round */
+	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+	snprintf(sel, sizeof(sel), "tgid=%d child=%d", getpid(), pid);
+	EXPECT_EQ(-1, rec_value(buf, "cow", sel, "pages"));
+}
+
+TEST_HARNESS_MAIN

@@ -16,7 +16,8 @@
  * its mm any more (it exec'ed or exited), or until cow_window_s have
  * passed. A fault goes to the newest watch of its mm. A fork that
  * finds no free slot is counted as unwatched. Closed watches are reaped
- * by a work item, at most a second late, which publishes their figures:
+ * by a work item, FORKSTAT_COW_REAP late at most, which publishes their
+ * figures:
  * to the forking process's row always, as a "cow" record when the fork
  * or its copy-on-write faults took slow_us or longer.
  *
@@ -169,6 +170,13 @@ static struct forkstat_ring forkstat_cow_ring =
 	FORKSTAT_RING(struct forkstat_cow_rec, forkstat_cow_rec_get,
 		      forkstat_cow_rec_put);
 
+/*
+ * How often open watches are checked: a child that exec'ed or exited
+ * frees its slot this late at most, so a shell forking fifty commands a
+ * second keeps about five slots busy.
+ */
+#define FORKSTAT_COW_REAP	(HZ / 10)
+
 static void forkstat_cow_reap(struct work_struct *work);
 static DECLARE_DELAYED_WORK(forkstat_cow_reaper, forkstat_cow_reap);
 
@@ -221,7 +229,7 @@ claimed:
 	/* The watch is whole before a fault can find it. */
 	smp_store_release(&forkstat_cow_keys[i].parent, mm);
 	atomic_set_release(&w->state, FORKSTAT_COW_OPEN);
-	forkstat_cow_reap_soon(HZ);
+	forkstat_cow_reap_soon(FORKSTAT_COW_REAP);
 }
 
 /* Over: the window has passed, or the child's mm has no users left. */
@@ -444,7 +452,7 @@ static bool forkstat_cow_close(bool all, bool publish)
 static void forkstat_cow_reap(struct work_struct *work)
 {
 	if (forkstat_cow_close(false, true))
-		schedule_delayed_work(&forkstat_cow_reaper, HZ);
+		schedule_delayed_work(&forkstat_cow_reaper, FORKSTAT_COW_REAP);
 }
 
 int forkstat_cow_init(void)

@@ -41,7 +41,7 @@ static long long cow_value(char *buf, pid_t child, const char *key)
 	int i;
 
 	snprintf(sel, sizeof(sel), "tgid=%d child=%d", getpid(), child);
-	/* Closed watches are published within a second. */
+	/* Closed watches are published within a tenth of a second. */
 	for (i = 0; i < 50; i++) {
 		if (proc_read(buf, PROC_BUF_SIZE) > 0 &&
 		    rec_value(buf, "cow", sel, key) >= 0)

@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The copy-on-write bill of a real snapshot: redis-server's BGSAVE while
+# redis-benchmark overwrites keys. Redis measures the bill itself: its
+# child reads its own Private_Dirty just before it exits and reports it as
+# rdb_last_cow_size (every page either side copied leaves the child one
+# page it no longer shares). The module's cow record for that fork, the
+# pages the parent and the child copied, must agree with it within 15%.
+. "$(dirname "$0")/functions.sh"
+require_env
+command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ||
+	skip "redis-server or redis-benchmark is not installed"
+
+dir=$(mktemp -d)
+sock=$dir/redis.sock
+redis-server --port 0 --unixsocket "$sock" --dir "$dir" --save '' \
+	--appendonly no --loglevel warning > "$dir/log" 2>&1 &
+redis=$!
+bench=
+trap 'kill $bench $redis 2>/dev/null; wait $bench $redis 2>/dev/null; rm -rf "$dir"' EXIT
+cli() { redis-cli -s "$sock" "$@"; }
+loop_until 10 test -S "$sock" || die "redis-server did not start: $(cat "$dir/log")"
+# The keys redis-benchmark overwrites below: about 100 MiB of them.
+redis-benchmark -s "$sock" -q -t set -n 300000 -r 200000 -d 256 -P 32 > /dev/null ||
+	die "filling redis failed"
+keys=$(cli DBSIZE)
+
+redis-benchmark -s "$sock" -q -t set -n 100000000 -r 200000 -d 256 -P 8 -l \
+	> /dev/null 2>&1 &
+bench=$!
+sleep 1
+before=$(grep -c "^cow .* tgid=$redis " $PROC)
+cli BGSAVE > /dev/null || die "BGSAVE failed"
+loop_until 120 sh -c "redis-cli -s '$sock' INFO persistence | grep -q '^rdb_bgsave_in_progress:0'" ||
+	die "BGSAVE did not finish"
+kill $bench
+wait $bench 2>/dev/null
+bench=
+theirs=$(cli INFO persistence | tr -d '\r' | sed -n 's/^rdb_last_cow_size://p')
+[ -n "$theirs" ] && [ "$theirs" -gt 0 ] || die "redis reports no copy-on-write"
+
+# The child's watch is published within a tenth of a second of its exit.
+loop_until 10 test "$(grep -c "^cow .* tgid=$redis " $PROC)" -gt "$before" ||
+	die "no cow record for redis-server pid $redis"
+rec=$(grep "^cow .* tgid=$redis " $PROC | tail -n 1)
+field() { echo "$rec" | sed -n "s/.* $1=\([0-9]*\) .*/\1/p"; }
+ours=$((($(field pages) + $(field child_pages)) * 4096))
+log "redis-server pid $redis, $keys keys: BGSAVE copy-on-write $((theirs / 1024)) KiB by redis, $((ours / 1024)) KiB by the module (parent $(field pages) pages in $(field faults) faults, $(($(field ns) / 1000)) us; child $(field child_pages) pages)"
+case " $rec " in *" end=exit "*) ;; *) die "the watch did not end with the child's exit: $rec" ;; esac
+[ "$ours" -gt 0 ] || die "the module counted no copy-on-write"
+diff=$((ours - theirs))
+[ $((${diff#-} * 100)) -le $((theirs * 15)) ] ||
+	die "module $ours bytes and redis $theirs bytes differ by more than 15%"

@@ -133,8 +133,28 @@ TEST_F(cow, pages_copied_by_each_side)
 		EXPECT_LT(0, cow_value(self->buf, pid, "ns"));
 }
 
+/* The same memory, for the tests of how a window ends. */
+FIXTURE(cow_end) {
+	char *mem;
+	char *buf;
+};
+
+FIXTURE_SETUP(cow_end)
+{
+	self->mem = map_pages();
+	ASSERT_NE(NULL, self->mem);
+	self->buf = malloc(PROC_BUF_SIZE);
+	ASSERT_NE(NULL, self->buf);
+}
+
+FIXTURE_TEARDOWN(cow_end)
+{
+	munmap(self->mem, MEM);
+	free(self->buf);
+}
+
 /* Once the child has exec'ed, the parent's writes are its own business. */
-TEST_F(cow, window_closes_at_exec)
+TEST_F(cow_end, window_closes_at_exec)
 {
 	int sync[2];
 	char sel[64], c;
@@ -160,6 +180,48 @@ TEST_F(cow, window_closes_at_exec)
 	EXPECT_LE(0, rec_value(self->buf, "cow", sel, "pages"))
 		TH_LOG("the record does not say end=exec");
 	TH_LOG("parent copied %lld pages before the exec, wrote 2000 after", parent);
+	EXPECT_GE(SLACK, parent);
+}
+
+/* A child that neither execs nor exits is followed for cow_window_s only. */
+#define WINDOW_PARAM	"/sys/module/forkstat/parameters/cow_window_s"
+
+static int set_window(const char *val)
+{
+	int fd = open(WINDOW_PARAM, O_WRONLY);
+	int ok = fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+TEST_F(cow_end, window_closes_after_cow_window_s)
+{
+	struct timespec past = { 1, 500000000 };
+	char sel[64];
+	long long parent;
+	pid_t pid;
+
+	ASSERT_EQ(0, set_window("1"));
+	pid = syscall(SYS_fork);
+	if (pid == 0) {
+		pause();
+		syscall(SYS_exit_group, 0);
+	}
+	set_window("10");
+	ASSERT_LT(0, pid);
+	nanosleep(&past, NULL);
+	write_pages(self->mem, 0, 2000);
+
+	parent = cow_value(self->buf, pid, "pages");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ASSERT_LE(0, parent) TH_LOG("no cow record for child %d", pid);
+	snprintf(sel, sizeof(sel), "tgid=%d child=%d end=window", getpid(), pid);
+	EXPECT_LE(0, rec_value(self->buf, "cow", sel, "pages"))
+		TH_LOG("the record does not say end=window");
+	TH_LOG("parent copied %lld pages in the 1 s window, wrote 2000 after", parent);
 	EXPECT_GE(SLACK, parent);
 }
 

@@ -13,7 +13,8 @@ unload_mod
 
 for bad in slow_us=0 slow_us=60000001 slow_us=abc slow_ring=0 slow_ring=4097 \
 	   max_procs=15 max_procs=1048577 sock_ring=0 cleared_max=63 \
-	   blocked_list=1048577 ptcopy_exact=2 access=3; do
+	   blocked_list=1048577 ptcopy_exact=2 access=3 cow_window_s=0 \
+	   cow_window_s=601 cow_watches=0 cow_watches=1025 cow_ring=0; do
 	mark_dmesg
 	insmod "$FORKSTAT_KO" "$bad" 2>/dev/null && die "insmod with $bad succeeded"
 	[ -e $PROC ] && die "$PROC exists after a refused load with $bad"
@@ -47,5 +48,34 @@ log "rows=$rows dropped=$dropped forks=$total"
 slow=$(grep -c '^slow ' $PROC)
 [ "$slow" -le 1 ] || die "$slow slow records in a ring of 1"
 unload_mod
-load_mod
 log "full table: rows and dropped add up to the totals"
+
+# One copy-on-write watch: a subshell that lives on (it does not exec)
+# holds it, and the next fork finds none. Once it has exited the slot is
+# free again; that wait forks nothing, or the fork would take the slot.
+open_watches() {	# sets $open: no $(...), which would fork
+	local type rest
+	while read -r type rest; do
+		[ "$type" = cowcfg ] && { rest=" $rest "; rest=${rest#* open=}; open=${rest%% *}; }
+	done < $PROC
+}
+fifo=$(mktemp -u)
+mkfifo "$fifo" && exec 9<>"$fifo" && rm "$fifo" || die "no fifo to wait on"
+insmod "$FORKSTAT_KO" cow_watches=1 || die "insmod cow_watches=1 failed"
+{ sleep 3; true; } &
+holder=$!
+loop_until 5 grep -q '^cowcfg .* open=1 ' $PROC || die "the subshell's fork is not watched"
+/bin/true
+unwatched=$(rec_field cowcfg watches=1 unwatched)
+[ "$unwatched" -ge 1 ] || die "a fork with every watch taken is not counted as unwatched"
+wait $holder
+for ((i = 0; i < 50; i++)); do
+	open_watches
+	[ "$open" = 0 ] && break
+	read -r -t 0.1 -u 9
+done
+[ "$open" = 0 ] || die "the watch did not close after the subshell exited"
+exec 9>&-
+unload_mod
+load_mod
+log "one watch: the second fork is unwatched, the slot frees at exit"

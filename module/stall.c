@@ -48,6 +48,9 @@ static struct forkstat_stall_slot forkstat_stall_slots[FORKSTAT_STALL_SLOTS];
 /* Slots in use: the slow paths look no further while it is 0. */
 static atomic_t forkstat_stall_busy;
 static atomic64_t forkstat_stall_unwatched;
+/* Every fork's figures summed, for the host's totals. */
+static atomic64_t forkstat_stall_waits;
+static atomic64_t forkstat_stall_ns;
 
 /* What a waiter's return handler needs. */
 struct forkstat_waiter {
@@ -103,6 +106,10 @@ void forkstat_stall_end(struct forkstat_fork *f)
 		f->stall_max_ns = max(f->stall_max_ns, now - s->pending_first);
 	s->gen++;		/* late returns add nothing */
 	raw_spin_unlock_irqrestore(&s->lock, irqflags);
+	if (f->stall_waits) {
+		atomic64_add(f->stall_waits, &forkstat_stall_waits);
+		atomic64_add(f->stall_ns, &forkstat_stall_ns);
+	}
 	/* Emptied before another fork may claim it. */
 	smp_store_release(&s->mm, NULL);
 	atomic_dec(&forkstat_stall_busy);
@@ -211,8 +218,11 @@ void forkstat_stall_show(struct seq_file *m)
 {
 	forkstat_probes_show(m, forkstat_stall_probes,
 			     ARRAY_SIZE(forkstat_stall_probes));
-	seq_printf(m, "stallcfg slots=%d unwatched=%lld\n", FORKSTAT_STALL_SLOTS,
-		   (long long)atomic64_read(&forkstat_stall_unwatched));
+	seq_printf(m, "stallcfg slots=%d unwatched=%lld waits=%lld ns=%lld\n",
+		   FORKSTAT_STALL_SLOTS,
+		   (long long)atomic64_read(&forkstat_stall_unwatched),
+		   (long long)atomic64_read(&forkstat_stall_waits),
+		   (long long)atomic64_read(&forkstat_stall_ns));
 }
 
 void forkstat_stall_reset(void)
@@ -220,4 +230,6 @@ void forkstat_stall_reset(void)
 	forkstat_probes_reset(forkstat_stall_probes,
 			      ARRAY_SIZE(forkstat_stall_probes));
 	atomic64_set(&forkstat_stall_unwatched, 0);
+	atomic64_set(&forkstat_stall_waits, 0);
+	atomic64_set(&forkstat_stall_ns, 0);
 }

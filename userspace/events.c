@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * events: the slow-fork and socket-clear rings, oldest first, in 80
+ * events: the slow-fork, fork-bill and socket-clear rings, oldest first, in 80
  * columns. PID is the process (thread group) in both; a socket clear's
  * TID is the thread that made the call. Long cgroup paths and socket
  * names keep their head and tail (fit_middle); JSON has them whole.
@@ -29,6 +29,47 @@ static void slow_forks(FILE *out, const struct fs_doc *d)
 			fmt_kb(e->rss_kb, a, sizeof(a)), fmt_ns(e->total_ns, b, sizeof(b)),
 			fmt_ns(e->ptcopy_ns, c, sizeof(c)),
 			render_cgroup_col(e->cgroup, WIDTH - 66, g, sizeof(g)));
+	}
+}
+
+/* The slow-fork record of fork id, if the ring still holds it. */
+static const struct fs_slow *slow_of(const struct fs_doc *d, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; id && i < d->nslow; i++)
+		if (d->slow[i].id == id)
+			return &d->slow[i];
+	return NULL;
+}
+
+/*
+ * Each fork's bill once its window closed: END says how (exit, exec,
+ * window), FORK its copy_process time, STALL its threads' waits (from
+ * its slow record), COPIED both sides' pages, PARENT and CHILD their
+ * time in those faults.
+ */
+static void fork_bills(FILE *out, const struct fs_doc *d)
+{
+	char t[16], a[16], b[16], c[16], e[16], f[16], comm[64];
+	size_t i;
+
+	fprintf(out, "fork bills (copy-on-write after the fork; %llu in all, last %zu shown):\n",
+		(unsigned long long)d->cow_total, d->ncows);
+	fprintf(out, "%-8s %7s %-15s %-6s %7s %7s %7s %7s %7s\n", "TIME", "PID", "COMM",
+		"END", "FORK", "STALL", "COPIED", "PARENT", "CHILD");
+	for (i = 0; i < d->ncows; i++) {
+		const struct fs_cow *w = &d->cows[i];
+		const struct fs_slow *s = slow_of(d, w->id);
+
+		fprintf(out, "%-8s %7lld %-15.15s %-6.6s %7s %7s %7s %7s %7s\n",
+			fmt_clock(w->time_ns, t, sizeof(t)), (long long)w->tgid,
+			esc_term(w->comm, comm, 16), w->end, fmt_ns(w->fork_ns, a, sizeof(a)),
+			s ? fmt_ns(s->stall.ns, b, sizeof(b)) : "-",
+			fmt_kb((w->side[FS_COW_PARENT].pages + w->side[FS_COW_CHILD].pages) * 4,
+			       c, sizeof(c)),
+			fmt_ns(w->side[FS_COW_PARENT].ns, e, sizeof(e)),
+			fmt_ns(w->side[FS_COW_CHILD].ns, f, sizeof(f)));
 	}
 }
 
@@ -75,8 +116,11 @@ static void sock_clears(FILE *out, const struct fs_doc *d)
 
 void render_events(FILE *out, const struct fs_doc *d, enum events_what what)
 {
-	if (what != EVENTS_SOCKETS)
+	if (what != EVENTS_SOCKETS) {
 		slow_forks(out, d);
+		fputc('\n', out);
+		fork_bills(out, d);
+	}
 	if (what == EVENTS_ALL)
 		fputc('\n', out);
 	if (what != EVENTS_FORKS)

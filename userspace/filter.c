@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Narrows a document in place to the processes, forks, clears and
- * blocked threads a filter names (filter.h). Every record the filter
- * looks at has a tgid, a comm and a cgroup.
+ * Narrows a document in place to the processes, forks, fork bills,
+ * clears and blocked threads a filter names (filter.h). Every record the
+ * filter looks at has a tgid, a comm and a cgroup.
  */
 #include <string.h>
 
@@ -31,7 +31,8 @@ size_t fs_filter_apply(struct fs_doc *d, const struct fs_filter *f,
 {
 	KEEP(d->procs, d->nprocs, f, cg);
 	KEEP(d->slow, d->nslow, f, cg);
+	KEEP(d->cows, d->ncows, f, cg);
 	KEEP(d->clears, d->nclears, f, cg);
 	KEEP(d->blocked, d->nblocked, f, cg);
-	return d->nprocs + d->nslow + d->nclears + d->nblocked;
+	return d->nprocs + d->nslow + d->ncows + d->nclears + d->nblocked;
 }

@@ -266,13 +266,67 @@ static int parse_slow(struct line *l, struct fs_doc *d)
 		return r < 0 ? r : 0;
 	}
 	str(l, "comm", s->comm, sizeof(s->comm));
-	return u64(l, "time_ns", &s->time_ns) || s64(l, "pid", &s->pid) ||
+	return u64(l, "id", &s->id) || u64(l, "time_ns", &s->time_ns) ||
+	       s64(l, "pid", &s->pid) ||
 	       s64(l, "tgid", &s->tgid) || s64(l, "child", &s->child) ||
 	       u64(l, "flags", &s->flags) || u64(l, "rss_kb", &s->rss_kb) ||
 	       u64(l, "pgtables_kb", &s->pgtables_kb) || u64(l, "vmas", &s->vmas) ||
 	       u64(l, "total_ns", &s->total_ns) || u64(l, "ptcopy_ns", &s->ptcopy_ns) ||
 	       u64(l, "ptcopy_vmas", &s->ptcopy_vmas) ||
-	       u64(l, "mmdup_ns", &s->mmdup_ns) || u64(l, "cgroup", &s->cgroup) ? -1 : 0;
+	       u64(l, "mmdup_ns", &s->mmdup_ns) || u64(l, "cgroup", &s->cgroup) ||
+	       u64(l, "stall_waits", &s->stall.waits) ||
+	       u64(l, "stall_ns", &s->stall.ns) ||
+	       u64(l, "stall_max_ns", &s->stall.max_ns) ? -1 : 0;
+}
+
+static int parse_stallcfg(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "slots", &d->stall_slots) ||
+	       u64(l, "unwatched", &d->stall_unwatched) ||
+	       u64(l, "waits", &d->stall_sum.waits) ||
+	       u64(l, "ns", &d->stall_sum.ns) ? -1 : 0;
+}
+
+/* The keys of a side: "faults", or "child_faults" with prefix "child_". */
+static int parse_cow_side(struct line *l, const char *prefix,
+			  struct fs_cow_side *s)
+{
+	char faults[32], pages[32], ns[32];
+
+	snprintf(faults, sizeof(faults), "%sfaults", prefix);
+	snprintf(pages, sizeof(pages), "%spages", prefix);
+	snprintf(ns, sizeof(ns), "%sns", prefix);
+	return u64(l, faults, &s->faults) || u64(l, pages, &s->pages) ||
+	       u64(l, ns, &s->ns) ? -1 : 0;
+}
+
+static int parse_cowsum(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "forks", &d->cow_forks) ||
+	       parse_cow_side(l, "", &d->cow_sum[FS_COW_PARENT]) ||
+	       parse_cow_side(l, "child_", &d->cow_sum[FS_COW_CHILD]) ? -1 : 0;
+}
+
+static int parse_cowcfg(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "window_s", &d->cow_window_s) ||
+	       u64(l, "watches", &d->cow_watches) || u64(l, "open", &d->cow_open) ||
+	       u64(l, "unwatched", &d->cow_unwatched) ||
+	       u64(l, "ring", &d->cow_ring) || u64(l, "total", &d->cow_total) ? -1 : 0;
+}
+
+static int parse_cow(struct line *l, struct fs_doc *d)
+{
+	struct fs_cow *c = GROW(l, d->cows, d->ncows);
+
+	str(l, "end", c->end, sizeof(c->end));
+	str(l, "comm", c->comm, sizeof(c->comm));
+	return u64(l, "id", &c->id) || u64(l, "time_ns", &c->time_ns) ||
+	       s64(l, "pid", &c->pid) || s64(l, "tgid", &c->tgid) ||
+	       s64(l, "child", &c->child) || u64(l, "window_ns", &c->window_ns) ||
+	       u64(l, "fork_ns", &c->fork_ns) || u64(l, "cgroup", &c->cgroup) ||
+	       parse_cow_side(l, "", &c->side[FS_COW_PARENT]) ||
+	       parse_cow_side(l, "child_", &c->side[FS_COW_CHILD]) ? -1 : 0;
 }
 
 static int parse_sockmode(struct line *l, struct fs_doc *d)
@@ -355,6 +409,11 @@ static int parse_proc(struct line *l, struct fs_doc *d)
 	       u64(l, "errors", &p->errors) || u64(l, "sum_ns", &p->sum_ns) ||
 	       u64(l, "max_ns", &p->max_ns) || u64(l, "ptcopy_ns", &p->ptcopy_ns) ||
 	       u64(l, "max_rss_kb", &p->max_rss_kb) || u64(l, "cgroup", &p->cgroup) ||
+	       u64(l, "stall_waits", &p->stall.waits) ||
+	       u64(l, "stall_ns", &p->stall.ns) ||
+	       u64(l, "stall_max_ns", &p->stall.max_ns) ||
+	       parse_cow_side(l, "cow_", &p->cow[FS_COW_PARENT]) ||
+	       parse_cow_side(l, "child_cow_", &p->cow[FS_COW_CHILD]) ||
 	       u64(l, "sock_clears", &p->sock_clears) ||
 	       u64(l, "sock_sets", &p->sock_sets) ||
 	       u64(l, "last_clear_ns", &p->last_clear_ns) ? -1 : 0;
@@ -480,6 +539,10 @@ static const struct {
 	{ "hist2d", parse_hist2d },
 	{ "slowcfg", parse_slowcfg },
 	{ "slow", parse_slow },
+	{ "stallcfg", parse_stallcfg },
+	{ "cowsum", parse_cowsum },
+	{ "cowcfg", parse_cowcfg },
+	{ "cow", parse_cow },
 	{ "sockmode", parse_sockmode },
 	{ "sockhealth", parse_sockhealth },
 	{ "clearedcfg", parse_clearedcfg },
@@ -593,6 +656,7 @@ void fs_free(struct fs_doc *doc)
 	free(doc->probes);
 	free(doc->fails);
 	free(doc->slow);
+	free(doc->cows);
 	free(doc->clears);
 	free(doc->blocked);
 	free(doc->procs);

@@ -40,11 +40,33 @@ struct fs_fail {
 	uint64_t count;
 };
 
+/* Waits of the parent's other threads while a fork duplicated its mm. */
+struct fs_stall {
+	uint64_t waits, ns, max_ns;
+};
+
 struct fs_slow {
-	uint64_t time_ns, flags, rss_kb, pgtables_kb, vmas;
+	uint64_t id, time_ns, flags, rss_kb, pgtables_kb, vmas;
 	uint64_t total_ns, ptcopy_ns, ptcopy_vmas, mmdup_ns, cgroup;
+	struct fs_stall stall;
 	int64_t pid, tgid, child;
 	int flavour;
+	char comm[64];
+};
+
+/* Copy-on-write faults one side of a fork took after it. */
+struct fs_cow_side {
+	uint64_t faults, pages, ns;
+};
+
+enum fs_cow_sides { FS_COW_PARENT, FS_COW_CHILD, FS_COW_SIDES };
+
+/* A fork's copy-on-write bill, once its window closed ("cow" record). */
+struct fs_cow {
+	uint64_t id, time_ns, window_ns, fork_ns, cgroup;
+	int64_t pid, tgid, child;
+	char end[16];		/* exit, exec or window */
+	struct fs_cow_side side[FS_COW_SIDES];
 	char comm[64];
 };
 
@@ -75,6 +97,8 @@ struct fs_proc {
 	int64_t tgid, threads;
 	uint64_t n[FS_NR_FLAVOURS];	/* kthread stays 0 */
 	uint64_t errors, sum_ns, max_ns, ptcopy_ns, max_rss_kb, cgroup;
+	struct fs_stall stall;			/* summed; max_ns the longest */
+	struct fs_cow_side cow[FS_COW_SIDES];	/* its forks' bills */
 	uint64_t sock_clears, sock_sets, last_clear_ns;
 	/* From its "blocked" record, if any: threads blocked now. */
 	uint64_t blocked_now, blocked_on_cleared, blocked_longest_ns;
@@ -103,6 +127,15 @@ struct fs_doc {
 	uint64_t slow_us, slow_ring, slow_total;
 	struct fs_slow *slow;
 	size_t nslow;
+	uint64_t stall_slots, stall_unwatched;
+	struct fs_stall stall_sum;	/* every fork's; max_ns unused */
+	/* Copy-on-write: the closed watches' sums, the set-up, the records. */
+	uint64_t cow_forks;
+	struct fs_cow_side cow_sum[FS_COW_SIDES];
+	uint64_t cow_window_s, cow_watches, cow_open, cow_unwatched;
+	uint64_t cow_ring, cow_total;
+	struct fs_cow *cows;
+	size_t ncows;
 	uint64_t sock_clears[FS_NR_PATHS], sock_sets[FS_NR_PATHS];
 	uint64_t sock_ring, sock_total, sock_untracked;
 	uint64_t cleared_max, cleared_used, cleared_evicted;

@@ -99,6 +99,11 @@ static void head(struct jw *j, const struct fs_doc *d, uint64_t now_ns)
 	jw_u64(j, "untracked", d->untracked);
 	jw_u64(j, "unmatched", d->unmatched);
 	jw_u64(j, "sock_untracked", d->sock_untracked);
+	jw_u64(j, "stall_unwatched", d->stall_unwatched);
+	jw_end(j);
+	jw_obj(j, "stall");
+	jw_u64(j, "waits", d->stall_sum.waits);
+	jw_u64(j, "ns", d->stall_sum.ns);
 	jw_end(j);
 }
 
@@ -174,6 +179,68 @@ static void maps(struct jw *j, const struct fs_doc *d)
 	jw_end(j);
 }
 
+static void stall(struct jw *j, const struct fs_stall *s)
+{
+	jw_obj(j, "stall");
+	jw_u64(j, "waits", s->waits);
+	jw_u64(j, "ns", s->ns);
+	jw_u64(j, "max_ns", s->max_ns);
+	jw_end(j);
+}
+
+static void cow_sides(struct jw *j, const struct fs_cow_side *s)
+{
+	static const char *const names[FS_COW_SIDES] = { "parent", "child" };
+	int i;
+
+	jw_obj(j, "cow");
+	for (i = 0; i < FS_COW_SIDES; i++) {
+		jw_obj(j, names[i]);
+		jw_u64(j, "faults", s[i].faults);
+		jw_u64(j, "pages", s[i].pages);
+		jw_u64(j, "bytes", s[i].pages * 4096);
+		jw_u64(j, "ns", s[i].ns);
+		jw_end(j);
+	}
+	jw_end(j);
+}
+
+/* Copy-on-write bills of the forks whose windows closed. */
+static void cows(struct jw *j, const struct fs_doc *d)
+{
+	size_t i;
+
+	jw_obj(j, "cow");
+	jw_u64(j, "window_s", d->cow_window_s);
+	jw_u64(j, "watches", d->cow_watches);
+	jw_u64(j, "open", d->cow_open);
+	jw_u64(j, "unwatched", d->cow_unwatched);
+	jw_u64(j, "forks", d->cow_forks);
+	cow_sides(j, d->cow_sum);
+	jw_u64(j, "ring", d->cow_ring);
+	jw_u64(j, "total", d->cow_total);
+	jw_arr(j, "events");
+	for (i = 0; i < d->ncows; i++) {
+		const struct fs_cow *c = &d->cows[i];
+
+		jw_obj(j, NULL);
+		jw_u64(j, "id", c->id);
+		jw_u64(j, "time_ns", c->time_ns);
+		jw_i64(j, "pid", c->pid);
+		jw_i64(j, "tgid", c->tgid);
+		jw_i64(j, "child", c->child);
+		jw_str(j, "end", c->end);
+		jw_u64(j, "window_ns", c->window_ns);
+		jw_u64(j, "fork_ns", c->fork_ns);
+		cow_sides(j, c->side);
+		cgroup(j, c->cgroup);
+		jw_str(j, "comm", c->comm);
+		jw_end(j);
+	}
+	jw_end(j);
+	jw_end(j);
+}
+
 static void slow(struct jw *j, const struct fs_doc *d)
 {
 	size_t i;
@@ -187,6 +254,7 @@ static void slow(struct jw *j, const struct fs_doc *d)
 		const struct fs_slow *s = &d->slow[i];
 
 		jw_obj(j, NULL);
+		jw_u64(j, "id", s->id);
 		jw_u64(j, "time_ns", s->time_ns);
 		jw_i64(j, "pid", s->pid);
 		jw_i64(j, "tgid", s->tgid);
@@ -200,6 +268,7 @@ static void slow(struct jw *j, const struct fs_doc *d)
 		jw_u64(j, "ptcopy_ns", s->ptcopy_ns);
 		jw_u64(j, "ptcopy_vmas", s->ptcopy_vmas);
 		jw_u64(j, "mmdup_ns", s->mmdup_ns);
+		stall(j, &s->stall);
 		cgroup(j, s->cgroup);
 		jw_str(j, "comm", s->comm);
 		jw_end(j);
@@ -293,6 +362,8 @@ static void procs(struct jw *j, const struct fs_doc *d)
 		jw_u64(j, "max_ns", p->max_ns);
 		jw_u64(j, "ptcopy_ns", p->ptcopy_ns);
 		jw_u64(j, "max_rss_kb", p->max_rss_kb);
+		stall(j, &p->stall);
+		cow_sides(j, p->cow);
 		jw_u64(j, "sock_clears", p->sock_clears);
 		jw_u64(j, "sock_sets", p->sock_sets);
 		jw_u64(j, "last_clear_ns", p->last_clear_ns);
@@ -317,6 +388,7 @@ void render_json(FILE *out, const struct fs_doc *d, uint64_t now_ns)
 	flavours(&j, d);
 	maps(&j, d);
 	slow(&j, d);
+	cows(&j, d);
 	sockets(&j, d);
 	blocked(&j, d);
 	procs(&j, d);

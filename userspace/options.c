@@ -22,7 +22,7 @@ void options_usage(FILE *out)
 		"                      interval, each interval's calls (-i, -c, -T, -m)\n"
 		"  heatmap             fork and page-table copy time against parent RSS\n"
 		"  top                 processes (-n N, -s KEY, --by cgroup)\n"
-		"                      KEY: time forks max rss clears blocked\n"
+		"                      KEY: time forks max rss clears blocked stall cow\n"
 		"  events              the slow-fork and socket-clear rings (--forks, --sockets)\n"
 		"  watch [INTERVAL [COUNT]]  per-interval changes, like vmstat\n"
 		"  raw                 the file as the module wrote it\n"
@@ -115,7 +115,7 @@ static int sort_key(const char *arg, enum top_key *key)
 			return -1;
 		}
 	}
-	return bad("-s: no sort key '%s' (time forks max rss clears blocked)", arg);
+	return bad("-s: no sort key '%s' (time forks max rss clears blocked stall cow)", arg);
 }
 
 /* One option; -1 to go on, else the exit status. */

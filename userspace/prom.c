@@ -131,6 +131,45 @@ static void sockets(FILE *out, const struct fs_doc *d)
 	fprintf(out, "forkstat_blocked_readers %llu\n", (unsigned long long)d->scan_blocked);
 }
 
+/* What a fork cost its process beyond copy_process. */
+static void fork_costs(FILE *out, const struct fs_doc *d)
+{
+	static const char *const sides[FS_COW_SIDES] = { "parent", "child" };
+	int s;
+
+	head(out, "fork_stalled_threads_total", "counter",
+	     "Waits of a parent's other threads on its mm while a fork duplicated it.");
+	fprintf(out, "forkstat_fork_stalled_threads_total %llu\n",
+		(unsigned long long)d->stall_sum.waits);
+	head(out, "fork_stall_seconds_total", "counter",
+	     "Time the parents' other threads waited while their mm was duplicated.");
+	fprintf(out, "forkstat_fork_stall_seconds_total %.9f\n", d->stall_sum.ns / 1e9);
+	head(out, "cow_forks_total", "counter",
+	     "Forks whose copy-on-write window has closed (child exec, exit, or cow_window_s).");
+	fprintf(out, "forkstat_cow_forks_total %llu\n", (unsigned long long)d->cow_forks);
+	head(out, "cow_faults_total", "counter",
+	     "Write-protect faults after a fork, in its window, by side.");
+	for (s = 0; s < FS_COW_SIDES; s++)
+		line1(out, "cow_faults_total", "side", sides[s], "%.0f", d->cow_sum[s].faults);
+	head(out, "cow_copied_bytes_total", "counter",
+	     "Bytes of pages copied by those faults, by side.");
+	for (s = 0; s < FS_COW_SIDES; s++)
+		line1(out, "cow_copied_bytes_total", "side", sides[s], "%.0f",
+		      d->cow_sum[s].pages * 4096.0);
+	head(out, "cow_fault_seconds_total", "counter", "Time in those faults, by side.");
+	for (s = 0; s < FS_COW_SIDES; s++)
+		line1(out, "cow_fault_seconds_total", "side", sides[s], "%.9f",
+		      d->cow_sum[s].ns / 1e9);
+	head(out, "cow_open_windows", "gauge", "Forks whose copy-on-write faults are being counted now.");
+	fprintf(out, "forkstat_cow_open_windows %llu\n", (unsigned long long)d->cow_open);
+	head(out, "fork_costs_unwatched_total", "counter",
+	     "Forks whose stalls (what=stall) or copy-on-write (what=cow) found no free slot.");
+	fprintf(out, "forkstat_fork_costs_unwatched_total{what=\"stall\"} %llu\n",
+		(unsigned long long)d->stall_unwatched);
+	fprintf(out, "forkstat_fork_costs_unwatched_total{what=\"cow\"} %llu\n",
+		(unsigned long long)d->cow_unwatched);
+}
+
 static int cmp_cgroup_weight(const void *a, const void *b)
 {
 	const struct cgroup_sum *x = a, *y = b;
@@ -146,6 +185,8 @@ static const struct {
 	{ "cgroup_forks_total", "counter", "Forks (copies of the parent's page tables) by the cgroup's processes.", "%.0f", offsetof(struct cgroup_sum, forks), 1 },
 	{ "cgroup_copy_process_seconds_total", "counter", "Time in copy_process of the cgroup's processes.", "%.9f", offsetof(struct cgroup_sum, sum_ns), 1e-9 },
 	{ "cgroup_page_table_copy_seconds_total", "counter", "Page-table copy time of the cgroup's forks.", "%.9f", offsetof(struct cgroup_sum, ptcopy_ns), 1e-9 },
+	{ "cgroup_fork_stall_seconds_total", "counter", "Time other threads of the cgroup's processes waited while they forked.", "%.9f", offsetof(struct cgroup_sum, stall_ns), 1e-9 },
+	{ "cgroup_cow_copied_bytes_total", "counter", "Bytes copied on write after the cgroup's processes' forks, both sides.", "%.0f", offsetof(struct cgroup_sum, cow_pages), 4096 },
 	{ "cgroup_socket_clears_total", "counter", "O_NONBLOCK clears on sockets by the cgroup's processes.", "%.0f", offsetof(struct cgroup_sum, clears), 1 },
 	{ "cgroup_blocked_readers", "gauge", "Threads of the cgroup's processes blocked in a receive on a blocking socket.", "%.0f", offsetof(struct cgroup_sum, blocked), 1 },
 };
@@ -175,6 +216,8 @@ static void cgroups(FILE *out, const struct fs_doc *d, const struct prom_options
 		other.forks += s[i].forks;
 		other.sum_ns += s[i].sum_ns;
 		other.ptcopy_ns += s[i].ptcopy_ns;
+		other.stall_ns += s[i].stall_ns;
+		other.cow_pages += s[i].cow_pages;
 		other.clears += s[i].clears;
 		other.blocked += s[i].blocked;
 	}
@@ -192,11 +235,14 @@ static void cgroups(FILE *out, const struct fs_doc *d, const struct prom_options
 }
 
 /* tgid and comm labels, the comm escaped. */
-static void process_line(FILE *out, const char *name, const struct fs_proc *p, uint64_t v)
+static void process_line(FILE *out, const char *name, const struct fs_proc *p,
+			 const char *fmt, double v)
 {
 	fprintf(out, "forkstat_%s{tgid=\"%lld\",comm=\"", name, (long long)p->tgid);
 	esc_prom_label(out, p->comm);
-	fprintf(out, "\"} %llu\n", (unsigned long long)v);
+	fputs("\"} ", out);
+	fprintf(out, fmt, v);
+	fputc('\n', out);
 }
 
 /* Per process only where something is wrong: keeps cardinality low. */
@@ -209,13 +255,26 @@ static void processes(FILE *out, const struct fs_doc *d)
 	for (i = 0; i < d->nprocs; i++)
 		if (d->procs[i].sock_clears || d->procs[i].blocked_now)
 			process_line(out, "process_blocked_readers", &d->procs[i],
-				     d->procs[i].blocked_now);
+				     "%.0f", d->procs[i].blocked_now);
+	head(out, "process_fork_stall_seconds_total", "counter",
+	     "Time other threads waited while the process forked, per process.");
+	for (i = 0; i < d->nprocs; i++)
+		if (d->procs[i].stall.ns)
+			process_line(out, "process_fork_stall_seconds_total", &d->procs[i],
+				     "%.9f", d->procs[i].stall.ns / 1e9);
+	head(out, "process_cow_copied_bytes_total", "counter",
+	     "Bytes copied on write after the process's forks, both sides, per process.");
+	for (i = 0; i < d->nprocs; i++)
+		if (d->procs[i].cow[0].pages + d->procs[i].cow[1].pages)
+			process_line(out, "process_cow_copied_bytes_total", &d->procs[i],
+				     "%.0f", (d->procs[i].cow[0].pages +
+					      d->procs[i].cow[1].pages) * 4096.0);
 	head(out, "process_socket_clears_total", "counter",
 	     "O_NONBLOCK clears on sockets, per process.");
 	for (i = 0; i < d->nprocs; i++)
 		if (d->procs[i].sock_clears)
 			process_line(out, "process_socket_clears_total", &d->procs[i],
-				     d->procs[i].sock_clears);
+				     "%.0f", d->procs[i].sock_clears);
 }
 
 void render_prometheus(FILE *out, const struct fs_doc *d, const struct prom_options *o)
@@ -226,6 +285,7 @@ void render_prometheus(FILE *out, const struct fs_doc *d, const struct prom_opti
 	probes(out, d);
 	health(out, d);
 	latency(out, d);
+	fork_costs(out, d);
 	sockets(out, d);
 	cgroups(out, d, o);
 	if (o->per_process)

@@ -52,6 +52,8 @@ size_t cgroup_sums(const struct fs_doc *d, struct cgroup_sum **out)
 		s[j].forks += p->n[FS_FORK];
 		s[j].sum_ns += p->sum_ns;
 		s[j].ptcopy_ns += p->ptcopy_ns;
+		s[j].stall_ns += p->stall.ns;
+		s[j].cow_pages += p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages;
 		s[j].clears += p->sock_clears;
 		s[j].blocked += p->blocked_now;
 	}

@@ -46,6 +46,7 @@ int probe_failed_unexpectedly(const struct fs_doc *d, const struct fs_probe *p);
 /* One cgroup's processes, summed over their rows. */
 struct cgroup_sum {
 	uint64_t id, procs, calls, forks, sum_ns, ptcopy_ns, clears, blocked;
+	uint64_t stall_ns, cow_pages;	/* both sides' */
 };
 
 /* The cgroups of d's rows; *out is malloc'ed, NULL when out of memory. */
@@ -56,7 +57,8 @@ void render_summary(FILE *out, const struct fs_doc *d);
 void render_hist(FILE *out, const struct fs_doc *d, int ms);
 void render_heatmap(FILE *out, const struct fs_doc *d);
 
-enum top_key { TOP_TIME, TOP_FORKS, TOP_MAX, TOP_RSS, TOP_CLEARS, TOP_BLOCKED, TOP_NR_KEYS };
+enum top_key { TOP_TIME, TOP_FORKS, TOP_MAX, TOP_RSS, TOP_CLEARS, TOP_BLOCKED,
+	       TOP_STALL, TOP_COW, TOP_NR_KEYS };
 extern const char *const top_key_names[TOP_NR_KEYS];
 /* d's rows, largest key first; malloc'ed, NULL when out of memory. */
 struct fs_proc *sorted_procs(const struct fs_doc *d, enum top_key key);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The one-screen summary: health, latency per flavour, the processes
- * that spend most in copy_process, sockets, and plain-words hints where a
+ * that spend most in copy_process, what forks cost after it (stalled
+ * threads, copy-on-write), sockets, and plain-words hints where a
  * figure looks like one of the two pathologies forkstat exists for.
  * Hints are ranked and capped, so the summary stays one screen however
  * many processes misbehave.
@@ -18,6 +19,13 @@
 /* A fork hint: page tables of at least this much RSS, this slow a copy. */
 #define HINT_RSS_KB	(100 * 1024)
 #define HINT_PTCOPY_NS	1000000
+
+/*
+ * A fork-cost hint: its stalls and copy-on-write faults took this long,
+ * and this many times its copy_process time.
+ */
+#define HINT_BILL_NS	1000000
+#define HINT_BILL_RATIO	2
 
 /* A space that hint_line does not break at: between a figure and its unit. */
 #define NBSP '\x01'
@@ -88,6 +96,19 @@ static int fork_suspect(const struct fs_proc *p)
 	       p->ptcopy_ns / p->n[FS_FORK] >= HINT_PTCOPY_NS;
 }
 
+/* What its forks cost the process beyond copy_process: stalls, parent COW. */
+static uint64_t bill_ns(const struct fs_proc *p)
+{
+	return p->stall.ns + p->cow[FS_COW_PARENT].ns;
+}
+
+/* A fork whose aftermath dwarfs the call itself. */
+static int bill_suspect(const struct fs_proc *p)
+{
+	return p->n[FS_FORK] && bill_ns(p) >= HINT_BILL_NS &&
+	       bill_ns(p) >= HINT_BILL_RATIO * p->sum_ns;
+}
+
 static int sock_suspect(const struct fs_proc *p)
 {
 	return p->sock_clears != 0;
@@ -99,6 +120,14 @@ static int cmp_fork_suspect(const void *a, const void *b)
 	const struct fs_proc *y = *(const struct fs_proc * const *)b;
 
 	return cmp_desc(x->ptcopy_ns, y->ptcopy_ns);
+}
+
+static int cmp_bill_suspect(const void *a, const void *b)
+{
+	const struct fs_proc *x = *(const struct fs_proc * const *)a;
+	const struct fs_proc *y = *(const struct fs_proc * const *)b;
+
+	return cmp_desc(bill_ns(x), bill_ns(y));
 }
 
 static int cmp_sock_suspect(const void *a, const void *b)
@@ -120,6 +149,23 @@ static void fork_hint(FILE *out, const struct fs_proc *p)
 		 (unsigned long long)p->n[FS_FORK],
 		 unbreakable((char *)fmt_kb(p->max_rss_kb, a, sizeof(a))),
 		 unbreakable((char *)fmt_ns(p->ptcopy_ns / p->n[FS_FORK], b, sizeof(b))));
+	hint_line(out, text);
+}
+
+static void bill_hint(FILE *out, const struct fs_proc *p)
+{
+	char text[400], comm[64], a[16], b[16], c[16], e[16], g[16];
+	uint64_t pages = p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages;
+
+	snprintf(text, sizeof(text),
+		 "pid %lld (%s): its forks cost %s in copy_process but %s more after it: %llu thread waits for %s while its mm was copied, and %s of copy-on-write faults in the parent (%s copied by both sides): fork less, fork smaller, or fork before the threads start",
+		 (long long)p->tgid, esc_term(p->comm, comm, sizeof(comm)),
+		 unbreakable((char *)fmt_ns(p->sum_ns, a, sizeof(a))),
+		 unbreakable((char *)fmt_ns(bill_ns(p), b, sizeof(b))),
+		 (unsigned long long)p->stall.waits,
+		 unbreakable((char *)fmt_ns(p->stall.ns, c, sizeof(c))),
+		 unbreakable((char *)fmt_ns(p->cow[FS_COW_PARENT].ns, e, sizeof(e))),
+		 unbreakable((char *)fmt_kb(pages * 4, g, sizeof(g))));
 	hint_line(out, text);
 }
 
@@ -168,6 +214,8 @@ static void hints(FILE *out, const struct fs_doc *d)
 
 	shown += process_hints(out, d, fork_suspect, cmp_fork_suspect, fork_hint,
 			       "forkstatctl top -s time");
+	shown += process_hints(out, d, bill_suspect, cmp_bill_suspect, bill_hint,
+			       "forkstatctl top -s stall");
 	shown += process_hints(out, d, sock_suspect, cmp_sock_suspect, sock_hint,
 			       "forkstatctl top -s blocked");
 	if (!shown)
@@ -242,6 +290,26 @@ static void top_processes(FILE *out, const struct fs_doc *d)
 	free(s);
 }
 
+/* What forks cost their processes after copy_process returned. */
+static void fork_costs(FILE *out, const struct fs_doc *d)
+{
+	const struct fs_cow_side *p = &d->cow_sum[FS_COW_PARENT];
+	const struct fs_cow_side *c = &d->cow_sum[FS_COW_CHILD];
+	char a[16], b[16], e[16], f[16], g[16];
+
+	fprintf(out, "\nbeyond copy_process: other threads waited %llu times, %s in all, while\n  their mm was duplicated\n",
+		(unsigned long long)d->stall_sum.waits,
+		fmt_ns(d->stall_sum.ns, a, sizeof(a)));
+	fprintf(out, "  copy-on-write after %llu forks (%llu followed now): parents copied %s in\n  %s of faults, children %s in %s\n",
+		(unsigned long long)d->cow_forks, (unsigned long long)d->cow_open,
+		fmt_kb(p->pages * 4, b, sizeof(b)), fmt_ns(p->ns, e, sizeof(e)),
+		fmt_kb(c->pages * 4, f, sizeof(f)), fmt_ns(c->ns, g, sizeof(g)));
+	if (d->stall_unwatched || d->cow_unwatched)
+		fprintf(out, "  not followed: %llu forks' stalls, %llu forks' copy-on-write (no free slot)\n",
+			(unsigned long long)d->stall_unwatched,
+			(unsigned long long)d->cow_unwatched);
+}
+
 void render_summary(FILE *out, const struct fs_doc *d)
 {
 	uint64_t clears = d->sock_clears[FS_PATH_FCNTL] + d->sock_clears[FS_PATH_IOCTL];
@@ -250,6 +318,7 @@ void render_summary(FILE *out, const struct fs_doc *d)
 	header(out, d);
 	flavour_table(out, d);
 	top_processes(out, d);
+	fork_costs(out, d);
 	fprintf(out, "\nsockets: %llu O_NONBLOCK clears (fcntl %llu, ioctl %llu), %llu sets\n",
 		(unsigned long long)clears,
 		(unsigned long long)d->sock_clears[FS_PATH_FCNTL],

@@ -7,7 +7,7 @@
 #include "render.h"
 
 const char *const top_key_names[TOP_NR_KEYS] = {
-	"time", "forks", "max", "rss", "clears", "blocked",
+	"time", "forks", "max", "rss", "clears", "blocked", "stall", "cow",
 };
 
 static enum top_key sort_key;
@@ -20,6 +20,8 @@ static uint64_t top_value(const struct fs_proc *p)
 	case TOP_RSS: return p->max_rss_kb;
 	case TOP_CLEARS: return p->sock_clears;
 	case TOP_BLOCKED: return p->blocked_now;
+	case TOP_STALL: return p->stall.ns;
+	case TOP_COW: return p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages;
 	default: return p->sum_ns;
 	}
 }
@@ -30,6 +32,8 @@ static uint64_t top_value_cg(const struct cgroup_sum *c)
 	case TOP_FORKS: return c->calls;
 	case TOP_CLEARS: return c->clears;
 	case TOP_BLOCKED: return c->blocked;
+	case TOP_STALL: return c->stall_ns;
+	case TOP_COW: return c->cow_pages;
 	default: return c->sum_ns;
 	}
 }
@@ -56,6 +60,34 @@ struct fs_proc *sorted_procs(const struct fs_doc *d, enum top_key key)
 	return s;
 }
 
+/*
+ * What forks cost after copy_process: WAITS and STALLED the other
+ * threads' waits while the mm was duplicated, LONGEST the longest;
+ * COPIED the pages both sides copied on write, COWTIME the parent's time
+ * in those faults.
+ */
+static void render_top_bill(FILE *out, const struct fs_proc *s, size_t k, int n)
+{
+	char a[16], b[16], c[16], e[16], f[16], f1[16], f2[16], comm[64];
+	size_t i;
+
+	fprintf(out, "%7s %-15s %5s %8s %5s %8s %8s %8s %8s\n", "PID", "COMM", "FORK",
+		"TIME", "WAITS", "STALLED", "LONGEST", "COPIED", "COWTIME");
+	for (i = 0; i < k && (n <= 0 || (int)i < n); i++) {
+		const struct fs_proc *p = &s[i];
+
+		fprintf(out, "%7lld %-15.15s %5s %8s %5s %8s %8s %8s %8s\n",
+			(long long)p->tgid, esc_term(p->comm, comm, 16),
+			fmt_count(p->n[FS_FORK], f1, sizeof(f1)),
+			fmt_ns(p->sum_ns, a, sizeof(a)),
+			fmt_count(p->stall.waits, f2, sizeof(f2)),
+			fmt_ns(p->stall.ns, b, sizeof(b)), fmt_ns(p->stall.max_ns, c, sizeof(c)),
+			fmt_kb((p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages) * 4,
+			       e, sizeof(e)),
+			fmt_ns(p->cow[FS_COW_PARENT].ns, f, sizeof(f)));
+	}
+}
+
 void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 {
 	struct fs_proc *s = sorted_procs(d, key);
@@ -64,6 +96,10 @@ void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 
 	if (!s)
 		return;
+	if (key == TOP_STALL || key == TOP_COW) {
+		render_top_bill(out, s, d->nprocs, n);
+		goto out;
+	}
 	fprintf(out, "%7s %-15s %5s %5s %5s %8s %8s %8s %5s %5s\n", "PID", "COMM", "FORK",
 		"SPAWN", "THRD", "TIME", "PTCOPY", "MAXRSS", "CLR", "BLK");
 	for (i = 0; i < d->nprocs && (n <= 0 || (int)i < n); i++) {
@@ -79,6 +115,7 @@ void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 			fmt_count(p->sock_clears, f4, sizeof(f4)),
 			fmt_count(p->blocked_now, f5, sizeof(f5)));
 	}
+out:
 	if (d->procs_dropped)
 		fprintf(out, "(%llu calls from processes the table had no room for)\n",
 			(unsigned long long)d->procs_dropped);

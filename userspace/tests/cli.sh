@@ -97,7 +97,7 @@ expect 0 '^usage: forkstatctl' --help
 l=$fix/live-6.12.txt h=$fix/hostile.txt
 # PTCOPY/FORK is the page-table copy per fork (36.5 ms / 12), not AVG; no
 # percentile above MAX (the P99 bucket ends at 16.4 ms, MAX is 15.9 ms).
-expect 0 '^fork +12 +0 +4.6 ms +2.0 ms +15.9 ms +15.9 ms +3.0 ms$' -f "$l"
+expect 0 '^fork +46 +0 +10.6 ms +8.2 ms +35.6 ms +35.6 ms +10.0 ms$' -f "$l"
 # A 2 GiB parent forking 5 times (30 ms page-table copy each) among 300
 # threads gets its hint; seven suspects show five and a count.
 expect 0 'pid 4242 \(.*\) forked 5 times with 2.0 GiB RSS; its page$' -f "$h"
@@ -125,7 +125,7 @@ checks=$((checks + 1))
 "$ctl" -f - top < "$e" | grep -q '^ *4242 my server' || fail "-f - did not read stdin"
 # hist -m in milliseconds; hist with an interval and -T, twice.
 expect 0 '^ +msecs : count' -f "$l" hist -m
-expect 0 '^ +8 -> 15 +: 3 ' -f "$l" hist -m
+expect 0 '^ +8 -> 15 +: 2 ' -f "$l" hist -m
 checks=$((checks + 1))
 [ "$("$ctl" -f "$l" hist -T 0.1 2 | grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}$')" = 2 ] ||
 	fail "hist -T 0.1 2 did not print two timestamps"
@@ -179,6 +179,35 @@ grep -q '^forkstat_up 1$' "$dir/f.prom" || fail "-o of a bad file changed the ol
 [ "$(ls "$dir")" = f.prom ] || fail "-o left temporary files: $(ls "$dir")"
 rm -rf "$dir"
 expect 0 '^forkstat_probe_failed\{symbol="dup_mmap"\} 0$' -f "$e" --prometheus
+
+# What a fork costs after copy_process: stalls and copy-on-write bills
+# (live-6.12.txt holds the fork_stall and fork_cow selftests' figures).
+expect 0 'pid 4242 \(my server\): its forks cost 4.56 s in copy_process but 11.00 s more$' -f "$e"
+expect 0 '^    after it: 400 thread waits for 9.00 s while its mm was copied, and 2.00 s of$' -f "$e"
+expect 0 '^beyond copy_process: other threads waited 20 times, 284 ms in all, while$' -f "$l"
+expect 0 '^  copy-on-write after 47 forks \(0 followed now\): parents copied 20.4 MiB in$' -f "$l"
+expect 0 '^ +189 fork_stall +5 +108 ms +20 +284 ms +20.9 ms +256 KiB +7.6 ms$' -f "$l" top -s stall
+expect 0 '^ +224 fork_cow +1 +6.1 ms +0 +0 ns +0 ns +15.6 MiB +56.2 ms$' -f "$l" top -s cow
+expect 0 '^[0-9:]{8} +189 fork_stall +exit +25.2 ms +73.8 ms +100 KiB +3.5 ms +283 us$' -f "$l" events --forks
+expect 0 '^[0-9:]{8} +230 fork_cow +window +5.6 ms ' -f "$l" events --forks
+expect 0 '^[0-9:]{8} +4242 my server +window +38.0 ms +90.0 ms +19.2 MiB +20.0 ms +40.0 us$' -f "$e" events --forks
+expect 0 '^forkstat_fork_stall_seconds_total 0.283840822$' -f "$l" --prometheus
+expect 0 '^forkstat_cow_copied_bytes_total\{side="parent"\} 21397504$' -f "$l" --prometheus
+expect 0 '^forkstat_cow_fault_seconds_total\{side="child"\} 0.077286678$' -f "$l" --prometheus
+expect 0 '^forkstat_process_fork_stall_seconds_total\{tgid="4242",comm="my server"\} 9.000000000$' -f "$e" --prometheus --per-process
+expect 2 "no sort key 'bill'" -f "$l" top -s bill
+checks=$((checks + 1))
+"$ctl" -f "$l" --json > "$out" || fail "--json failed"
+[ "$(jq '.cow.events | length' "$out")" = "$(grep -c '^cow ' "$l")" ] || fail "--json: not every cow record"
+[ "$(jq '.cow.events[] | select(.id == 36) | .cow.parent.bytes' "$out")" = 16400384 ] ||
+	fail "--json: fork 36's parent bytes"
+[ "$(jq '.slow.events[] | select(.id == 11) | .stall.waits' "$out")" = 4 ] || fail "--json: fork 11's stall"
+[ "$(jq '.procs.rows[] | select(.tgid == 189) | .stall.ns' "$out")" = 283840822 ] ||
+	fail "--json: row 189's stall"
+[ "$(jq '.stall.ns' "$out")" = 283840822 ] || fail "--json: the host's stall"
+"$ctl" -f "$h" --json > "$out" || fail "--json on hostile.txt"
+[ "$(jq -r '.cow.events[0].comm_hex' "$out")" = 1b5d303b70776e656407c29b324afffe7122625c0a78 ] ||
+	fail "--json lost the name's bytes in a cow record"
 expect 0 '^forkstat_untracked_forks_total 0$' -f "$e" --prometheus
 
 echo "cli.sh: $checks checks, $failed failed"

@@ -4,16 +4,19 @@
  * benchmark can time the same parent with and without instrumentation
  * without building it again.
  *
- *   forkcost MIB VMAS
+ *   forkcost MIB VMAS [THREADS]
  *
  * Touches MIB MiB of anonymous memory in 4 KiB pages and VMAS separate
  * one-page mappings (alternately read-only and writable, so that none
- * merge), prints "ready", then for every number N read from stdin forks
- * N times (each child exits at once, the parent waits) and prints the
- * mean ns per fork+exit+wait.
+ * merge), starts THREADS threads that each write to a page of their own
+ * every 100 us (a service's other threads, which a fork stalls), prints
+ * "ready", then for every number N read from stdin forks N times (each
+ * child exits at once, the parent waits) and prints the mean ns per
+ * fork+exit+wait.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +27,27 @@
 
 #include "util.h"
 
+static void *writer(void *arg)
+{
+	volatile char *page = arg;
+	struct timespec pause = { 0, 100000 };
+
+	for (;;) {
+		page[0]++;
+		nanosleep(&pause, NULL);
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
-	long mib, vmas, n, i;
+	long mib, vmas, threads = 0, n, i;
 	size_t len;
 	char *mem;
 
-	if (argc != 3 || (mib = atol(argv[1])) < 0 || (vmas = atol(argv[2])) < 0) {
-		fprintf(stderr, "usage: forkcost MIB VMAS\n");
+	if ((argc != 3 && argc != 4) || (mib = atol(argv[1])) < 0 ||
+	    (vmas = atol(argv[2])) < 0 || (argc == 4 && (threads = atol(argv[3])) < 0)) {
+		fprintf(stderr, "usage: forkcost MIB VMAS [THREADS]\n");
 		return 2;
 	}
 	len = (size_t)mib << 20;
@@ -51,6 +67,14 @@ int main(int argc, char **argv)
 			die("mmap vma");
 		if (writable)
 			p[0] = 1;
+	}
+	for (i = 0; i < threads; i++) {
+		char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		pthread_t t;
+
+		if (page == MAP_FAILED || pthread_create(&t, NULL, writer, page))
+			die("thread");
 	}
 	printf("ready\n");
 	fflush(stdout);

@@ -34,6 +34,7 @@
 
 struct forkstat_stall_slot {
 	struct mm_struct *mm;	/* being duplicated; NULL when free */
+	struct task_struct *forker;	/* its own wait for the lock is no stall */
 	raw_spinlock_t lock;	/* the rest */
 	u32 gen;		/* bumped at every claim */
 	unsigned int waits;	/* finished */
@@ -72,6 +73,7 @@ void forkstat_stall_begin(struct forkstat_fork *f)
 		if (READ_ONCE(s->mm) || cmpxchg(&s->mm, NULL, mm))
 			continue;
 		raw_spin_lock_irqsave(&s->lock, irqflags);
+		s->forker = current;
 		s->gen++;
 		s->waits = 0;
 		s->ns = 0;
@@ -135,6 +137,8 @@ static int forkstat_waiter_entry(struct forkstat_probe *p, struct pt_regs *regs,
 
 		if (!mm || &mm->mmap_lock != sem)
 			continue;
+		if (READ_ONCE(s->forker) == current)
+			return 1;	/* the fork taking the lock */
 		w->slot = s;
 		w->start_ns = ktime_get_ns();
 		raw_spin_lock_irqsave(&s->lock, irqflags);

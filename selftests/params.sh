@@ -14,7 +14,8 @@ unload_mod
 for bad in slow_us=0 slow_us=60000001 slow_us=abc slow_ring=0 slow_ring=4097 \
 	   max_procs=15 max_procs=1048577 sock_ring=0 cleared_max=63 \
 	   blocked_list=1048577 ptcopy_exact=2 access=3 cow_window_s=0 \
-	   cow_window_s=601 cow_watches=0 cow_watches=1025 cow_ring=0; do
+	   cow_window_s=601 cow_watches=0 cow_watches=1025 cow_ring=0 \
+	   cow_min_mb=1048577; do
 	mark_dmesg
 	insmod "$FORKSTAT_KO" "$bad" 2>/dev/null && die "insmod with $bad succeeded"
 	[ -e $PROC ] && die "$PROC exists after a refused load with $bad"
@@ -50,8 +51,8 @@ slow=$(grep -c '^slow ' $PROC)
 unload_mod
 log "full table: rows and dropped add up to the totals"
 
-# One copy-on-write watch: a subshell that lives on (it does not exec)
-# holds it, and the next fork finds none. Once it has exited the slot is
+# One copy-on-write watch, for every fork whatever its size: a subshell
+# that lives on (it does not exec) holds it, and the next fork finds none. Once it has exited the slot is
 # free again; that wait forks nothing, or the fork would take the slot.
 open_watches() {	# sets $open: no $(...), which would fork
 	local type rest
@@ -61,7 +62,7 @@ open_watches() {	# sets $open: no $(...), which would fork
 }
 fifo=$(mktemp -u)
 mkfifo "$fifo" && exec 9<>"$fifo" && rm "$fifo" || die "no fifo to wait on"
-insmod "$FORKSTAT_KO" cow_watches=1 || die "insmod cow_watches=1 failed"
+insmod "$FORKSTAT_KO" cow_watches=1 cow_min_mb=0 || die "insmod cow_watches=1 failed"
 { sleep 3; true; } &
 holder=$!
 loop_until 5 grep -q '^cowcfg .* open=1 ' $PROC || die "the subshell's fork is not watched"

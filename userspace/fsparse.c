@@ -310,6 +310,7 @@ static int parse_cowsum(struct line *l, struct fs_doc *d)
 static int parse_cowcfg(struct line *l, struct fs_doc *d)
 {
 	return u64(l, "window_s", &d->cow_window_s) ||
+	       u64(l, "min_mb", &d->cow_min_mb) ||
 	       u64(l, "watches", &d->cow_watches) || u64(l, "open", &d->cow_open) ||
 	       u64(l, "unwatched", &d->cow_unwatched) ||
 	       u64(l, "ring", &d->cow_ring) || u64(l, "total", &d->cow_total) ? -1 : 0;

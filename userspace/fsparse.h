@@ -132,7 +132,7 @@ struct fs_doc {
 	/* Copy-on-write: the closed watches' sums, the set-up, the records. */
 	uint64_t cow_forks;
 	struct fs_cow_side cow_sum[FS_COW_SIDES];
-	uint64_t cow_window_s, cow_watches, cow_open, cow_unwatched;
+	uint64_t cow_window_s, cow_min_mb, cow_watches, cow_open, cow_unwatched;
 	uint64_t cow_ring, cow_total;
 	struct fs_cow *cows;
 	size_t ncows;

@@ -212,6 +212,7 @@ static void cows(struct jw *j, const struct fs_doc *d)
 
 	jw_obj(j, "cow");
 	jw_u64(j, "window_s", d->cow_window_s);
+	jw_u64(j, "min_mb", d->cow_min_mb);
 	jw_u64(j, "watches", d->cow_watches);
 	jw_u64(j, "open", d->cow_open);
 	jw_u64(j, "unwatched", d->cow_unwatched);

@@ -60,8 +60,11 @@ kill $pid
 echo 1 > $slow
 
 ring() {	# ring TGID FLAVOUR: calls, fastest total_ns, fastest and largest ptcopy_ns, max rss_kb
-	awk -v t="tgid=$1" -v f="flavour=$2" '$1 == "slow" && $4 == t && $6 == f {
+	awk -v t="$1" -v f="$2" '$1 == "slow" {
+		delete v
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if (v["tgid"] != t || v["flavour"] != f)
+			next
 		n++
 		if (n == 1 || v["total_ns"] < tot) tot = v["total_ns"]
 		if (n == 1 || v["ptcopy_ns"] < ptmin) ptmin = v["ptcopy_ns"]

@@ -32,8 +32,9 @@ bench=$!
 sleep 1
 before=$(grep -c "^cow .* tgid=$redis " $PROC)
 cli BGSAVE > /dev/null || die "BGSAVE failed"
-loop_until 120 sh -c "redis-cli -s '$sock' INFO persistence | grep -q '^rdb_bgsave_in_progress:0'" ||
-	die "BGSAVE did not finish"
+# A function, not sh -c: every sh would take a row of the per-process table.
+saved() { cli INFO persistence | grep -q '^rdb_bgsave_in_progress:0'; }
+loop_until 120 saved || die "BGSAVE did not finish"
 kill $bench
 wait $bench 2>/dev/null
 bench=

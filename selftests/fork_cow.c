@@ -51,18 +51,6 @@ static long long cow_value(char *buf, pid_t child, const char *key)
 	return -1;
 }
 
-static char *map_pages(void)
-{
-	char *p = mmap(NULL, MEM, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	madvise(p, MEM, MADV_NOHUGEPAGE);
-	memset(p, 1, MEM);
-	return p;
-}
-
 FIXTURE(cow) {
 	char *mem;
 	char *buf;
@@ -80,7 +68,7 @@ FIXTURE_VARIANT_ADD(cow, parent_0_child_2000) { .parent = 0, .child = 2000 };
 
 FIXTURE_SETUP(cow)
 {
-	self->mem = map_pages();
+	self->mem = map_touched(MEM);
 	ASSERT_NE(NULL, self->mem);
 	self->buf = malloc(PROC_BUF_SIZE);
 	ASSERT_NE(NULL, self->buf);
@@ -141,7 +129,7 @@ FIXTURE(cow_end) {
 
 FIXTURE_SETUP(cow_end)
 {
-	self->mem = map_pages();
+	self->mem = map_touched(MEM);
 	ASSERT_NE(NULL, self->mem);
 	self->buf = malloc(PROC_BUF_SIZE);
 	ASSERT_NE(NULL, self->buf);

@@ -126,18 +126,6 @@ static void *map_shared(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static char *map_pages(size_t len)
-{
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	madvise(p, len, MADV_NOHUGEPAGE);
-	memset(p, 1, len);
-	return p;
-}
-
 FIXTURE(stall) {
 	char *big;
 	struct writer *w;	/* THREADS of them, shared */
@@ -155,7 +143,7 @@ FIXTURE_SETUP(stall)
 	pthread_attr_t attr;
 	int i;
 
-	self->big = map_pages(BIG);
+	self->big = map_touched(BIG);
 	ASSERT_NE(NULL, self->big);
 	self->w = map_shared(THREADS * sizeof(*self->w));
 	ASSERT_NE(NULL, self->w);

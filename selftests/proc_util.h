@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,6 +145,22 @@ static inline long long proc_row(const char *buf, pid_t tgid, const char *key)
 	snprintf(sel, sizeof(sel), "tgid=%d", tgid);
 	v = rec_value(buf, "proc", sel, key);
 	return v < 0 ? 0 : v;
+}
+
+/*
+ * len bytes of private anonymous memory in 4 KiB pages, every page
+ * written, as a big parent's heap; NULL when mmap fails.
+ */
+static inline char *map_touched(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	memset(p, 1, len);
+	return p;
 }
 
 /* Forks n children that exit at once; returns how many were reaped. */

@@ -3,7 +3,10 @@
 # forkstat. The module's objects are listed in Kbuild; the work behind
 # check and demo lives in scripts/. Targets:
 #   make [KVER=<release> | KDIR=<kernel build dir>]  forkstat.ko and forkstatctl
-#   make check        every selftest on every supported kernel, in VMs
+#   make check        every selftest on every supported kernel and flavour
+#                     (generic, rt, cloud), in VMs
+#   make check-debug  every selftest on a 6.12 kernel with KASAN, KFENCE,
+#                     lockdep and kmemleak, built once from linux-source-6.12
 #   make demo         see forkstat work in a VM
 #   make bench        what the probes cost in instructions (QEMU icount)
 #   make install      module, forkstatctl, its man page and the systemd
@@ -106,6 +109,9 @@ deps:
 check:
 	scripts/check
 
+check-debug:
+	scripts/check-debug
+
 demo:
 	scripts/demo
 
@@ -118,4 +124,4 @@ clean:
 	$(MAKE) -C bench clean
 
 .PHONY: all module cli tools selftests install uninstall checkpatch deps check \
-	demo bench clean
+	check-debug demo bench clean

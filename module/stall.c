@@ -9,7 +9,11 @@
  * rwsem_down_read_slowpath and rwsem_down_write_slowpath. Those are the
  * only places probed: an uncontended lock never gets there, so nothing
  * else pays, and a contended one pays one atomic read unless some fork is
- * duplicating an mm at that moment.
+ * duplicating an mm at that moment. PREEMPT_RT builds rwsems on an
+ * rt_mutex (rwbase_rt): there the contended reader waits in
+ * __rwbase_read_lock and every writer goes through rwbase_write_lock, whose
+ * first argument is the rwsem's rwbase; an uncontended writer pays the
+ * same atomic read.
  *
  * Policy: a small table of mms being duplicated (FORKSTAT_STALL_SLOTS,
  * filled by fork.c at uprobe_start_dup_mmap); a wait on the mmap_lock of
@@ -120,11 +124,21 @@ void forkstat_stall_end(struct forkstat_fork *f)
 static struct forkstat_probe forkstat_down_read;
 static struct forkstat_probe forkstat_down_write;
 
-/* rwsem_down_{read,write}_slowpath(sem, ...): is sem an mm under copy? */
+#ifdef CONFIG_PREEMPT_RT
+#define FORKSTAT_READ_WAIT	"__rwbase_read_lock"
+#define FORKSTAT_WRITE_WAIT	"rwbase_write_lock"
+#define forkstat_mmap_lock(mm)	((void *)&(mm)->mmap_lock.rwbase)
+#else
+#define FORKSTAT_READ_WAIT	"rwsem_down_read_slowpath"
+#define FORKSTAT_WRITE_WAIT	"rwsem_down_write_slowpath"
+#define forkstat_mmap_lock(mm)	((void *)&(mm)->mmap_lock)
+#endif
+
+/* The wait's first argument, the lock: is it the mm of a fork under way? */
 static int forkstat_waiter_entry(struct forkstat_probe *p, struct pt_regs *regs,
 				 struct forkstat_waiter *w)
 {
-	struct rw_semaphore *sem = (void *)regs_get_kernel_argument(regs, 0);
+	void *sem = (void *)regs_get_kernel_argument(regs, 0);
 	unsigned long irqflags;
 	int i;
 
@@ -135,7 +149,7 @@ static int forkstat_waiter_entry(struct forkstat_probe *p, struct pt_regs *regs,
 		struct forkstat_stall_slot *s = &forkstat_stall_slots[i];
 		struct mm_struct *mm = READ_ONCE(s->mm);
 
-		if (!mm || &mm->mmap_lock != sem)
+		if (!mm || forkstat_mmap_lock(mm) != sem)
 			continue;
 		if (READ_ONCE(s->forker) == current)
 			return 1;	/* the fork taking the lock */
@@ -189,10 +203,10 @@ static int forkstat_down_write_entry(struct pt_regs *regs, struct forkstat_waite
 /* Up to that many waits followed at once; more are "nmissed". */
 #define FORKSTAT_WAITERS	256
 
-FORKSTAT_RETPROBE(forkstat_down_read, "rwsem_down_read_slowpath",
+FORKSTAT_RETPROBE(forkstat_down_read, FORKSTAT_READ_WAIT,
 		  forkstat_down_read_entry, forkstat_waiter_ret,
 		  struct forkstat_waiter, FORKSTAT_WAITERS);
-FORKSTAT_RETPROBE(forkstat_down_write, "rwsem_down_write_slowpath",
+FORKSTAT_RETPROBE(forkstat_down_write, FORKSTAT_WRITE_WAIT,
 		  forkstat_down_write_entry, forkstat_waiter_ret,
 		  struct forkstat_waiter, FORKSTAT_WAITERS);
 

@@ -34,17 +34,65 @@ installed_kernels() {
 	done | sort -V
 }
 
-# A Debian kernel release's flavour: rt, cloud, or generic (plain -amd64).
+# The flavours make check tests in every series: Debian's plain -amd64
+# kernel, PREEMPT_RT and the cloud images' kernel.
+FORKSTAT_FLAVOURS=(generic rt cloud)
+
+# A kernel release's flavour: rt, cloud, debug (scripts/debug-kernel), or
+# generic (Debian's plain -amd64).
 kernel_flavour() {
 	case $1 in
 	*-rt-amd64) echo rt ;;
 	*-cloud-amd64) echo cloud ;;
+	*-forkstat-debug) echo debug ;;
 	*) echo generic ;;
 	esac
 }
 
+# The build directory of the debugging kernel of release $1, if built.
+debug_kernel_build() {
+	local rel
+	for rel in "$FORKSTAT_CACHE"/debug-kernel/*/build/include/config/kernel.release; do
+		if [ -r "$rel" ] && [ "$(cat "$rel")" = "$1" ]; then
+			echo "${rel%/include/config/kernel.release}"
+			return
+		fi
+	done
+}
+
+# Where a kernel's files are: a Debian kernel's under /boot and
+# /lib/modules, the debugging kernel's in its build directory (everything
+# the VM needs is built into it, so it has no modules directory).
+kernel_image() {
+	local b
+	if [ "$(kernel_flavour "$1")" = debug ]; then
+		b=$(debug_kernel_build "$1")
+		[ -z "$b" ] || echo "$b/arch/x86/boot/bzImage"
+	else
+		echo "/boot/vmlinuz-$1"
+	fi
+}
+
+kernel_config() {
+	local b
+	if [ "$(kernel_flavour "$1")" = debug ]; then
+		b=$(debug_kernel_build "$1")
+		[ -z "$b" ] || echo "$b/.config"
+	else
+		echo "/boot/config-$1"
+	fi
+}
+
+kernel_build_dir() {
+	if [ "$(kernel_flavour "$1")" = debug ]; then
+		debug_kernel_build "$1"
+	else
+		echo "/lib/modules/$1/build"
+	fi
+}
+
 # The newest installed kernel of a series and flavour (default generic),
-# or nothing: an rt or cloud kernel never stands in for the generic one.
+# or nothing: one flavour never stands in for another.
 newest_kernel() {
 	local kver
 	installed_kernels | while read -r kver; do
@@ -53,4 +101,53 @@ newest_kernel() {
 			echo "$kver"
 		fi
 	done | tail -n 1
+}
+
+# The tally of make check and make check-debug: every check and selftest
+# passes, fails or is skipped; summary prints the one line both end with
+# and exits non-zero on any failure.
+passed=0 failed=0 skipped=0
+pass() { passed=$((passed + 1)); echo "PASS: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+summary() {
+	local line="$passed passed, $failed failed"
+	[ $skipped = 0 ] || line+=", $skipped skipped"
+	echo "$line"
+	[ $failed = 0 ]
+	exit
+}
+
+# One kernel's selftest collection (make selftests) in its VM: TAP in
+# build/vm/KVER.tap, then vm-run's status and the seconds it took in
+# KVER.tap.rc (its appearance says the run is over).
+run_suite() {	# run_suite KVER KSFT_DIR [VM-RUN OPTION...]
+	local kver=$1 ksft=$2 tap=$FORKSTAT_BUILD/vm/$1.tap start=$SECONDS rc=0
+	shift 2
+	mkdir -p "$FORKSTAT_BUILD/vm"
+	rm -f "$tap.rc"
+	"$FORKSTAT_TOP/scripts/vm-run" "$@" "$kver" -- \
+		"$FORKSTAT_TOP/scripts/ksft-run" "$ksft" > "$tap" 2>&1 || rc=$?
+	echo "$rc $((SECONDS - start))" > "$tap.rc"
+}
+
+# Prints a finished run_suite and adds its results to the tally; the
+# tests that never reported (the guest died or hung) count as failed.
+report_suite() {	# report_suite KVER NTESTS
+	local tap=$FORKSTAT_BUILD/vm/$1.tap rc secs ok skip notok missing
+	read -r rc secs < "$tap.rc"
+	echo "== linux $1 ($(kernel_flavour "$1"), $secs s)"
+	cat "$tap"
+	ok=$(grep -cE '^ok [0-9]+ ' "$tap")
+	skip=$(grep -cE '^ok [0-9]+ .*# SKIP' "$tap")
+	notok=$(grep -cE '^not ok [0-9]+ ' "$tap")
+	passed=$((passed + ok - skip))
+	skipped=$((skipped + skip))
+	failed=$((failed + notok))
+	missing=$(($2 - ok - notok))
+	if [ $missing -gt 0 ]; then
+		fail "$1: $missing selftests did not report"
+	elif [ "$rc" != 0 ] && [ $notok = 0 ]; then
+		fail "$1: the VM run failed (status $rc), see above"
+	fi
 }

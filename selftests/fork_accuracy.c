@@ -79,7 +79,7 @@ TEST_F(accuracy, module_agrees_with_the_parents_clock)
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, mem);
-	ASSERT_EQ(0, madvise(mem, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, small_pages(mem, len));
 	memset(mem, 1, len);
 	/* Only now: a long real-time run would be throttled mid-measurement. */
 	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt));

@@ -36,6 +36,15 @@ loop_until() {	# loop_until SECS CMD...
 	return 1
 }
 
+# Is this make check-debug's kernel (KASAN, lockdep, kmemleak)? Everything
+# the kernel does takes many times longer there.
+debug_kernel() {
+	case $(uname -r) in
+	*-forkstat-debug) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
 # Tests need root in the VM and the module file vm-run passes in.
 require_env() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
@@ -86,17 +95,32 @@ check_dmesg_clean() {
 	return 0
 }
 
-# Forks in a loop from NPROC processes until stop_fork_storm.
-start_fork_storm() {
-	local n=${1:-2} i
+# Until stop_storm, on every CPU: a process forking as fast as it can, one
+# switching a socket between blocking and non-blocking (fcntl and ioctl)
+# and one reading /proc/forkstat (which comes and goes with the module).
+start_storm() {
+	local cpu
 	storm_pids=()
-	for ((i = 0; i < n; i++)); do
-		(while :; do /bin/true; done) &
+	for ((cpu = 0; cpu < $(nproc); cpu++)); do
+		taskset -c $cpu bash -c 'while :; do /bin/true; done' &
+		storm_pids+=($!)
+		taskset -c $cpu python3 -c '
+import fcntl, os, socket
+a, b = socket.socketpair()
+fl = fcntl.fcntl(a, fcntl.F_GETFL)
+while True:
+    a.setblocking(False)
+    a.setblocking(True)
+    fcntl.fcntl(a, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+    fcntl.fcntl(a, fcntl.F_SETFL, fl)
+' &
+		storm_pids+=($!)
+		taskset -c $cpu bash -c "while :; do cat $PROC; done" >/dev/null 2>&1 &
 		storm_pids+=($!)
 	done
 }
 
-stop_fork_storm() {
+stop_storm() {
 	kill "${storm_pids[@]}" 2>/dev/null
 	wait "${storm_pids[@]}" 2>/dev/null
 	storm_pids=()

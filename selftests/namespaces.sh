@@ -15,8 +15,20 @@ access=/sys/module/forkstat/parameters/access
 old_access=$(cat $access)
 work=$(mktemp -d)
 chmod 777 "$work"
-host_pids=()
-trap 'kill "${host_pids[@]}" 2>/dev/null; wait 2>/dev/null; echo $old_access > $access; rm -rf "$work"' EXIT
+host_pids=()	# the host's server, then the container's unshare
+
+# Ends a container: its PID namespace dies with its init, the unshare's
+# child. (unshare --kill-child cannot do it: setpriv's change of user
+# clears the init's parent-death signal, and a surviving "sleep 600" keeps
+# the runner's pipe open.)
+end_container() {
+	pkill -KILL -P "$1"
+	kill -KILL "$1"
+	wait "$1"
+} 2>/dev/null
+
+trap '[ ${#host_pids[@]} -lt 2 ] || end_container "${host_pids[1]}"
+      kill "${host_pids[@]:0:1}" 2>/dev/null; wait; echo $old_access > $access; rm -rf "$work"' EXIT
 
 "$dir/blockers" 2 600 > /dev/null &
 host_blk=$!
@@ -45,7 +57,13 @@ container() {
 			\"\$0/bigfork\" 4 2 | sed -n \"s/^pid=\([0-9]*\) .*/\1/p\" | head -n 1 > \"\$1/forker\"
 			\"\$0/blockers\" 2 600 > /dev/null &
 			echo \$! > \"\$1/server\"
-			for _ in \$(seq 300); do grep -q \"^blocked tgid=\$! blocked=2 \" /proc/forkstat && break; sleep 0.1; done
+			# At access=0 the server shows under its host pid: wait
+			# for the reader line and the three servers instead.
+			for _ in \$(seq 300); do
+				grep -q \"^blocked tgid=\$! blocked=2 \" /proc/forkstat && break
+				[ \$(grep -Ec \"^reader access=0 |^blocked .* blocked=2 .*comm=blockers\$\" /proc/forkstat) -ge 4 ] && break
+				sleep 0.1
+			done
 			cat /proc/forkstat > \"\$1/view\"
 			echo \$\$ > \"\$1/self\"
 			touch \"\$1/done\"
@@ -107,9 +125,7 @@ for level in 1 2 0; do
 	hserver=$(pgrep -n -x blockers)
 	[ "$hserver" != "$host_blk" ] || die "cannot find the container's server from the host"
 	rec_field blocked tgid="$hserver" blocked | grep -qx 2 || die "access=$level: root does not see the container's server"
-	# unshare ignores SIGTERM; --kill-child takes its namespace with it.
-	kill -KILL "${host_pids[@]:1}" 2>/dev/null
-	wait "${host_pids[@]:1}" 2>/dev/null
+	end_container "${host_pids[1]}"
 	host_pids=("$host_blk")
 done
 log "each level shows what it promises; root on the host sees all"

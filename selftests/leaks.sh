@@ -1,0 +1,21 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Nothing the module allocated outlives it. Runs last, after every other
+# test has loaded, cycled (load_unload.sh: 30 times under a storm) and
+# exercised the module: unload it, let kmemleak scan, and fail on any
+# object it reports (the whole list since boot: a leak of any test counts).
+# Needs a kernel with kmemleak (make check-debug's); skipped elsewhere.
+. "$(dirname "$0")/functions.sh"
+require_env
+KMEMLEAK=/sys/kernel/debug/kmemleak
+[ -w $KMEMLEAK ] || skip "no kmemleak in this kernel (make check-debug has it)"
+
+trap 'is_loaded || load_mod' EXIT
+unload_mod
+# kmemleak reports an object only once it has been unreferenced for 5 s.
+sleep 6
+echo scan > $KMEMLEAK || die "cannot scan $KMEMLEAK"
+leaks=$(cat $KMEMLEAK)
+[ -z "$leaks" ] || die "kmemleak reports: $(echo "$leaks" | head -n 30)"
+log "kmemleak found nothing after the module's last unload"

@@ -34,9 +34,9 @@ installed_kernels() {
 	done | sort -V
 }
 
-# The flavours make check tests in every series: Debian's plain -amd64
-# kernel, PREEMPT_RT and the cloud images' kernel.
-FORKSTAT_FLAVOURS=(generic rt cloud)
+# The flavours make check tests in every series: PREEMPT_RT, Debian's
+# plain -amd64 kernel and the cloud images' kernel (slowest suite first).
+FORKSTAT_FLAVOURS=(rt generic cloud)
 
 # A kernel release's flavour: rt, cloud, debug (scripts/debug-kernel), or
 # generic (Debian's plain -amd64).

@@ -108,6 +108,31 @@ static inline long long rec_value(const char *buf, const char *type,
 	return strtoll(val, NULL, 10);
 }
 
+/* The smallest value of KEY= over every record of TYPE with SEL; -1 if none. */
+static inline long long rec_min(const char *buf, const char *type,
+				const char *sel, const char *key)
+{
+	long long best = -1, v;
+	char line[8192];
+	const char *p, *nl;
+	size_t len;
+
+	for (p = buf; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		len = nl - p < (long)sizeof(line) ? (size_t)(nl - p) : sizeof(line) - 1;
+		memcpy(line, p, len);
+		line[len] = '\0';
+		v = rec_value(line, type, sel, key);
+		if (v >= 0 && (best < 0 || v < best))
+			best = v;
+		if (!*nl)
+			break;
+	}
+	return best;
+}
+
 /* The sum of a comma-separated counts= list. */
 static inline long long counts_sum(const char *list)
 {

@@ -221,7 +221,8 @@ static long long threads_stall(const struct writer *w, long long (*win)[2],
 	return ns;
 }
 
-TEST_F(stall, module_waits_agree_with_the_threads)
+/* Twenty forks of a 512 MiB parent take minutes on make check-debug's kernel. */
+TEST_F_TIMEOUT(stall, module_waits_agree_with_the_threads, 600)
 {
 	static char buf[PROC_BUF_SIZE];
 	long long module_ns = 0, module_waits = 0, own_ns, own = 0, held = 0;

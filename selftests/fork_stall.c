@@ -264,6 +264,14 @@ TEST_F_TIMEOUT(stall, module_waits_agree_with_the_threads, 600)
 	}
 	EXPECT_LE(forks, module_waits);
 	EXPECT_LT(0, own_ns);
+	/*
+	 * On make check-debug's kernel a fault's own work takes milliseconds
+	 * (KASAN, lockdep) and the two totals were 1.4%, 95% and 123% apart in
+	 * three runs: only the waits are checked there; the kernel's own checks are
+	 * what that run is for.
+	 */
+	if (debug_kernel())
+		return;
 	if (spinning_waits) {
 		EXPECT_LE(own_ns * 9, module_ns * 10);
 		EXPECT_LE(module_ns * 10, held * 11);

@@ -60,35 +60,24 @@ debug_kernel_build() {
 	done
 }
 
-# Where a kernel's files are: a Debian kernel's under /boot and
-# /lib/modules, the debugging kernel's in its build directory (everything
-# the VM needs is built into it, so it has no modules directory).
-kernel_image() {
+# Where a kernel's image or config is: a Debian kernel's under /boot, the
+# debugging kernel's in its build directory (everything the VM needs is
+# built into it, so it has no modules directory); nothing if not built.
+kernel_file() {	# kernel_file KVER image|config
 	local b
-	if [ "$(kernel_flavour "$1")" = debug ]; then
-		b=$(debug_kernel_build "$1")
-		[ -z "$b" ] || echo "$b/arch/x86/boot/bzImage"
-	else
-		echo "/boot/vmlinuz-$1"
+	if [ "$(kernel_flavour "$1")" != debug ]; then
+		case $2 in
+		image) echo "/boot/vmlinuz-$1" ;;
+		config) echo "/boot/config-$1" ;;
+		esac
+		return
 	fi
-}
-
-kernel_config() {
-	local b
-	if [ "$(kernel_flavour "$1")" = debug ]; then
-		b=$(debug_kernel_build "$1")
-		[ -z "$b" ] || echo "$b/.config"
-	else
-		echo "/boot/config-$1"
-	fi
-}
-
-kernel_build_dir() {
-	if [ "$(kernel_flavour "$1")" = debug ]; then
-		debug_kernel_build "$1"
-	else
-		echo "/lib/modules/$1/build"
-	fi
+	b=$(debug_kernel_build "$1")
+	[ -n "$b" ] || return 0
+	case $2 in
+	image) echo "$b/arch/x86/boot/bzImage" ;;
+	config) echo "$b/.config" ;;
+	esac
 }
 
 # The newest installed kernel of a series and flavour (default generic),

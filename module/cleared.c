@@ -101,9 +101,11 @@ static struct forkstat_cleared *forkstat_cleared_lookup(unsigned long ino,
 /*
  * A clear by current's process adds or refreshes ino; a set removes it.
  * Process context (task work): the reference let go is dropped here.
+ * True for a set that undid a clear remembered here.
  */
-void forkstat_cleared_note(unsigned long ino, bool now_nonblock, u64 time_ns)
+bool forkstat_cleared_note(unsigned long ino, bool now_nonblock, u64 time_ns)
 {
+	bool undid = false;
 	struct forkstat_cleared *e, *room = NULL;
 	struct pid *old = NULL, *tgid = NULL;
 
@@ -113,6 +115,7 @@ void forkstat_cleared_note(unsigned long ino, bool now_nonblock, u64 time_ns)
 	e = forkstat_cleared_lookup(ino, &room);
 	if (now_nonblock) {
 		if (e) {
+			undid = true;
 			e->ino = 0;
 			old = e->tgid;
 			e->tgid = NULL;
@@ -133,6 +136,7 @@ void forkstat_cleared_note(unsigned long ino, bool now_nonblock, u64 time_ns)
 	}
 	spin_unlock(&forkstat_cleared_lock);
 	put_pid(old);
+	return undid;
 }
 
 bool forkstat_cleared_find(unsigned long ino, const struct forkstat_reader *r,

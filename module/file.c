@@ -31,6 +31,7 @@ static int forkstat_show(struct seq_file *m, void *v)
 		forkstat_stall_show(m);
 		ret = forkstat_stats_show(m);
 	}
+	forkstat_ustack_show_cfg(m, r);
 	if (!ret)
 		ret = forkstat_slow_show(m, r);
 	if (!ret)
@@ -57,7 +58,7 @@ static int forkstat_open(struct inode *inode, struct file *file)
 	size_t size = PAGE_SIZE * 8 + forkstat_rows_show_size() +
 		      forkstat_slow_show_size() + forkstat_cow_show_size() +
 		      forkstat_sockmode_show_size() +
-		      forkstat_blocked_show_size();
+		      forkstat_blocked_show_size() + forkstat_ustack_show_size();
 	struct forkstat_reader *r = forkstat_reader_new(file);
 	int ret;
 
@@ -105,6 +106,7 @@ static ssize_t forkstat_write(struct file *file, const char __user *ubuf,
 	forkstat_rows_reset();
 	forkstat_sockmode_reset();
 	forkstat_cleared_reset();
+	forkstat_ustack_reset();
 	return count;
 }
 

@@ -8,7 +8,8 @@
  * and slow.c (slow forks) aggregate; stall.c adds the waits of the
  * parent's other threads to a fork, cow.c the copy-on-write faults after
  * it. sockmode.c records O_NONBLOCK changes on sockets into its ring,
- * rows.c and cleared.c. blocked.c finds
+ * rows.c and cleared.c; ustack.c keeps the user call chains of clears
+ * and slow forks. blocked.c finds
  * the threads parked in blocking receives when the file is read. file.c
  * publishes it all in /proc/forkstat, with the text helpers of seqfmt.c
  * and sockdesc.c; main.c ties the pieces to the module's life.
@@ -57,6 +58,7 @@ pid_t forkstat_reader_pid(const struct forkstat_reader *r, struct pid *pid,
 pid_t forkstat_reader_nr(const struct forkstat_reader *r, struct pid *pid);
 bool forkstat_reader_sees_net(const struct forkstat_reader *r, u64 net_cookie);
 bool forkstat_reader_sees_host(const struct forkstat_reader *r);
+bool forkstat_reader_sees_addrs(const struct forkstat_reader *r, kuid_t uid);
 void forkstat_reader_show(struct seq_file *m, const struct forkstat_reader *r);
 
 /*
@@ -213,7 +215,7 @@ struct forkstat_cleared {
 
 int forkstat_cleared_init(void);
 void forkstat_cleared_exit(void);
-void forkstat_cleared_note(unsigned long ino, bool now_nonblock, u64 time_ns);
+bool forkstat_cleared_note(unsigned long ino, bool now_nonblock, u64 time_ns);
 /* The clear of ino, if any: its time and its maker as r numbers it. */
 bool forkstat_cleared_find(unsigned long ino, const struct forkstat_reader *r,
 			   u64 *time_ns, pid_t *by);
@@ -223,6 +225,69 @@ void forkstat_cleared_reset(void);
 /* blocked.c: threads parked in blocking receives, found at read time. */
 void forkstat_blocked_show(struct seq_file *m, const struct forkstat_reader *r);
 size_t forkstat_blocked_show_size(void);
+
+/* ustack.c: user-space call chains of clears and slow forks. */
+#define FORKSTAT_USTACK_PATH	128
+#define FORKSTAT_BUILD_ID_MAX	20
+
+/* How a frame was found. */
+enum forkstat_uframe_how {
+	FORKSTAT_UFRAME_IP,	/* the saved user instruction pointer */
+	FORKSTAT_UFRAME_SCAN,	/* the first return address above sp */
+	FORKSTAT_UFRAME_FP,	/* the frame-pointer chain */
+};
+
+/* Why the walk stopped. */
+enum forkstat_ustack_end {
+	FORKSTAT_UEND_TOP,	/* a zero frame pointer or return address */
+	FORKSTAT_UEND_MAX,	/* FORKSTAT_USTACK_FRAMES taken */
+	FORKSTAT_UEND_FAULT,	/* a link could not be read */
+	FORKSTAT_UEND_KERNEL,	/* a link or return pointed past user space */
+	FORKSTAT_UEND_LOOP,	/* a link not above the last, or misaligned */
+	FORKSTAT_UEND_STACK,	/* a link off the stack's mapping */
+	FORKSTAT_UEND_TEXT,	/* a return address not into executable code */
+	FORKSTAT_UEND_COMPAT,	/* a 32-bit task: its ip only */
+};
+
+enum forkstat_ustack_mm {
+	FORKSTAT_UMM_OK,	/* files and offsets looked up */
+	FORKSTAT_UMM_BUSY,	/* killed waiting for the mmap lock: raw addresses */
+};
+
+struct forkstat_uframe {
+	u64 addr;
+	u64 off;		/* in files[file], when file >= 0 */
+	s8 file;		/* -1: anonymous memory, or not looked up */
+	u8 how;
+};
+
+struct forkstat_ufile {
+	u64 ino;
+	u32 dev;		/* the kernel's dev_t */
+	u8 build_id_len;	/* 0: none found */
+	u8 build_id[FORKSTAT_BUILD_ID_MAX];
+	char path[FORKSTAT_USTACK_PATH];	/* in the thread's mount namespace */
+};
+
+struct forkstat_ustack {
+	u64 id;			/* 0: an empty slot */
+	u8 nframes, nfiles, end, mm;
+	struct forkstat_uframe frames[FORKSTAT_USTACK_FRAMES];
+	struct forkstat_ufile files[FORKSTAT_USTACK_FILES];
+};
+
+int forkstat_ustack_init(void);
+void forkstat_ustack_exit(void);
+/* Process context, current returning to user space: its chain's id, 0: none. */
+u64 forkstat_ustack_take(void);
+/* From a probe handler: the id its chain will have once current returns. */
+u64 forkstat_ustack_take_later(void);
+void forkstat_ustack_show_cfg(struct seq_file *m, const struct forkstat_reader *r);
+/* The chain of an event by a process of uid, after the event's line. */
+void forkstat_ustack_show(struct seq_file *m, const struct forkstat_reader *r,
+			  u64 id, kuid_t uid);
+size_t forkstat_ustack_show_size(void);
+void forkstat_ustack_reset(void);
 
 /* file.c: /proc/forkstat */
 int forkstat_file_init(void);

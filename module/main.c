@@ -15,9 +15,12 @@ static int __init forkstat_init(void)
 {
 	int ret;
 
-	ret = forkstat_stats_init();
+	ret = forkstat_ustack_init();
 	if (ret)
 		return ret;
+	ret = forkstat_stats_init();
+	if (ret)
+		goto out_ustack;
 	ret = forkstat_rows_init();
 	if (ret)
 		goto out_stats;
@@ -54,6 +57,8 @@ out_rows:
 	forkstat_rows_exit();
 out_stats:
 	forkstat_stats_exit();
+out_ustack:
+	forkstat_ustack_exit();
 	return ret;
 }
 
@@ -69,6 +74,7 @@ static void __exit forkstat_exit(void)
 	forkstat_slow_exit();
 	forkstat_rows_exit();
 	forkstat_stats_exit();
+	forkstat_ustack_exit();
 }
 
 module_init(forkstat_init);

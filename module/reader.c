@@ -125,6 +125,16 @@ bool forkstat_reader_sees_net(const struct forkstat_reader *r, u64 net_cookie)
 	return r->sees == FORKSTAT_SEES_ALL || net_cookie == r->net_cookie;
 }
 
+/*
+ * Raw user addresses of a process of uid: its memory layout, which
+ * /proc/PID/maps shows only to whom may ptrace it. Here: a reader that
+ * sees all, or one of the same user.
+ */
+bool forkstat_reader_sees_addrs(const struct forkstat_reader *r, kuid_t uid)
+{
+	return r->sees == FORKSTAT_SEES_ALL || uid_eq(uid, r->uid);
+}
+
 bool forkstat_reader_sees_host(const struct forkstat_reader *r)
 {
 	return r->sees != FORKSTAT_SEES_OWN;

@@ -48,6 +48,7 @@ struct forkstat_slow {
 	struct forkstat_fork f;	/* f.child is not kept: see child */
 	struct forkstat_who who;
 	struct pid *child;
+	u64 stack;		/* its user call chain (ustack.c), 0: none */
 	char comm[TASK_COMM_LEN];
 };
 
@@ -98,6 +99,7 @@ void forkstat_slow_add(const struct forkstat_fork *f)
 	forkstat_who_current(&s.who);
 	s.child = get_pid(task_pid(f->child));
 	forkstat_current_comm(s.comm);
+	s.stack = forkstat_ustack_take_later();
 	forkstat_ring_add(&forkstat_slow_ring, &s);
 }
 
@@ -108,15 +110,17 @@ static void forkstat_slow_show_one(struct seq_file *m, const struct forkstat_rea
 
 	if (!tgid)
 		return;		/* not the reader's to see */
-	seq_printf(m, "slow id=%llu time_ns=%llu pid=%d tgid=%d child=%d flavour=%s flags=0x%llx rss_kb=%lu pgtables_kb=%lu vmas=%u total_ns=%llu ptcopy_ns=%llu ptcopy_vmas=%u mmdup_ns=%llu stall_waits=%u stall_ns=%llu stall_max_ns=%llu cgroup=%llu comm=",
+	seq_printf(m, "slow id=%llu time_ns=%llu pid=%d tgid=%d child=%d flavour=%s flags=0x%llx rss_kb=%lu pgtables_kb=%lu vmas=%u total_ns=%llu ptcopy_ns=%llu ptcopy_vmas=%u mmdup_ns=%llu stall_waits=%u stall_ns=%llu stall_max_ns=%llu cgroup=%llu stack=%llu comm=",
 		   s->f.id, s->time_ns, forkstat_reader_nr(r, s->who.pid), tgid,
 		   forkstat_reader_nr(r, s->child),
 		   forkstat_flavour_names[s->f.flavour], s->f.clone_flags,
 		   s->f.rss_kb, s->f.pgtables_kb, s->f.vmas, s->f.total_ns,
 		   s->f.ptcopy_ns, s->f.ptcopy_vmas, s->f.mmdup_ns,
-		   s->f.stall_waits, s->f.stall_ns, s->f.stall_max_ns, s->who.cgroup);
+		   s->f.stall_waits, s->f.stall_ns, s->f.stall_max_ns, s->who.cgroup,
+		   s->stack);
 	forkstat_seq_comm(m, s->comm);
 	seq_putc(m, '\n');
+	forkstat_ustack_show(m, r, s->stack, s->who.uid);
 }
 
 /* Oldest first: those the reader may see. */
@@ -139,10 +143,10 @@ int forkstat_slow_show(struct seq_file *m, const struct forkstat_reader *r)
 	return 0;
 }
 
-/* A slow line is under 480 bytes. */
+/* A slow line is under 500 bytes; its chain is ustack.c's. */
 size_t forkstat_slow_show_size(void)
 {
-	return (size_t)slow_ring * 480;
+	return (size_t)slow_ring * 500;
 }
 
 void forkstat_slow_reset(void)

@@ -18,7 +18,13 @@
  * call, in process context, and compares the flag again: only a change
  * that happened is counted, so a failed call, a no-op, a pipe or a tty
  * records nothing. Then it files the change: counters, the process's row,
- * the table of cleared sockets and, for a clear, the sockclear ring.
+ * the table of cleared sockets and, for a clear, the sockclear ring with
+ * the thread's user call chain (ustack.c), taken there and then. A set
+ * that undoes a clear of that table goes with its chain to the sockset
+ * ring: who switched the socket back. Other sets, as common as new
+ * connections in servers that set their sockets non-blocking
+ * (settimeout(), configureBlocking(false)), take no chain: its cost
+ * stays bounded by the clears'.
  *
  * Queued work runs module code later, so each pending check holds a
  * reference on the module: rmmod is refused while a check is pending (the
@@ -68,15 +74,16 @@ static const struct kernel_param_ops forkstat_sock_ring_ops = {
 };
 
 module_param_cb(sock_ring, &forkstat_sock_ring_ops, &sock_ring, 0444);
-MODULE_PARM_DESC(sock_ring, "O_NONBLOCK clears on sockets remembered, 1..4096 (default 64)");
+MODULE_PARM_DESC(sock_ring, "O_NONBLOCK clears on sockets remembered, and sets that undo one, 1..4096 each (default 64)");
 
-/* One clear, as /proc/forkstat shows it. */
+/* One clear, or set, as /proc/forkstat shows it. */
 struct forkstat_clear {
 	u64 time_ns;
 	struct forkstat_who who;
 	int fd;
 	enum forkstat_sock_path path;
 	struct forkstat_sockdesc sd;
+	u64 stack;		/* its user call chain (ustack.c), 0: none */
 	char comm[TASK_COMM_LEN];
 };
 
@@ -96,6 +103,8 @@ static void forkstat_clear_put(void *rec)
 
 static struct forkstat_ring forkstat_clear_ring =
 	FORKSTAT_RING(struct forkstat_clear, forkstat_clear_get, forkstat_clear_put);
+static struct forkstat_ring forkstat_set_ring =
+	FORKSTAT_RING(struct forkstat_clear, forkstat_clear_get, forkstat_clear_put);
 
 /* Mode changes per path: [path][0] to blocking (clears), [path][1] sets. */
 static atomic64_t forkstat_mode_changes[FORKSTAT_NR_PATHS][2];
@@ -113,8 +122,7 @@ static void forkstat_mode_changed(struct file *filp, int fd,
 		return;
 	atomic64_inc(&forkstat_mode_changes[path][now_nonblock]);
 	forkstat_rows_add_sock_mode(now_nonblock, time_ns);
-	forkstat_cleared_note(sd.ino, now_nonblock, time_ns);
-	if (now_nonblock)
+	if (!forkstat_cleared_note(sd.ino, now_nonblock, time_ns) && now_nonblock)
 		return;
 
 	c.time_ns = time_ns;
@@ -123,7 +131,8 @@ static void forkstat_mode_changed(struct file *filp, int fd,
 	c.path = path;
 	c.sd = sd;
 	forkstat_current_comm(c.comm);
-	forkstat_ring_add(&forkstat_clear_ring, &c);
+	c.stack = forkstat_ustack_take();
+	forkstat_ring_add(now_nonblock ? &forkstat_set_ring : &forkstat_clear_ring, &c);
 }
 
 /*
@@ -275,6 +284,11 @@ int forkstat_sockmode_init(void)
 
 	if (ret)
 		return ret;
+	ret = forkstat_ring_init(&forkstat_set_ring, sock_ring);
+	if (ret) {
+		forkstat_ring_exit(&forkstat_clear_ring);
+		return ret;
+	}
 	for (i = 0; i < ARRAY_SIZE(forkstat_sockmode_probes); i++)
 		forkstat_probe_register(forkstat_sockmode_probes[i], false);
 	return 0;
@@ -292,23 +306,25 @@ void forkstat_sockmode_exit(void)
 	if (READ_ONCE(forkstat_checks_used))
 		synchronize_rcu_tasks();
 	forkstat_ring_exit(&forkstat_clear_ring);
+	forkstat_ring_exit(&forkstat_set_ring);
 }
 
 /* Only the reader's own network namespace's, by processes it may see. */
 static void forkstat_clear_show(struct seq_file *m, const struct forkstat_reader *r,
-				const struct forkstat_clear *c)
+				const char *type, const struct forkstat_clear *c)
 {
 	pid_t tgid = forkstat_reader_pid(r, c->who.tgid, c->who.uid);
 
 	if (!tgid || !forkstat_reader_sees_net(r, c->sd.net_cookie))
 		return;
-	seq_printf(m, "sockclear time_ns=%llu pid=%d tgid=%d fd=%d path=%s",
+	seq_printf(m, "%s time_ns=%llu pid=%d tgid=%d fd=%d path=%s", type,
 		   c->time_ns, forkstat_reader_nr(r, c->who.pid), tgid, c->fd,
 		   forkstat_path_names[c->path]);
 	forkstat_sockdesc_show(m, &c->sd);
-	seq_printf(m, " cgroup=%llu comm=", c->who.cgroup);
+	seq_printf(m, " cgroup=%llu stack=%llu comm=", c->who.cgroup, c->stack);
 	forkstat_seq_comm(m, c->comm);
 	seq_putc(m, '\n');
+	forkstat_ustack_show(m, r, c->stack, c->who.uid);
 }
 
 /* Host-wide counts: probe health, changes per path, the cleared table. */
@@ -332,31 +348,43 @@ static void forkstat_sockmode_show_host(struct seq_file *m)
 	forkstat_cleared_show(m);
 }
 
-/* Oldest first: those the reader may see. */
-int forkstat_sockmode_show(struct seq_file *m, const struct forkstat_reader *r)
+/* One ring's records, oldest first: those the reader may see. */
+static int forkstat_changes_show(struct seq_file *m, const struct forkstat_reader *r,
+				 struct forkstat_ring *ring, const char *cfg,
+				 const char *type)
 {
 	struct forkstat_clear *copy;
 	unsigned int i, count;
 	u64 total;
 
-	if (forkstat_reader_sees_host(r))
-		forkstat_sockmode_show_host(m);
-	copy = forkstat_ring_copy(&forkstat_clear_ring, &count, &total);
+	copy = forkstat_ring_copy(ring, &count, &total);
 	if (!copy)
 		return -ENOMEM;
-	seq_printf(m, "sockcfg ring=%u total=%llu bytes=%zu\n", sock_ring,
+	seq_printf(m, "%s ring=%u total=%llu bytes=%zu\n", cfg, sock_ring,
 		   forkstat_reader_sees_host(r) ? total : 0,
 		   sock_ring * sizeof(struct forkstat_clear));
 	for (i = 0; i < count; i++)
-		forkstat_clear_show(m, r, &copy[i]);
-	forkstat_ring_free_copy(&forkstat_clear_ring, copy, count);
+		forkstat_clear_show(m, r, type, &copy[i]);
+	forkstat_ring_free_copy(ring, copy, count);
 	return 0;
 }
 
-/* A sockclear line is under 512 bytes, a unix path included. */
+int forkstat_sockmode_show(struct seq_file *m, const struct forkstat_reader *r)
+{
+	int ret;
+
+	if (forkstat_reader_sees_host(r))
+		forkstat_sockmode_show_host(m);
+	ret = forkstat_changes_show(m, r, &forkstat_clear_ring, "sockcfg", "sockclear");
+	if (!ret)
+		ret = forkstat_changes_show(m, r, &forkstat_set_ring, "socksetcfg", "sockset");
+	return ret;
+}
+
+/* A sockclear or sockset line is under 512 bytes, a unix path included. */
 size_t forkstat_sockmode_show_size(void)
 {
-	return (size_t)sock_ring * 512;
+	return (size_t)sock_ring * 2 * 512;
 }
 
 void forkstat_sockmode_reset(void)
@@ -371,4 +399,5 @@ void forkstat_sockmode_reset(void)
 		atomic64_set(&forkstat_mode_changes[p][1], 0);
 	}
 	forkstat_ring_reset(&forkstat_clear_ring);
+	forkstat_ring_reset(&forkstat_set_ring);
 }

@@ -15,7 +15,7 @@ for bad in slow_us=0 slow_us=60000001 slow_us=abc slow_ring=0 slow_ring=4097 \
 	   max_procs=15 max_procs=1048577 sock_ring=0 cleared_max=63 \
 	   blocked_list=1048577 ptcopy_exact=2 access=3 cow_window_s=0 \
 	   cow_window_s=601 cow_watches=0 cow_watches=1025 cow_ring=0 \
-	   cow_min_mb=1048577; do
+	   cow_min_mb=1048577 stack_ring=4097; do
 	mark_dmesg
 	insmod "$FORKSTAT_KO" "$bad" 2>/dev/null && die "insmod with $bad succeeded"
 	[ -e $PROC ] && die "$PROC exists after a refused load with $bad"
@@ -50,6 +50,18 @@ slow=$(grep -c '^slow ' $PROC)
 [ "$slow" -le 1 ] || die "$slow slow records in a ring of 1"
 unload_mod
 log "full table: rows and dropped add up to the totals"
+
+# stack_ring=0: clears are recorded, their call chains are not taken.
+dir=$(cd "$(dirname "$0")" && pwd)
+if [ -x "$dir/ustack_fp" ]; then
+	insmod "$FORKSTAT_KO" stack_ring=0 || die "insmod stack_ring=0 failed"
+	pid=$("$dir/ustack_fp" clear) || die "ustack_fp clear failed"
+	[ "$(rec_field sockclear tgid=$pid stack)" = 0 ] || die "stack_ring=0: the clear has a chain"
+	[ "$(rec_field ustackcfg ring=0 taken)" = 0 ] || die "stack_ring=0: chains taken"
+	grep -q '^ustack ' $PROC && die "stack_ring=0: a ustack record"
+	unload_mod
+	log "stack_ring=0: the clear recorded without a chain"
+fi
 
 # One copy-on-write watch, for every fork whatever its size: a subshell
 # that lives on (it does not exec) holds it, and the next fork finds none. Once it has exited the slot is

@@ -2,15 +2,66 @@
 /*
  * events: the slow-fork, fork-bill and socket-clear rings, oldest first, in 80
  * columns. PID is the process (thread group) in both; a socket clear's
- * TID is the thread that made the call. Long cgroup paths and socket
+ * TID is the thread that made the call. A slow fork and a clear are
+ * followed by the user call chain of the thread that made them, a frame
+ * a line, innermost first, named from the mapped files (symbolize.h);
+ * a call Go inlined gets a line of its own, marked so. Long cgroup paths and socket
  * names keep their head and tail (fit_middle); JSON has them whole.
  */
+#include <string.h>
+
 #include "escape.h"
 #include "render.h"
+#include "symbolize.h"
 
 #define WIDTH 80
 
-static void slow_forks(FILE *out, const struct fs_doc *d)
+/* The file's name, for a frame line. */
+static const char *base_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+/* Frame lines under an event, indented past its TIME column. */
+static void chain(FILE *out, struct symbolizer *sy, const struct fs_doc *d, uint64_t id)
+{
+	const struct fs_ustack *u = fs_ustack(d, id);
+	char name[SYM_NAME_MAX * 2], file[160];
+	struct sym_frame sf;
+	size_t n;
+	int k;
+
+	if (!u)
+		return;
+	for (n = 0; n < u->nframes; n++) {
+		const struct fs_uframe *f = &u->frames[n];
+		const struct fs_ufile *uf = f->file >= 0 && (size_t)f->file < u->nfiles ?
+			&u->files[f->file] : NULL;
+
+		esc_term(uf ? base_of(uf->path) : "?", file, sizeof(file));
+		if (!sym_frame(sy, u, n, &sf)) {
+			if (uf)
+				fprintf(out, "%8s #%-2zu %s+0x%llx (%s)\n", "", n, file,
+					(unsigned long long)f->off, sf.why);
+			else
+				fprintf(out, "%8s #%-2zu 0x%llx (%s)\n", "", n,
+					(unsigned long long)f->addr, sf.why);
+			continue;
+		}
+		for (k = 0; k + 1 < sf.n; k++)
+			fprintf(out, "%8s #%-2zu %s (inlined)\n", "", n,
+				esc_term(sf.name[k], name, sizeof(name)));
+		fprintf(out, "%8s #%-2zu %s+0x%llx (%s)\n", "", n,
+			esc_term(sf.name[k], name, sizeof(name)),
+			(unsigned long long)sf.fn_off, file);
+	}
+	if (strcmp(u->end, "top") && strcmp(u->end, "max"))
+		fprintf(out, "%8s (walk stopped: %s)\n", "", u->end);
+}
+
+static void slow_forks(FILE *out, const struct fs_doc *d, struct symbolizer *sy)
 {
 	char t[16], a[16], b[16], c[16], g[128], comm[64];
 	size_t i;
@@ -29,6 +80,7 @@ static void slow_forks(FILE *out, const struct fs_doc *d)
 			fmt_kb(e->rss_kb, a, sizeof(a)), fmt_ns(e->total_ns, b, sizeof(b)),
 			fmt_ns(e->ptcopy_ns, c, sizeof(c)),
 			render_cgroup_col(e->cgroup, WIDTH - 66, g, sizeof(g)));
+		chain(out, sy, d, e->stack);
 	}
 }
 
@@ -90,18 +142,17 @@ static const char *sock_str(const struct fs_sock *c, char *buf, size_t len)
 	return buf;
 }
 
-/* Two lines a clear: who and where, then the socket, indented. */
-static void sock_clears(FILE *out, const struct fs_doc *d)
+/* Two lines a clear (or set): who and where, then the socket, indented. */
+static void sock_changes(FILE *out, const struct fs_doc *d, struct symbolizer *sy,
+			 const struct fs_clear *arr, size_t n)
 {
 	char t[16], s[512], fit[128], e[512], g[128], comm[64];
 	size_t i;
 
-	fprintf(out, "O_NONBLOCK clears on sockets (%llu in all, last %zu shown):\n",
-		(unsigned long long)d->sock_total, d->nclears);
 	fprintf(out, "%-8s %7s %7s %-15s %4s %-5s %s\n", "TIME", "PID", "TID", "COMM",
 		"FD", "CALL", "CGROUP");
-	for (i = 0; i < d->nclears; i++) {
-		const struct fs_clear *c = &d->clears[i];
+	for (i = 0; i < n; i++) {
+		const struct fs_clear *c = &arr[i];
 
 		fprintf(out, "%-8s %7lld %7lld %-15.15s %4lld %-5s %s\n",
 			fmt_clock(c->time_ns, t, sizeof(t)), (long long)c->tgid,
@@ -111,18 +162,30 @@ static void sock_clears(FILE *out, const struct fs_doc *d)
 		fit_middle(s, WIDTH - 25, fit, sizeof(fit));
 		fprintf(out, "%8s %s ino %llu\n", "", esc_term(fit, e, sizeof(e)),
 			(unsigned long long)c->sock.ino);
+		chain(out, sy, d, c->stack);
 	}
 }
 
 void render_events(FILE *out, const struct fs_doc *d, enum events_what what)
 {
+	struct symbolizer *sy = sym_new();
+
 	if (what != EVENTS_SOCKETS) {
-		slow_forks(out, d);
+		slow_forks(out, d, sy);
 		fputc('\n', out);
 		fork_bills(out, d);
 	}
 	if (what == EVENTS_ALL)
 		fputc('\n', out);
-	if (what != EVENTS_FORKS)
-		sock_clears(out, d);
+	if (what != EVENTS_FORKS) {
+		fprintf(out, "O_NONBLOCK clears on sockets (%llu in all, last %zu shown):\n",
+			(unsigned long long)d->sock_total, d->nclears);
+		sock_changes(out, d, sy, d->clears, d->nclears);
+	}
+	if (what != EVENTS_FORKS && d->sockset_total) {
+		fprintf(out, "\nO_NONBLOCK set again after a recorded clear (%llu in all, last %zu shown):\n",
+			(unsigned long long)d->sockset_total, d->nsets);
+		sock_changes(out, d, sy, d->sets, d->nsets);
+	}
+	sym_free(sy);
 }

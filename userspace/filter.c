@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Narrows a document in place to the processes, forks, fork bills,
- * clears and blocked threads a filter names (filter.h). Every record the
+ * clears, sets and blocked threads a filter names (filter.h). Every record the
  * filter looks at has a tgid, a comm and a cgroup.
  */
 #include <string.h>
@@ -33,6 +33,7 @@ size_t fs_filter_apply(struct fs_doc *d, const struct fs_filter *f,
 	KEEP(d->slow, d->nslow, f, cg);
 	KEEP(d->cows, d->ncows, f, cg);
 	KEEP(d->clears, d->nclears, f, cg);
+	KEEP(d->sets, d->nsets, f, cg);
 	KEEP(d->blocked, d->nblocked, f, cg);
-	return d->nprocs + d->nslow + d->ncows + d->nclears + d->nblocked;
+	return d->nprocs + d->nslow + d->ncows + d->nclears + d->nsets + d->nblocked;
 }

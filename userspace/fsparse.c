@@ -276,7 +276,8 @@ static int parse_slow(struct line *l, struct fs_doc *d)
 	       u64(l, "mmdup_ns", &s->mmdup_ns) || u64(l, "cgroup", &s->cgroup) ||
 	       u64(l, "stall_waits", &s->stall.waits) ||
 	       u64(l, "stall_ns", &s->stall.ns) ||
-	       u64(l, "stall_max_ns", &s->stall.max_ns) ? -1 : 0;
+	       u64(l, "stall_max_ns", &s->stall.max_ns) ||
+	       u64(l, "stack", &s->stack) ? -1 : 0;
 }
 
 static int parse_stallcfg(struct line *l, struct fs_doc *d)
@@ -349,19 +350,136 @@ static int parse_sock(struct line *l, struct fs_sock *s)
 	       u64(l, "type", &s->type) || u64(l, "protocol", &s->protocol) ? -1 : 0;
 }
 
-static int parse_sockclear(struct line *l, struct fs_doc *d)
+static int parse_change(struct line *l, struct fs_clear **arr, size_t *n)
 {
-	struct fs_clear *c = GROW(l, d->clears, d->nclears);
+	struct fs_clear *c = GROW(l, *arr, *n);
 	int r = lookup(l, "path", fs_path_names, FS_NR_PATHS, &c->path);
 
 	if (r) {
-		d->nclears--;
+		(*n)--;
 		return r < 0 ? r : 0;
 	}
 	str(l, "comm", c->comm, sizeof(c->comm));
 	return u64(l, "time_ns", &c->time_ns) || s64(l, "pid", &c->pid) ||
 	       s64(l, "tgid", &c->tgid) || s64(l, "fd", &c->fd) ||
-	       u64(l, "cgroup", &c->cgroup) || parse_sock(l, &c->sock) ? -1 : 0;
+	       u64(l, "cgroup", &c->cgroup) || u64(l, "stack", &c->stack) ||
+	       parse_sock(l, &c->sock) ? -1 : 0;
+}
+
+static int parse_sockclear(struct line *l, struct fs_doc *d)
+{
+	return parse_change(l, &d->clears, &d->nclears);
+}
+
+static int parse_sockset(struct line *l, struct fs_doc *d)
+{
+	return parse_change(l, &d->sets, &d->nsets);
+}
+
+static int parse_socksetcfg(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "total", &d->sockset_total);
+}
+
+static int parse_ustackcfg(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "ring", &d->ustack_ring) || u64(l, "taken", &d->ustack_taken) ||
+	       u64(l, "lost", &d->ustack_lost) ? -1 : 0;
+}
+
+/*
+ * The chain of that id, added if new: its ustack, ufile and uframe lines
+ * may come in any order (the newest line is the likeliest).
+ */
+static struct fs_ustack *ustack_id(struct line *l, struct fs_doc *d, uint64_t id)
+{
+	struct fs_ustack *u;
+	size_t i;
+
+	for (i = d->nustacks; i-- > 0;)
+		if (d->ustacks[i].id == id)
+			return &d->ustacks[i];
+	u = grow((void **)&d->ustacks, &d->nustacks, sizeof(*u));
+	if (!u) {
+		fail(l, "out of memory");
+		return NULL;
+	}
+	u->id = id;
+	return u;
+}
+
+static int parse_ustack(struct line *l, struct fs_doc *d)
+{
+	struct fs_ustack *u;
+	uint64_t id;
+
+	if (u64(l, "id", &id))
+		return -1;
+	u = ustack_id(l, d, id);
+	if (!u)
+		return -1;
+	str(l, "end", u->end, sizeof(u->end));
+	str(l, "mm", u->mm, sizeof(u->mm));
+	return 0;
+}
+
+/* The chain a ufile or uframe line belongs to, and its n= below max. */
+static struct fs_ustack *ustack_of(struct line *l, struct fs_doc *d, uint64_t *n,
+				   size_t max)
+{
+	uint64_t id;
+
+	if (u64(l, "stack", &id) || u64(l, "n", n))
+		return NULL;
+	if (*n >= max) {
+		fail(l, "%s n=%llu: expected under %zu", l->type, (unsigned long long)*n, max);
+		return NULL;
+	}
+	return ustack_id(l, d, id);
+}
+
+static int parse_ufile(struct line *l, struct fs_doc *d)
+{
+	struct fs_ustack *u;
+	struct fs_ufile *f;
+	const char *dev;
+	uint64_t n;
+
+	u = ustack_of(l, d, &n, FORKSTAT_USTACK_FILES);
+	if (!u)
+		return -1;
+	f = &u->files[n];
+	if (n >= u->nfiles)
+		u->nfiles = n + 1;
+	dev = get(l, "dev");
+	if (!dev || sscanf(dev, "%u:%u", &f->dev_major, &f->dev_minor) != 2)
+		return fail(l, "ufile dev=: expected major:minor");
+	str(l, "build_id", f->build_id, sizeof(f->build_id));
+	str(l, "path", f->path, sizeof(f->path));
+	return u64(l, "ino", &f->ino);
+}
+
+static int parse_uframe(struct line *l, struct fs_doc *d)
+{
+	struct fs_ustack *u;
+	struct fs_uframe *f;
+	int64_t file;
+	uint64_t n;
+
+	u = ustack_of(l, d, &n, FORKSTAT_USTACK_FRAMES);
+	if (!u)
+		return -1;
+	f = &u->frames[n];
+	if (n >= u->nframes)
+		u->nframes = n + 1;
+	str(l, "how", f->how, sizeof(f->how));
+	if (s64(l, "file", &file) || u64(l, "addr", &f->addr) || u64(l, "off", &f->off))
+		return -1;
+	if (file >= FORKSTAT_USTACK_FILES)
+		return fail(l, "uframe file=%lld: expected under %d", (long long)file,
+			    FORKSTAT_USTACK_FILES);
+	f->file = file < 0 ? -1 : (int)file;
+	return 0;
 }
 
 static int parse_blockedthread(struct line *l, struct fs_doc *d)
@@ -549,6 +667,12 @@ static const struct {
 	{ "clearedcfg", parse_clearedcfg },
 	{ "sockcfg", parse_sockcfg },
 	{ "sockclear", parse_sockclear },
+	{ "socksetcfg", parse_socksetcfg },
+	{ "sockset", parse_sockset },
+	{ "ustackcfg", parse_ustackcfg },
+	{ "ustack", parse_ustack },
+	{ "ufile", parse_ufile },
+	{ "uframe", parse_uframe },
 	{ "blockedthread", parse_blockedthread },
 	{ "blocked", parse_blocked },
 	{ "blockedscan", parse_blockedscan },
@@ -659,9 +783,21 @@ void fs_free(struct fs_doc *doc)
 	free(doc->slow);
 	free(doc->cows);
 	free(doc->clears);
+	free(doc->sets);
 	free(doc->blocked);
 	free(doc->procs);
+	free(doc->ustacks);
 	memset(doc, 0, sizeof(*doc));
+}
+
+const struct fs_ustack *fs_ustack(const struct fs_doc *d, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; id && i < d->nustacks; i++)
+		if (d->ustacks[i].id == id)
+			return &d->ustacks[i];
+	return NULL;
 }
 
 char *fs_read_file(const char *path, size_t *len)

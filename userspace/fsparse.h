@@ -45,7 +45,32 @@ struct fs_stall {
 	uint64_t waits, ns, max_ns;
 };
 
+/* A mapped file of a call chain ("ufile"). */
+struct fs_ufile {
+	uint64_t ino;
+	unsigned int dev_major, dev_minor;
+	char build_id[48];	/* hex, "" when none */
+	char path[256];
+};
+
+/* One frame ("uframe"): file < 0 when the module found no file. */
+struct fs_uframe {
+	uint64_t addr, off;	/* addr 0: not shown to this reader */
+	int file;
+	char how[8];		/* ip, scan or fp */
+};
+
+/* A user call chain ("ustack"), as the module took it. */
+struct fs_ustack {
+	uint64_t id;
+	char end[16], mm[16];
+	size_t nframes, nfiles;
+	struct fs_uframe frames[FORKSTAT_USTACK_FRAMES];
+	struct fs_ufile files[FORKSTAT_USTACK_FILES];
+};
+
 struct fs_slow {
+	uint64_t stack;		/* its chain's id, 0: none */
 	uint64_t id, time_ns, flags, rss_kb, pgtables_kb, vmas;
 	uint64_t total_ns, ptcopy_ns, ptcopy_vmas, mmdup_ns, cgroup;
 	struct fs_stall stall;
@@ -77,6 +102,7 @@ struct fs_sock {
 };
 
 struct fs_clear {
+	uint64_t stack;		/* its chain's id, 0: none */
 	uint64_t time_ns, cgroup;
 	int64_t pid, tgid, fd;
 	int path;
@@ -141,10 +167,17 @@ struct fs_doc {
 	uint64_t cleared_max, cleared_used, cleared_evicted;
 	struct fs_clear *clears;
 	size_t nclears;
+	/* Sets that undid a recorded clear ("sockset"), as clears are kept. */
+	uint64_t sockset_total;
+	struct fs_clear *sets;
+	size_t nsets;
 	/* The read's scan for blocked readers (blockedscan). */
 	uint64_t scan_threads, scan_blocked, scan_listed, scan_list, scan_ns;
 	struct fs_blocked_thread *blocked;
 	size_t nblocked;
+	uint64_t ustack_ring, ustack_taken, ustack_lost;
+	struct fs_ustack *ustacks;
+	size_t nustacks;
 	uint64_t procs_max, procs_dropped;
 	struct fs_proc *procs;
 	size_t nprocs;
@@ -157,6 +190,9 @@ struct fs_doc {
 int fs_parse(const char *text, size_t len, struct fs_doc *doc,
 	     char *err, size_t errlen);
 void fs_free(struct fs_doc *doc);
+
+/* The chain of that id, if the document holds it. */
+const struct fs_ustack *fs_ustack(const struct fs_doc *d, uint64_t id);
 
 /*
  * Reads a whole file (or /proc file; "-" is stdin); returns malloc'ed

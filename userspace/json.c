@@ -6,6 +6,7 @@
  * UTF-8 with its raw bytes kept (jw_str).
  */
 #include "jsonw.h"
+#include "symbolize.h"
 #include "render.h"
 
 /* bpftrace's form: the buckets in use, each {"min","max","count"} in us. */
@@ -242,7 +243,57 @@ static void cows(struct jw *j, const struct fs_doc *d)
 	jw_end(j);
 }
 
-static void slow(struct jw *j, const struct fs_doc *d)
+/*
+ * An event's user call chain: raw frames as the module recorded them,
+ * each with the names found for it (innermost first, inlined calls
+ * before their function), or null.
+ */
+static void chain(struct jw *j, struct symbolizer *sy, const struct fs_doc *d, uint64_t id)
+{
+	const struct fs_ustack *u = fs_ustack(d, id);
+	struct sym_frame sf;
+	size_t n;
+	int k;
+
+	if (!u) {
+		jw_null(j, "stack");
+		return;
+	}
+	jw_obj(j, "stack");
+	jw_u64(j, "id", u->id);
+	jw_str(j, "end", u->end);
+	jw_str(j, "mm", u->mm);
+	jw_arr(j, "frames");
+	for (n = 0; n < u->nframes; n++) {
+		const struct fs_uframe *f = &u->frames[n];
+		const struct fs_ufile *uf = f->file >= 0 && (size_t)f->file < u->nfiles ?
+			&u->files[f->file] : NULL;
+
+		jw_obj(j, NULL);
+		jw_str(j, "how", f->how);
+		jw_u64(j, "addr", f->addr);
+		if (uf) {
+			jw_str(j, "file", uf->path);
+			jw_str(j, "build_id", uf->build_id);
+			jw_u64(j, "ino", uf->ino);
+			jw_u64(j, "off", f->off);
+		}
+		jw_arr(j, "functions");
+		sym_frame(sy, u, n, &sf);
+		for (k = 0; k < sf.n; k++)
+			jw_str(j, NULL, sf.name[k]);
+		jw_end(j);
+		if (sf.n)
+			jw_u64(j, "function_off", sf.fn_off);
+		else
+			jw_str(j, "unnamed", sf.why);
+		jw_end(j);
+	}
+	jw_end(j);
+	jw_end(j);
+}
+
+static void slow(struct jw *j, const struct fs_doc *d, struct symbolizer *sy)
 {
 	size_t i;
 
@@ -272,15 +323,18 @@ static void slow(struct jw *j, const struct fs_doc *d)
 		stall(j, &s->stall);
 		cgroup(j, s->cgroup);
 		jw_str(j, "comm", s->comm);
+		chain(j, sy, d, s->stack);
 		jw_end(j);
 	}
 	jw_end(j);
 	jw_end(j);
 }
 
-static void sockets(struct jw *j, const struct fs_doc *d)
+static void changes(struct jw *j, struct symbolizer *sy, const struct fs_doc *d,
+		    const char *key, const struct fs_clear *arr, size_t n);
+
+static void sockets(struct jw *j, const struct fs_doc *d, struct symbolizer *sy)
 {
-	size_t i;
 	int f;
 
 	jw_obj(j, "sockets");
@@ -292,9 +346,21 @@ static void sockets(struct jw *j, const struct fs_doc *d)
 	}
 	jw_u64(j, "ring", d->sock_ring);
 	jw_u64(j, "total", d->sock_total);
-	jw_arr(j, "clears");
-	for (i = 0; i < d->nclears; i++) {
-		const struct fs_clear *c = &d->clears[i];
+	changes(j, sy, d, "clears", d->clears, d->nclears);
+	jw_u64(j, "sets_total", d->sockset_total);
+	changes(j, sy, d, "sets", d->sets, d->nsets);
+	jw_end(j);
+}
+
+/* Clears, or sets that undid one: one object each, with its chain. */
+static void changes(struct jw *j, struct symbolizer *sy, const struct fs_doc *d,
+		    const char *key, const struct fs_clear *arr, size_t n)
+{
+	size_t i;
+
+	jw_arr(j, key);
+	for (i = 0; i < n; i++) {
+		const struct fs_clear *c = &arr[i];
 
 		jw_obj(j, NULL);
 		jw_u64(j, "time_ns", c->time_ns);
@@ -305,9 +371,9 @@ static void sockets(struct jw *j, const struct fs_doc *d)
 		sock(j, &c->sock);
 		cgroup(j, c->cgroup);
 		jw_str(j, "comm", c->comm);
+		chain(j, sy, d, c->stack);
 		jw_end(j);
 	}
-	jw_end(j);
 	jw_end(j);
 }
 
@@ -381,6 +447,7 @@ static void procs(struct jw *j, const struct fs_doc *d)
 
 void render_json(FILE *out, const struct fs_doc *d, uint64_t now_ns)
 {
+	struct symbolizer *sy = sym_new();
 	struct jw j;
 
 	jw_init(&j, out);
@@ -388,12 +455,13 @@ void render_json(FILE *out, const struct fs_doc *d, uint64_t now_ns)
 	head(&j, d, now_ns);
 	flavours(&j, d);
 	maps(&j, d);
-	slow(&j, d);
+	slow(&j, d, sy);
 	cows(&j, d);
-	sockets(&j, d);
+	sockets(&j, d, sy);
 	blocked(&j, d);
 	procs(&j, d);
 	jw_done(&j);
+	sym_free(sy);
 }
 
 /* hist --json with an interval: one line per interval. */

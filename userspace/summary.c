@@ -12,6 +12,7 @@
 
 #include "escape.h"
 #include "render.h"
+#include "symbolize.h"
 
 #define HINTS_PER_KIND	5
 #define TOP_PROCESSES	5
@@ -139,21 +140,51 @@ static int cmp_sock_suspect(const void *a, const void *b)
 	       cmp_desc(x->sock_clears, y->sock_clears);
 }
 
-static void fork_hint(FILE *out, const struct fs_proc *p)
+/*
+ * The code behind tgid's newest clear (or slow fork) whose chain names
+ * it: "; cleared by main.dialAll via os.(*File).Fd" (symbolize.h,
+ * sym_culprit), or "".
+ */
+static void culprit(const struct fs_doc *d, int64_t tgid, int forks,
+		    char *text, size_t len)
 {
-	char text[320], comm[64], a[16], b[16];
+	char who[SYM_NAME_MAX], via[SYM_NAME_MAX], w[SYM_NAME_MAX * 4], v[SYM_NAME_MAX * 4];
+	struct symbolizer *sy = sym_new();
+	size_t i, n = forks ? d->nslow : d->nclears;
 
+	text[0] = '\0';
+	for (i = n; sy && i-- > 0;) {
+		const struct fs_ustack *u = fs_ustack(d, forks ? d->slow[i].stack :
+						      d->clears[i].stack);
+
+		if ((forks ? d->slow[i].tgid : d->clears[i].tgid) != tgid || !u ||
+		    !sym_culprit(sy, u, who, via, sizeof(who)))
+			continue;
+		snprintf(text, len, "; %s by %s%s%s", forks ? "forked" : "cleared",
+			 esc_term(who, w, sizeof(w)), via[0] ? " via " : "",
+			 esc_term(via, v, sizeof(v)));
+		break;
+	}
+	sym_free(sy);
+}
+
+static void fork_hint(FILE *out, const struct fs_doc *d, const struct fs_proc *p)
+{
+	char text[1024], comm[64], a[16], b[16], by[600];
+
+	culprit(d, p->tgid, 1, by, sizeof(by));
 	snprintf(text, sizeof(text),
-		 "pid %lld (%s) forked %llu times with %s RSS; its page tables took %s to copy per fork: switch to posix_spawn/vfork or shrink the parent",
+		 "pid %lld (%s) forked %llu times with %s RSS; its page tables took %s to copy per fork%s: switch to posix_spawn/vfork or shrink the parent",
 		 (long long)p->tgid, esc_term(p->comm, comm, sizeof(comm)),
 		 (unsigned long long)p->n[FS_FORK],
 		 unbreakable((char *)fmt_kb(p->max_rss_kb, a, sizeof(a))),
-		 unbreakable((char *)fmt_ns(p->ptcopy_ns / p->n[FS_FORK], b, sizeof(b))));
+		 unbreakable((char *)fmt_ns(p->ptcopy_ns / p->n[FS_FORK], b, sizeof(b))), by);
 	hint_line(out, text);
 }
 
-static void bill_hint(FILE *out, const struct fs_proc *p)
+static void bill_hint(FILE *out, const struct fs_doc *d, const struct fs_proc *p)
 {
+	(void)d;
 	char text[400], comm[64], a[16], b[16], c[16], e[16], g[16];
 	uint64_t pages = p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages;
 
@@ -169,15 +200,16 @@ static void bill_hint(FILE *out, const struct fs_proc *p)
 	hint_line(out, text);
 }
 
-static void sock_hint(FILE *out, const struct fs_proc *p)
+static void sock_hint(FILE *out, const struct fs_doc *d, const struct fs_proc *p)
 {
-	char text[320], comm[64];
+	char text[1024], comm[64], by[600];
 
+	culprit(d, p->tgid, 0, by, sizeof(by));
 	snprintf(text, sizeof(text),
-		 "pid %lld (%s) cleared O_NONBLOCK on %llu sockets; %llu threads are blocked in socket reads (%llu on sockets with a recorded clear)",
+		 "pid %lld (%s) cleared O_NONBLOCK on %llu sockets; %llu threads are blocked in socket reads (%llu on sockets with a recorded clear)%s",
 		 (long long)p->tgid, esc_term(p->comm, comm, sizeof(comm)),
 		 (unsigned long long)p->sock_clears, (unsigned long long)p->blocked_now,
-		 (unsigned long long)p->blocked_on_cleared);
+		 (unsigned long long)p->blocked_on_cleared, by);
 	hint_line(out, text);
 }
 
@@ -185,7 +217,8 @@ static void sock_hint(FILE *out, const struct fs_proc *p)
 static int process_hints(FILE *out, const struct fs_doc *d,
 			 int (*suspect)(const struct fs_proc *),
 			 int (*cmp)(const void *, const void *),
-			 void (*hint)(FILE *, const struct fs_proc *), const char *more)
+			 void (*hint)(FILE *, const struct fs_doc *, const struct fs_proc *),
+			 const char *more)
 {
 	const struct fs_proc **s = malloc((d->nprocs + 1) * sizeof(*s));
 	size_t i, n = 0;
@@ -198,7 +231,7 @@ static int process_hints(FILE *out, const struct fs_doc *d,
 			s[n++] = &d->procs[i];
 	qsort(s, n, sizeof(*s), cmp);
 	for (i = 0; i < n && i < HINTS_PER_KIND; i++)
-		hint(out, s[i]);
+		hint(out, d, s[i]);
 	if (n > HINTS_PER_KIND) {
 		snprintf(text, sizeof(text), "and %zu more processes like these (%s)",
 			 n - HINTS_PER_KIND, more);

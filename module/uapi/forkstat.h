@@ -39,4 +39,12 @@
  */
 #define FORKSTAT_RSS_BUCKETS	22
 
+/*
+ * A user call chain ("ustack" record) holds up to FORKSTAT_USTACK_FRAMES
+ * frames ("uframe") in up to FORKSTAT_USTACK_FILES distinct mapped files
+ * ("ufile").
+ */
+#define FORKSTAT_USTACK_FRAMES	16
+#define FORKSTAT_USTACK_FILES	4
+
 #endif /* _UAPI_FORKSTAT_H */

@@ -210,5 +210,20 @@ checks=$((checks + 1))
 	fail "--json lost the name's bytes in a cow record"
 expect 0 '^forkstat_untracked_forks_total 0$' -f "$e" --prometheus
 
+# A clear's user call chain: a frame a line under it, raw where no file
+# can name it, and why the walk stopped; hostile paths escaped.
+expect 0 '^ +#1  srv\+0x1234 \(file gone\)$' -f "$e" events --sockets
+expect 0 '^ +#2  0x0 \(no file\)$' -f "$e" events --sockets
+expect 0 '^ +\(walk stopped: text\)$' -f "$e" events --sockets
+expect 0 '^O_NONBLOCK set again after a recorded clear \(2 in all, last 1 shown\):$' -f "$e" events --sockets
+expect 0 '^ +#0  \?\[2J\?x y\+0x1000 \(file gone\)$' -f "$h" events --sockets
+checks=$((checks + 1))
+"$ctl" -f "$h" events --sockets | grep -q $'\033' && fail "events printed an escape byte from a path"
+"$ctl" -f "$h" --json > "$out" || fail "--json on hostile.txt"
+[ "$(jq -r '.sockets.clears[0].stack.frames[0].file' "$out")" = $'/tmp/\033[2J\nx y' ] ||
+	fail "--json changed a chain's path"
+[ "$(jq -c '[.sockets.clears[0].stack.frames[] | .unnamed]' "$out")" = '["file gone","no file"]' ] ||
+	fail "--json: why the frames have no names"
+
 echo "cli.sh: $checks checks, $failed failed"
 [ $failed = 0 ]

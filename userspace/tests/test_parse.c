@@ -11,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include "fsparse.h"
+#include "symbolize.h"
 
 static int failures, checks;
 
@@ -41,6 +45,7 @@ static char *fixture(const char *dir, const char *name, size_t *len)
 
 static void test_edge(const char *dir)
 {
+	const struct fs_ustack *u;
 	char err[256], *text;
 	struct fs_doc d;
 	size_t len;
@@ -62,6 +67,18 @@ static void test_edge(const char *dir)
 	CHECK(d.nclears == 1 && strcmp(d.clears[0].sock.sun_path, "/run/a=b.sock") == 0 &&
 	      d.clears[0].path == FS_PATH_IOCTL && d.clears[0].tgid == 77 &&
 	      d.clears[0].sock.ino == 5501, "sockclear");
+	/* A chain's lines in any order; the event names it by id. */
+	u = fs_ustack(&d, d.clears[0].stack);
+	CHECK(d.clears[0].stack == 9 && u && d.nustacks == 1 && u->nframes == 3 &&
+	      u->nfiles == 2 && !strcmp(u->end, "text"), "ustack 9");
+	CHECK(u && !strcmp(u->files[0].path, "/nonexistent/lib c.so") &&
+	      !strcmp(u->files[0].build_id, "0011aa") && u->files[1].ino == 13 &&
+	      u->files[0].dev_major == 254 && u->files[0].dev_minor == 1, "ufile");
+	CHECK(u && u->frames[0].addr == 0x7f0000001000ULL && u->frames[1].off == 0x1234 &&
+	      !strcmp(u->frames[1].how, "scan") && u->frames[2].file == -1, "uframe");
+	CHECK(!fs_ustack(&d, 8) && !fs_ustack(&d, 0), "no chain 8");
+	CHECK(d.nsets == 1 && d.sockset_total == 2 && d.sets[0].pid == 79 &&
+	      d.sets[0].sock.ino == 5501 && d.nclears == 1, "sockset");
 	/* Rows in tgid order; a "blocked" record joins its row or makes one. */
 	CHECK(d.nprocs == 3 && d.procs[0].tgid == 77 && d.procs[0].has_row &&
 	      d.procs[0].blocked_now == 2950 && d.procs[0].blocked_on_cleared == 2900 &&
@@ -178,6 +195,54 @@ static void test_future_values(void)
 	fs_free(&d);
 }
 
+/* Not static, not inlined: a function of this binary to find by its name. */
+__attribute__((noinline)) int symbolize_me(int x)
+{
+	return x * 3 + 1;
+}
+
+/*
+ * The symbolizer on this very binary, as the module would record a frame
+ * in it: file offset from /proc/self/maps, the file's device and inode.
+ * Then the same frame with the file replaced (another inode): no name.
+ */
+static void test_symbolize(void)
+{
+	unsigned long addr = (unsigned long)symbolize_me + 2, lo, hi, off;
+	struct fs_ustack u = { .id = 1, .nframes = 1, .nfiles = 1 };
+	char line[512], path[256] = "";
+	struct symbolizer *sy;
+	struct sym_frame sf;
+	struct stat st;
+	FILE *maps = fopen("/proc/self/maps", "r");
+
+	while (maps && fgets(line, sizeof(line), maps))
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %*s %255s", &lo, &hi, &off, path) == 4 &&
+		    addr >= lo && addr < hi)
+			break;
+	if (maps)
+		fclose(maps);
+	CHECK(path[0] == '/' && !stat(path, &st), "this binary's mapping: '%s'", path);
+	snprintf(u.files[0].path, sizeof(u.files[0].path), "%s", path);
+	u.files[0].ino = st.st_ino;
+	u.files[0].dev_major = major(st.st_dev);
+	u.files[0].dev_minor = minor(st.st_dev);
+	u.frames[0] = (struct fs_uframe){ .addr = addr, .off = addr - lo + off, .file = 0 };
+	strcpy(u.frames[0].how, "ip");
+	sy = sym_new();
+	CHECK(sym_frame(sy, &u, 0, &sf) == 1 && !strcmp(sf.name[0], "symbolize_me") &&
+	      sf.fn_off == 2, "symbolize_me+0x2: got %d '%s' (%s)", sf.n, sf.name[0],
+	      sf.why ? sf.why : "");
+	strcpy(u.frames[0].how, "fp");	/* a return address: the same function */
+	CHECK(sym_frame(sy, &u, 0, &sf) == 1 && sf.fn_off == 2, "as a return address");
+	u.files[0].ino++;
+	CHECK(sym_frame(sy, &u, 0, &sf) == 0 && !strcmp(sf.why, "not the file mapped"),
+	      "a replaced file named: %s", sf.why ? sf.why : sf.name[0]);
+	u.frames[0].file = 1;	/* past nfiles: hostile input */
+	CHECK(sym_frame(sy, &u, 0, &sf) == 0, "a frame of no file named");
+	sym_free(sy);
+}
+
 int main(int argc, char **argv)
 {
 	char bad[512];
@@ -201,6 +266,8 @@ int main(int argc, char **argv)
 	test_bad(bad, "empty.txt", "empty file");
 	test_bad(bad, "garbage.txt", "not a text file");
 	test_bad(bad, "no-equals.txt", "line 2: expected key=value, got 'junk'");
+	test_bad(bad, "uframe-file.txt", "line 3: uframe file=9: expected under 4");
+	test_symbolize();
 	printf("test_parse: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -34,19 +34,11 @@ func threads() int {
 	return -1
 }
 
-func main() {
-	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: blockconns file|control N SECONDS")
-		os.Exit(2)
-	}
-	mode := os.Args[1]
-	n, _ := strconv.Atoi(os.Args[2])
-	secs, _ := strconv.Atoi(os.Args[3])
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println("pid", os.Getpid())
+// dialAll makes n connections to ln and accepts them, each with a
+// goroutine reading it; in "file" mode it takes each accepted
+// connection's descriptor with File() then Fd(), the line ustack.sh
+// expects forkstat to name.
+func dialAll(ln net.Listener, mode string, n int) ([]net.Conn, []*os.File) {
 	var clients []net.Conn
 	var files []*os.File
 	for i := 0; i < n; i++ {
@@ -81,6 +73,23 @@ func main() {
 			c.Read(buf)
 		}(s)
 	}
+	return clients, files
+}
+
+func main() {
+	if len(os.Args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: blockconns file|control N SECONDS")
+		os.Exit(2)
+	}
+	mode := os.Args[1]
+	n, _ := strconv.Atoi(os.Args[2])
+	secs, _ := strconv.Atoi(os.Args[3])
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("pid", os.Getpid())
+	clients, files := dialAll(ln, mode, n)
 	time.Sleep(2 * time.Second)
 	fmt.Println("threads", threads())
 	time.Sleep(time.Duration(secs) * time.Second)

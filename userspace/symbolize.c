@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Frame names from ELF symbol tables (symbolize.h). Each file is mapped
+ * once per run and checked against the module's record of it; its
+ * function symbols are sorted once and searched by address. A return
+ * address (a frame found by scan or frame pointer) is looked up one byte
+ * back, inside the call that made it: a call can be a function's last
+ * instruction.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "symbolize.h"
+
+struct sym {
+	uint64_t addr, size;
+	const char *name;	/* in the mapping */
+};
+
+struct sym_file {
+	struct fs_ufile key;
+	struct sym_elf e;
+	struct sym *syms;
+	size_t nsyms;
+	const char *why;	/* NULL: usable */
+};
+
+struct symbolizer {
+	struct sym_file *files;
+	size_t nfiles;
+};
+
+const void *elf_at(const struct sym_elf *e, uint64_t off, uint64_t len)
+{
+	return off <= e->size && len <= e->size - off ? e->map + off : NULL;
+}
+
+int64_t elf_offset(const struct sym_elf *e, uint64_t vaddr)
+{
+	const Elf64_Ehdr *eh = elf_at(e, 0, sizeof(*eh));
+	const Elf64_Phdr *ph;
+	int i;
+
+	for (i = 0; eh && i < eh->e_phnum; i++) {
+		ph = elf_at(e, eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
+		if (ph && ph->p_type == PT_LOAD && vaddr >= ph->p_vaddr &&
+		    vaddr - ph->p_vaddr < ph->p_filesz)
+			return ph->p_offset + (vaddr - ph->p_vaddr);
+	}
+	return -1;
+}
+
+/* The vaddr of file offset off, through the PT_LOAD headers; 0 if none. */
+static uint64_t elf_vaddr(const struct sym_elf *e, uint64_t off)
+{
+	const Elf64_Ehdr *eh = elf_at(e, 0, sizeof(*eh));
+	const Elf64_Phdr *ph;
+	int i;
+
+	for (i = 0; eh && i < eh->e_phnum; i++) {
+		ph = elf_at(e, eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
+		if (ph && ph->p_type == PT_LOAD && off >= ph->p_offset &&
+		    off - ph->p_offset < ph->p_filesz)
+			return ph->p_vaddr + (off - ph->p_offset);
+	}
+	return 0;
+}
+
+/* A NUL-terminated string at off, within limit bytes; NULL if none. */
+static const char *elf_str(const struct sym_elf *e, uint64_t off, uint64_t limit)
+{
+	const char *s = elf_at(e, off, 1);
+
+	if (!s || !memchr(s, '\0', limit < e->size - off ? limit : e->size - off))
+		return NULL;
+	return s;
+}
+
+/* The GNU build ID, in hex, from the PT_NOTE segments; "" if none. */
+static void elf_build_id(const struct sym_elf *e, char *hex, size_t len)
+{
+	const Elf64_Ehdr *eh = elf_at(e, 0, sizeof(*eh));
+	int i;
+
+	hex[0] = '\0';
+	for (i = 0; eh && i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = elf_at(e, eh->e_phoff + (uint64_t)i * sizeof(*ph),
+					      sizeof(*ph));
+		uint64_t off, end;
+
+		if (!ph || ph->p_type != PT_NOTE || !elf_at(e, ph->p_offset, ph->p_filesz))
+			continue;
+		for (off = ph->p_offset, end = off + ph->p_filesz;
+		     off + sizeof(Elf64_Nhdr) <= end;) {
+			const Elf64_Nhdr *nh = elf_at(e, off, sizeof(*nh));
+			uint64_t name = off + sizeof(*nh);
+			uint64_t desc = name + ((nh->n_namesz + 3ULL) & ~3ULL);
+			const uint8_t *d;
+			size_t k;
+
+			off = desc + ((nh->n_descsz + 3ULL) & ~3ULL);
+			if (off > end)
+				break;
+			if (nh->n_type != NT_GNU_BUILD_ID || nh->n_namesz != 4 ||
+			    memcmp(e->map + name, "GNU", 4) || nh->n_descsz * 2 >= len)
+				continue;
+			d = e->map + desc;
+			for (k = 0; k < nh->n_descsz; k++)
+				sprintf(hex + 2 * k, "%02x", d[k]);
+			return;
+		}
+	}
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Function symbols of one symbol table section, appended to f->syms. */
+static void load_symtab(struct sym_file *f, const Elf64_Shdr *sh, const Elf64_Shdr *strsh)
+{
+	const struct sym_elf *e = &f->e;
+	uint64_t i, n = sh->sh_entsize == sizeof(Elf64_Sym) ? sh->sh_size / sizeof(Elf64_Sym) : 0;
+	struct sym *more;
+
+	if (!elf_at(e, sh->sh_offset, n * sizeof(Elf64_Sym)) ||
+	    !elf_at(e, strsh->sh_offset, strsh->sh_size))
+		return;
+	more = realloc(f->syms, (f->nsyms + n) * sizeof(*more));
+	if (!more)
+		return;
+	f->syms = more;
+	for (i = 0; i < n; i++) {
+		const Elf64_Sym *st = (const Elf64_Sym *)(e->map + sh->sh_offset) + i;
+		const char *name;
+
+		if (ELF64_ST_TYPE(st->st_info) != STT_FUNC || !st->st_value ||
+		    st->st_name >= strsh->sh_size)
+			continue;
+		name = elf_str(e, strsh->sh_offset + st->st_name, strsh->sh_size - st->st_name);
+		if (name && *name)
+			f->syms[f->nsyms++] = (struct sym){ st->st_value, st->st_size, name };
+	}
+}
+
+/* Symbol tables, the Go table and go:func.*, from the section headers. */
+static void load_sections(struct sym_file *f)
+{
+	struct sym_elf *e = &f->e;
+	const Elf64_Ehdr *eh = elf_at(e, 0, sizeof(*eh));
+	const Elf64_Shdr *sh, *shstr;
+	size_t i;
+
+	sh = elf_at(e, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(*sh));
+	if (!sh || eh->e_shstrndx >= eh->e_shnum)
+		return;
+	shstr = &sh[eh->e_shstrndx];
+	for (i = 0; i < eh->e_shnum; i++) {
+		const char *name = sh[i].sh_name < shstr->sh_size ?
+			elf_str(e, shstr->sh_offset + sh[i].sh_name,
+				shstr->sh_size - sh[i].sh_name) : NULL;
+
+		if ((sh[i].sh_type == SHT_SYMTAB || sh[i].sh_type == SHT_DYNSYM) &&
+		    sh[i].sh_link < eh->e_shnum)
+			load_symtab(f, &sh[i], &sh[sh[i].sh_link]);
+		if (name && !strcmp(name, ".gopclntab") &&
+		    elf_at(e, sh[i].sh_offset, sh[i].sh_size)) {
+			e->gopclntab = sh[i].sh_offset;
+			e->gopclntab_size = sh[i].sh_size;
+		}
+	}
+	qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
+}
+
+/* Data symbols are not in syms: go:func.* is one; find it by name. */
+static void find_gofunc(struct sym_file *f)
+{
+	const struct sym_elf *e = &f->e;
+	const Elf64_Ehdr *eh = elf_at(e, 0, sizeof(*eh));
+	const Elf64_Shdr *sh = elf_at(e, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(*sh));
+	size_t i;
+	uint64_t k, n;
+
+	for (i = 0; sh && i < eh->e_shnum && !f->e.gofunc; i++) {
+		const Elf64_Shdr *strsh;
+
+		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
+		    sh[i].sh_entsize != sizeof(Elf64_Sym))
+			continue;
+		strsh = &sh[sh[i].sh_link];
+		n = sh[i].sh_size / sizeof(Elf64_Sym);
+		if (!elf_at(e, sh[i].sh_offset, n * sizeof(Elf64_Sym)))
+			continue;
+		for (k = 0; k < n; k++) {
+			const Elf64_Sym *st = (const Elf64_Sym *)(e->map + sh[i].sh_offset) + k;
+			const char *name = st->st_name < strsh->sh_size ?
+				elf_str(e, strsh->sh_offset + st->st_name,
+					strsh->sh_size - st->st_name) : NULL;
+
+			if (name && (!strcmp(name, "go:func.*") || !strcmp(name, "go.func.*"))) {
+				f->e.gofunc = st->st_value;
+				break;
+			}
+		}
+	}
+}
+
+/* Maps and checks the file the module saw; sets f->why if unusable. */
+static void load_file(struct sym_file *f)
+{
+	const Elf64_Ehdr *eh;
+	char id[sizeof(f->key.build_id)];
+	struct stat st;
+	void *map;
+	int fd;
+
+	f->why = "file gone";
+	if (f->key.path[0] != '/')
+		return;
+	fd = open(f->key.path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	f->why = "not the file mapped";
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size)
+		goto out;
+	if (!f->key.build_id[0] && (st.st_ino != f->key.ino ||
+				    major(st.st_dev) != f->key.dev_major ||
+				    minor(st.st_dev) != f->key.dev_minor))
+		goto out;
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		goto out;
+	f->e.map = map;
+	f->e.size = st.st_size;
+	eh = elf_at(&f->e, 0, sizeof(*eh));
+	f->why = "not a 64-bit ELF file";
+	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64)
+		goto out;
+	elf_build_id(&f->e, id, sizeof(id));
+	f->why = "not the file mapped (build ID)";
+	if (f->key.build_id[0] && strcmp(id, f->key.build_id))
+		goto out;
+	load_sections(f);
+	find_gofunc(f);
+	f->why = f->nsyms || f->e.gopclntab ? NULL : "no symbols";
+out:
+	close(fd);
+}
+
+static struct sym_file *file_of(struct symbolizer *s, const struct fs_ufile *key)
+{
+	struct sym_file *more, *f;
+	size_t i;
+
+	for (i = 0; i < s->nfiles; i++)
+		if (!memcmp(&s->files[i].key, key, sizeof(*key)))
+			return &s->files[i];
+	more = realloc(s->files, (s->nfiles + 1) * sizeof(*more));
+	if (!more)
+		return NULL;
+	s->files = more;
+	f = memset(&s->files[s->nfiles++], 0, sizeof(*f));
+	f->key = *key;
+	load_file(f);
+	return f;
+}
+
+struct symbolizer *sym_new(void)
+{
+	return calloc(1, sizeof(struct symbolizer));
+}
+
+void sym_free(struct symbolizer *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nfiles; i++) {
+		if (s->files[i].e.map)
+			munmap((void *)s->files[i].e.map, s->files[i].e.size);
+		free(s->files[i].syms);
+	}
+	free(s->files);
+	free(s);
+}
+
+/* The ELF symbol holding pc: the last one at or below it, if pc is within its size. */
+static const struct sym *sym_at(const struct sym_file *f, uint64_t pc)
+{
+	size_t lo = 0, hi = f->nsyms;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->syms[mid].addr <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo > 0) {
+		const struct sym *y = &f->syms[--lo];
+
+		if (pc - y->addr < y->size || (!y->size && lo + 1 == f->nsyms))
+			return y;
+		if (y->size)
+			break;	/* sized and too short: pc is between functions */
+	}
+	return NULL;
+}
+
+int sym_frame(struct symbolizer *s, const struct fs_ustack *u, size_t n,
+	      struct sym_frame *out)
+{
+	const struct fs_uframe *fr = &u->frames[n];
+	const struct sym_file *f;
+	const struct sym *y;
+	int ret = strcmp(fr->how, "ip") != 0;
+	uint64_t pc;
+
+	memset(out, 0, sizeof(*out));
+	out->why = "no file";
+	if (fr->file < 0 || (size_t)fr->file >= u->nfiles)
+		return 0;
+	f = file_of(s, &u->files[fr->file]);
+	if (!f || f->why) {
+		out->why = f ? f->why : "out of memory";
+		return 0;
+	}
+	out->why = "outside the file's code";
+	pc = elf_vaddr(&f->e, fr->off);
+	if (!pc)
+		return 0;
+	/* A return address names the call before it. */
+	pc -= ret;
+	if (gosym_names(&f->e, pc, out)) {
+		out->fn_off += ret;
+		return out->n;
+	}
+	y = sym_at(f, pc);
+	if (!y) {
+		out->why = "no symbol";
+		return 0;
+	}
+	snprintf(out->name[0], SYM_NAME_MAX, "%s", y->name);
+	out->fn_off = pc - y->addr + ret;
+	out->n = 1;
+	return 1;
+}
+
+/* Names of code that only carries a call for someone else. */
+static int is_carrier(const char *name, const char *path)
+{
+	static const char *const go[] = {
+		"syscall.", "internal/poll.", "os.", "runtime.", "runtime/internal/",
+		"internal/runtime/", "internal/syscall/",
+	};
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base ? base + 1 : path;
+	if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5) ||
+	    !strncmp(base, "libpthread", 10) || !strncmp(base, "ld-linux", 8))
+		return 1;
+	for (i = 0; i < sizeof(go) / sizeof(go[0]); i++)
+		if (!strncmp(name, go[i], strlen(go[i])))
+			return 1;
+	return 0;
+}
+
+int sym_culprit(struct symbolizer *s, const struct fs_ustack *u,
+		char *who, char *via, size_t len)
+{
+	char last[SYM_NAME_MAX] = "";
+	struct sym_frame sf;
+	size_t n;
+	int k;
+
+	for (n = 0; n < u->nframes; n++) {
+		const char *path = u->frames[n].file >= 0 &&
+			(size_t)u->frames[n].file < u->nfiles ?
+			u->files[u->frames[n].file].path : "";
+
+		if (!sym_frame(s, u, n, &sf))
+			continue;
+		for (k = 0; k < sf.n; k++) {
+			if (is_carrier(sf.name[k], path)) {
+				snprintf(last, sizeof(last), "%s", sf.name[k]);
+				continue;
+			}
+			snprintf(who, len, "%s", sf.name[k]);
+			snprintf(via, len, "%s", last);
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -9,7 +9,7 @@
  * parent's other threads to a fork, cow.c the copy-on-write faults after
  * it. sockmode.c records O_NONBLOCK changes on sockets into its ring,
  * rows.c and cleared.c; ustack.c keeps the user call chains of clears
- * and slow forks. blocked.c finds
+ * and slow forks, which uwalk.c takes. blocked.c finds
  * the threads parked in blocking receives when the file is read. file.c
  * publishes it all in /proc/forkstat, with the text helpers of seqfmt.c
  * and sockdesc.c; main.c ties the pieces to the module's life.
@@ -275,6 +275,9 @@ struct forkstat_ustack {
 	struct forkstat_uframe frames[FORKSTAT_USTACK_FRAMES];
 	struct forkstat_ufile files[FORKSTAT_USTACK_FILES];
 };
+
+/* uwalk.c: current's chain into s (all but its id); process context. */
+int forkstat_uwalk_current(struct forkstat_ustack *s);
 
 int forkstat_ustack_init(void);
 void forkstat_ustack_exit(void);

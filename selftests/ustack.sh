@@ -96,10 +96,20 @@ if [ -x "$dir/go_blockconns" ]; then
 		  and index("main.dialAll") > index("os.(*File).Fd"))] | length' "$json")
 	log "Go conn.File()+Fd(): $named of $N clears name os.(*File).Fd inside main.dialAll"
 	[ "$named" = $N ] || die "only $named of $N Go clears name os.(*File).Fd then main.dialAll: $(jq -c --argjson pid "$pid" '[.sockets.clears[] | select(.tgid == $pid) | .stack | [.end, .mm, [.frames[] | .functions[0] // .unnamed]]]' "$json")"
+	# Down to the line: main.dialAll's is the one calling Fd().
+	src=$(jq -r --argjson pid "$pid" '[.sockets.clears[] | select(.tgid == $pid)][0]
+		| [.stack.frames[] | (.functions | index("main.dialAll")) as $i
+		   | select($i != null) | .sources[$i]][0]' "$json")
+	line=$(sed -n "${src##*:}p" "${src%:*}" 2>/dev/null)
+	log "main.dialAll at $src: $line"
+	case "$line" in
+	*"f.Fd()"*) ;;
+	*) die "main.dialAll's frame is at $src, not at its call of Fd(): '$line'" ;;
+	esac
 	hint=$("$ctl" summary | tr -s ' \n' '  ')
 	case "$hint" in
-	*"cleared by main.dialAll via os.(*File).Fd"*) ;;
-	*) die "the summary does not say 'cleared by main.dialAll via os.(*File).Fd': $hint" ;;
+	*"cleared by main.dialAll (blockconns/main.go:${src##*:}) via os.(*File).Fd"*) ;;
+	*) die "the summary does not say 'cleared by main.dialAll (blockconns/main.go:${src##*:}) via os.(*File).Fd': $hint" ;;
 	esac
 	"$dir/go_blockconns" control $N 1 > "$out" || die "go_blockconns control failed"
 	pid=$(awk '$1 == "pid" { print $2 }' "$out")

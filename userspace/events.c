@@ -24,14 +24,26 @@ static const char *base_of(const char *path)
 	return b ? b + 1 : path;
 }
 
-/* Frame lines under an event, indented past its TIME column. */
+/* One frame line, indented past the TIME column and fitted into WIDTH. */
+static void frame_line(FILE *out, size_t n, const char *text)
+{
+	char fit[WIDTH * 4], e[WIDTH * 4];
+
+	fit_middle(text, WIDTH - 13, fit, sizeof(fit));
+	fprintf(out, "%8s #%-2zu %s\n", "", n, esc_term(fit, e, sizeof(e)));
+}
+
+/*
+ * Frame lines under an event: each name with its offset and source line
+ * (Go's), the mapped file's name where it changes from the frame before.
+ */
 static void chain(FILE *out, struct symbolizer *sy, const struct fs_doc *d, uint64_t id)
 {
 	const struct fs_ustack *u = fs_ustack(d, id);
-	char name[SYM_NAME_MAX * 2], file[160];
+	char text[SYM_NAME_MAX * 3 + 200], file[200];
 	struct sym_frame sf;
+	int k, last = -2;
 	size_t n;
-	int k;
 
 	if (!u)
 		return;
@@ -40,22 +52,33 @@ static void chain(FILE *out, struct symbolizer *sy, const struct fs_doc *d, uint
 		const struct fs_ufile *uf = f->file >= 0 && (size_t)f->file < u->nfiles ?
 			&u->files[f->file] : NULL;
 
-		esc_term(uf ? base_of(uf->path) : "?", file, sizeof(file));
+		snprintf(file, sizeof(file), f->file != last && uf ? " (%s)" : "",
+			 uf ? base_of(uf->path) : "");
+		last = f->file;
 		if (!sym_frame(sy, u, n, &sf)) {
 			if (uf)
-				fprintf(out, "%8s #%-2zu %s+0x%llx (%s)\n", "", n, file,
-					(unsigned long long)f->off, sf.why);
+				snprintf(text, sizeof(text), "%s+0x%llx (%s)", base_of(uf->path),
+					 (unsigned long long)f->off, sf.why);
 			else
-				fprintf(out, "%8s #%-2zu 0x%llx (%s)\n", "", n,
-					(unsigned long long)f->addr, sf.why);
+				snprintf(text, sizeof(text), "0x%llx (%s)",
+					 (unsigned long long)f->addr, sf.why);
+			frame_line(out, n, text);
 			continue;
 		}
-		for (k = 0; k + 1 < sf.n; k++)
-			fprintf(out, "%8s #%-2zu %s (inlined)\n", "", n,
-				esc_term(sf.name[k], name, sizeof(name)));
-		fprintf(out, "%8s #%-2zu %s+0x%llx (%s)\n", "", n,
-			esc_term(sf.name[k], name, sizeof(name)),
-			(unsigned long long)sf.fn_off, file);
+		for (k = 0; k + 1 < sf.n; k++) {
+			snprintf(text, sizeof(text), "%s (inlined)%s%s", sf.name[k],
+				 *sf.src[k] ? " " : "", sym_src_short(sf.src[k]));
+			frame_line(out, n, text);
+		}
+		/* The file's name goes first when the line is too long. */
+		snprintf(text, sizeof(text), "%s+0x%llx%s%s%s", sf.name[k],
+			 (unsigned long long)sf.fn_off, file, *sf.src[k] ? " " : "",
+			 sym_src_short(sf.src[k]));
+		if (strlen(text) > WIDTH - 13)
+			snprintf(text, sizeof(text), "%s+0x%llx%s%s", sf.name[k],
+				 (unsigned long long)sf.fn_off, *sf.src[k] ? " " : "",
+				 sym_src_short(sf.src[k]));
+		frame_line(out, n, text);
 	}
 	if (strcmp(u->end, "top") && strcmp(u->end, "max"))
 		fprintf(out, "%8s (walk stopped: %s)\n", "", u->end);

@@ -5,7 +5,8 @@
  * binary has, stripped or not. Go inlines small functions such as
  * os.(*File).Fd into their callers, leaving no frame of their own; the
  * table's inline tree (FUNCDATA_InlTree, indexed by PCDATA_InlTreeIndex)
- * still names them, as runtime.CallersFrames does. Layouts are those of
+ * still names them, as runtime.CallersFrames does; the pcfile and pcln
+ * tables give each name its source file and line. Layouts are those of
  * the runtime's pcHeader, _func and inlinedCall (runtime/symtab.go); the
  * inline tree lives in go:func.*, whose address comes from .symtab, so a
  * stripped binary gets its functions but not its inlined calls.
@@ -24,7 +25,8 @@ struct gotab {
 	const struct sym_elf *e;
 	uint64_t base, size;		/* .gopclntab */
 	uint64_t nfunc, text;
-	uint64_t funcnames, pctab, functab;	/* offsets into .gopclntab */
+	/* Offsets into .gopclntab. */
+	uint64_t funcnames, cutab, filetab, pctab, functab;
 	int v120;
 };
 
@@ -51,7 +53,7 @@ static int u64_at(const struct gotab *t, uint64_t off, uint64_t *v)
 
 static int gotab_open(struct gotab *t, const struct sym_elf *e)
 {
-	uint64_t names, pctab, functab;
+	uint64_t names, cutab, filetab, pctab, functab;
 	uint32_t magic;
 	const uint8_t *h;
 
@@ -65,17 +67,20 @@ static int gotab_open(struct gotab *t, const struct sym_elf *e)
 		return -1;
 	t->v120 = magic == GO_MAGIC_120;
 	if (u64_at(t, 8, &t->nfunc) || u64_at(t, 24, &t->text) || u64_at(t, 32, &names) ||
+	    u64_at(t, 40, &cutab) || u64_at(t, 48, &filetab) ||
 	    u64_at(t, 56, &pctab) || u64_at(t, 64, &functab))
 		return -1;
 	t->funcnames = names;
+	t->cutab = cutab;
+	t->filetab = filetab;
 	t->pctab = pctab;
 	t->functab = functab;
 	return t->nfunc && t->nfunc < (1u << 24) ? 0 : -1;
 }
 
-static void name_at(const struct gotab *t, uint32_t nameoff, char *out)
+/* The string at off into .gopclntab, cut to SYM_NAME_MAX. */
+static void str_at(const struct gotab *t, uint64_t off, char *out)
 {
-	uint64_t off = t->funcnames + nameoff;
 	size_t i;
 
 	for (i = 0; i + 1 < SYM_NAME_MAX && off + i < t->size; i++) {
@@ -88,6 +93,11 @@ static void name_at(const struct gotab *t, uint32_t nameoff, char *out)
 	out[i] = '\0';
 	if (!i)
 		snprintf(out, SYM_NAME_MAX, "?");
+}
+
+static void name_at(const struct gotab *t, uint32_t nameoff, char *out)
+{
+	str_at(t, t->funcnames + nameoff, out);
 }
 
 static int varint(const struct gotab *t, uint64_t *off, uint32_t *v)
@@ -158,6 +168,28 @@ static int func_of(const struct gotab *t, uint64_t pc, uint64_t *func, uint64_t 
 	return 0;
 }
 
+/* "path:line" of pc in func (entry at entry), or "" when the table has none. */
+static void src_at(const struct gotab *t, uint64_t func, uint64_t entry, uint64_t pc,
+		   char *out)
+{
+	uint32_t pcfile, pcln, cu, fileoff;
+	char path[SYM_NAME_MAX];
+	int32_t file, line;
+
+	out[0] = '\0';
+	if (u32_at(t, func + 20, &pcfile) || u32_at(t, func + 24, &pcln) ||
+	    u32_at(t, func + 32, &cu))
+		return;
+	file = pcvalue(t, pcfile, entry, pc);
+	line = pcvalue(t, pcln, entry, pc);
+	if (file < 0 || line < 0 ||
+	    u32_at(t, t->cutab + ((uint64_t)cu + (uint32_t)file) * 4, &fileoff) ||
+	    fileoff == 0xffffffffu)
+		return;
+	str_at(t, t->filetab + fileoff, path);
+	snprintf(out, SYM_NAME_MAX, "%.100s:%d", path, line);
+}
+
 int gosym_names(const struct sym_elf *e, uint64_t pc, struct sym_frame *out)
 {
 	uint64_t func, entry, fixed, inl = 0, p = pc;
@@ -190,9 +222,11 @@ int gosym_names(const struct sym_elf *e, uint64_t pc, struct sym_frame *out)
 			break;
 		memcpy(&name, c + (t.v120 ? 4 : 12), 4);
 		memcpy(&parent, c + (t.v120 ? 8 : 16), 4);
+		src_at(&t, func, entry, p, out->src[out->n]);
 		name_at(&t, name, out->name[out->n++]);
 		p = entry + parent;
 	}
+	src_at(&t, func, entry, p, out->src[out->n]);
 	name_at(&t, nameoff, out->name[out->n++]);
 	out->fn_off = pc - entry;
 	return out->n;

@@ -283,6 +283,10 @@ static void chain(struct jw *j, struct symbolizer *sy, const struct fs_doc *d, u
 		for (k = 0; k < sf.n; k++)
 			jw_str(j, NULL, sf.name[k]);
 		jw_end(j);
+		jw_arr(j, "sources");
+		for (k = 0; k < sf.n; k++)
+			jw_str(j, NULL, sf.src[k]);
+		jw_end(j);
 		if (sf.n)
 			jw_u64(j, "function_off", sf.fn_off);
 		else

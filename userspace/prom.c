@@ -73,6 +73,10 @@ static void health(FILE *out, const struct fs_doc *d)
 	     "Socket mode changes the module could not check.");
 	fprintf(out, "forkstat_socket_untracked_total %llu\n",
 		(unsigned long long)d->sock_untracked);
+	head(out, "call_chains_lost_total", "counter",
+	     "User call chains of clears and slow forks wanted but not taken.");
+	fprintf(out, "forkstat_call_chains_lost_total %llu\n",
+		(unsigned long long)d->ustack_lost);
 	head(out, "process_rows_dropped_total", "counter",
 	     "Calls from processes the per-process table had no room for.");
 	fprintf(out, "forkstat_process_rows_dropped_total %llu\n",

@@ -43,35 +43,37 @@ const void *elf_at(const struct sym_elf *e, uint64_t off, uint64_t len)
 	return off <= e->size && len <= e->size - off ? e->map + off : NULL;
 }
 
-int64_t elf_offset(const struct sym_elf *e, uint64_t vaddr)
+/* The PT_LOAD segment holding x, a vaddr or (by_offset) a file offset. */
+static const Elf64_Phdr *elf_load(const struct sym_elf *e, uint64_t x, int by_offset)
 {
 	const Elf64_Ehdr *eh = elf_at(e, 0, sizeof(*eh));
 	const Elf64_Phdr *ph;
 	int i;
 
 	for (i = 0; eh && i < eh->e_phnum; i++) {
+		uint64_t start;
+
 		ph = elf_at(e, eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
-		if (ph && ph->p_type == PT_LOAD && vaddr >= ph->p_vaddr &&
-		    vaddr - ph->p_vaddr < ph->p_filesz)
-			return ph->p_offset + (vaddr - ph->p_vaddr);
+		start = !ph ? 0 : by_offset ? ph->p_offset : ph->p_vaddr;
+		if (ph && ph->p_type == PT_LOAD && x >= start && x - start < ph->p_filesz)
+			return ph;
 	}
-	return -1;
+	return NULL;
 }
 
-/* The vaddr of file offset off, through the PT_LOAD headers; 0 if none. */
+int64_t elf_offset(const struct sym_elf *e, uint64_t vaddr)
+{
+	const Elf64_Phdr *ph = elf_load(e, vaddr, 0);
+
+	return ph ? (int64_t)(ph->p_offset + (vaddr - ph->p_vaddr)) : -1;
+}
+
+/* The vaddr of file offset off; 0 if no segment maps it. */
 static uint64_t elf_vaddr(const struct sym_elf *e, uint64_t off)
 {
-	const Elf64_Ehdr *eh = elf_at(e, 0, sizeof(*eh));
-	const Elf64_Phdr *ph;
-	int i;
+	const Elf64_Phdr *ph = elf_load(e, off, 1);
 
-	for (i = 0; eh && i < eh->e_phnum; i++) {
-		ph = elf_at(e, eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
-		if (ph && ph->p_type == PT_LOAD && off >= ph->p_offset &&
-		    off - ph->p_offset < ph->p_filesz)
-			return ph->p_vaddr + (off - ph->p_offset);
-	}
-	return 0;
+	return ph ? ph->p_vaddr + (off - ph->p_offset) : 0;
 }
 
 /* A NUL-terminated string at off, within limit bytes; NULL if none. */
@@ -359,6 +361,16 @@ int sym_frame(struct symbolizer *s, const struct fs_ustack *u, size_t n,
 	return 1;
 }
 
+const char *sym_src_short(const char *src)
+{
+	const char *p = src + strlen(src);
+	int slashes = 0;
+
+	while (p > src && !(p[-1] == '/' && ++slashes == 2))
+		p--;
+	return p;
+}
+
 /* Names of code that only carries a call for someone else. */
 static int is_carrier(const char *name, const char *path)
 {
@@ -383,6 +395,7 @@ int sym_culprit(struct symbolizer *s, const struct fs_ustack *u,
 		char *who, char *via, size_t len)
 {
 	char last[SYM_NAME_MAX] = "";
+	const char *src;
 	struct sym_frame sf;
 	size_t n;
 	int k;
@@ -399,7 +412,9 @@ int sym_culprit(struct symbolizer *s, const struct fs_ustack *u,
 				snprintf(last, sizeof(last), "%s", sf.name[k]);
 				continue;
 			}
-			snprintf(who, len, "%s", sf.name[k]);
+			src = sym_src_short(sf.src[k]);
+			snprintf(who, len, "%s%s%s%s", sf.name[k], *src ? " (" : "", src,
+				 *src ? ")" : "");
 			snprintf(via, len, "%s", last);
 			return 1;
 		}

@@ -4,7 +4,7 @@
  * from the mapped files themselves, after their process is gone: the ELF
  * symbol tables (.symtab, else .dynsym) and, in Go binaries, the
  * runtime's own table (.gopclntab), which also names the calls the
- * compiler inlined. A file is used only if it is still the one mapped:
+ * compiler inlined and gives each its source file and line. A file is used only if it is still the one mapped:
  * its GNU build ID, or else its device and inode, must match the
  * module's record. Every read of a file is bounds-checked: a file is
  * anyone's to craft.
@@ -22,6 +22,8 @@
 struct sym_frame {
 	int n;			/* names, innermost first; 0: none found */
 	char name[SYM_NAMES][SYM_NAME_MAX];
+	/* Where each is in the source, when the file says (Go): "" else. */
+	char src[SYM_NAMES][SYM_NAME_MAX];
 	uint64_t fn_off;	/* the pc's offset in the last (real) function */
 	const char *why;	/* when n is 0: a few words */
 };
@@ -43,6 +45,8 @@ int sym_frame(struct symbolizer *s, const struct fs_ustack *u, size_t n,
  */
 int sym_culprit(struct symbolizer *s, const struct fs_ustack *u,
 		char *who, char *via, size_t len);
+/* "file.go:63", the last two parts of the path: what a line shows. */
+const char *sym_src_short(const char *src);
 
 /* Internals shared by symbolize.c and gosym.c: one mapped ELF file. */
 struct sym_elf {

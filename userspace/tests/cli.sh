@@ -209,6 +209,7 @@ checks=$((checks + 1))
 [ "$(jq -r '.cow.events[0].comm_hex' "$out")" = 1b5d303b70776e656407c29b324afffe7122625c0a78 ] ||
 	fail "--json lost the name's bytes in a cow record"
 expect 0 '^forkstat_untracked_forks_total 0$' -f "$e" --prometheus
+expect 0 '^forkstat_call_chains_lost_total 3$' -f "$e" --prometheus
 
 # A clear's user call chain: a frame a line under it, raw where no file
 # can name it, and why the walk stopped; hostile paths escaped.

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The user-space call chain of the current thread, taken as it returns to
+ * user space (ustack.c keeps them), where its saved user registers are
+ * those of its system call: frame 0 is the instruction after the syscall.
+ *
+ * The libc and Go syscall wrappers keep no frame pointer, so their caller
+ * is found by scanning the stack for return addresses (words that point
+ * into executable code right after a call instruction; forkstat_uscan()
+ * says which it takes): the only frame a program built without frame
+ * pointers has. The rest come from the frame-pointer chain, picked up
+ * above that frame, each link read with copy_from_user_nofault() and
+ * checked (aligned, above the last, on the stack's mapping, returning
+ * into executable code), up to FORKSTAT_USTACK_FRAMES frames; the walk
+ * ends at the first link that fails a check and says which. A hostile
+ * stack (a looping chain, kernel addresses, unmapped or missing pages)
+ * only ends the walk sooner.
+ *
+ * Each frame's mapped file (path, device and inode, GNU build ID when the
+ * ELF's first page in the page cache has one) and offset in it are looked
+ * up under the mm's mmap lock, read: the thread is in process context and
+ * waits for it no longer than one of its page faults would; a thread
+ * killed while it waits keeps raw addresses only (mm=busy). Symbols are
+ * user space's business (forkstatctl), from these, after the process is
+ * gone.
+ */
+#include <linux/dcache.h>
+#include <linux/elf.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pagemap.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "forkstat.h"
+
+#ifndef NT_GNU_BUILD_ID
+#define NT_GNU_BUILD_ID		3
+#endif
+
+/* Words scanned above the stack pointer, or above a scanned frame. */
+#define FORKSTAT_SCAN_WORDS	64
+/* Mappings a walk remembers: a stack's words point into a few. */
+#define FORKSTAT_UVMA_CACHE	4
+/* No user code lies below the lowest address mmap allows. */
+#define FORKSTAT_ULOW		(64UL << 10)
+/* Without the mmap lock a frame pointer may lie this far above sp. */
+#define FORKSTAT_STACK_REACH	(8UL << 20)
+
+/*
+ * A mapping looked up, or a gap (vma NULL): [start, end). Valid while the
+ * mmap lock is held, as the walk holds it.
+ */
+struct forkstat_uvma_hit {
+	unsigned long start, end;
+	struct vm_area_struct *vma;
+};
+
+/* A chain being taken: its record, what it looked up, room for d_path(). */
+struct forkstat_uwalk {
+	struct forkstat_ustack *s;
+	struct mm_struct *mm;
+	bool locked;		/* mm's mmap lock, read */
+	unsigned int next;	/* the cache entry to replace */
+	struct forkstat_uvma_hit cache[FORKSTAT_UVMA_CACHE];
+	unsigned long words[FORKSTAT_SCAN_WORDS];
+	char pathbuf[PATH_MAX];
+};
+
+static bool forkstat_ureadl(unsigned long addr, unsigned long *val)
+{
+	return !copy_from_user_nofault(val, (const void __user *)addr, sizeof(*val));
+}
+
+/*
+ * Up to n words from a, into t->words: all of them, else those up to the
+ * end of a's page (the next may not be mapped), else none. One read per
+ * window: a word at a time would cost a scan ten times as much.
+ */
+static unsigned int forkstat_uwords(struct forkstat_uwalk *t, unsigned long a,
+				    unsigned int n)
+{
+	unsigned int in_page = (PAGE_SIZE - offset_in_page(a)) / sizeof(long);
+
+	if (!copy_from_user_nofault(t->words, (const void __user *)a, n * sizeof(long)))
+		return n;
+	n = min(n, in_page);
+	if (!copy_from_user_nofault(t->words, (const void __user *)a, n * sizeof(long)))
+		return n;
+	return 0;
+}
+
+/* The mapping of addr, under the mmap lock, through the walk's cache. */
+static struct vm_area_struct *forkstat_uvma(struct forkstat_uwalk *t,
+					    unsigned long addr)
+{
+	struct forkstat_uvma_hit *hit;
+	struct vm_area_struct *vma;
+	unsigned int i;
+
+	if (!t->locked || addr < FORKSTAT_ULOW || addr >= TASK_SIZE_MAX)
+		return NULL;
+	for (i = 0; i < FORKSTAT_UVMA_CACHE; i++) {
+		hit = &t->cache[i];
+		if (addr >= hit->start && addr < hit->end)
+			return hit->vma;
+	}
+	vma = find_vma(t->mm, addr);
+	hit = &t->cache[t->next++ % FORKSTAT_UVMA_CACHE];
+	if (vma && vma->vm_start <= addr)
+		*hit = (struct forkstat_uvma_hit){ vma->vm_start, vma->vm_end, vma };
+	else	/* a gap, up to the next mapping or the end of user space */
+		*hit = (struct forkstat_uvma_hit){ addr, vma ? vma->vm_start : TASK_SIZE_MAX };
+	return hit->vma;
+}
+
+static bool forkstat_utext(struct forkstat_uwalk *t, unsigned long addr)
+{
+	struct vm_area_struct *vma = forkstat_uvma(t, addr);
+
+	return vma && (vma->vm_flags & VM_EXEC);
+}
+
+/* The inode of the file mapped at addr, or NULL. */
+static struct inode *forkstat_uinode(struct forkstat_uwalk *t, unsigned long addr)
+{
+	struct vm_area_struct *vma = forkstat_uvma(t, addr);
+
+	return vma && vma->vm_file ? file_inode(vma->vm_file) : NULL;
+}
+
+/* addr follows a call instruction: e8 rel32, or ff /2 in its usual forms. */
+static bool forkstat_after_call(unsigned long addr)
+{
+	u8 b[8];
+
+	if (addr < sizeof(b) ||
+	    copy_from_user_nofault(b, (const void __user *)(addr - sizeof(b)), sizeof(b)))
+		return false;
+	if (b[3] == 0xe8)				/* call rel32 */
+		return true;
+	if (b[6] == 0xff && (b[7] & 0xf8) == 0xd0)	/* call *%reg */
+		return true;
+	if (b[5] == 0xff && (b[6] & 0xf8) == 0x50)	/* call *d8(%reg) */
+		return true;
+	if (b[4] == 0xff && b[5] == 0x54)		/* call *d8(%reg,%reg) */
+		return true;
+	if (b[2] == 0xff && ((b[3] & 0xf8) == 0x90 || b[3] == 0x15)) /* d32 */
+		return true;
+	return b[1] == 0xff && b[2] == 0x94;		/* call *d32(%reg,%reg) */
+}
+
+static void forkstat_uadd(struct forkstat_ustack *s, unsigned long addr,
+			  enum forkstat_uframe_how how)
+{
+	struct forkstat_uframe *f = &s->frames[s->nframes++];
+
+	f->addr = addr;
+	f->how = how;
+	f->file = -1;
+}
+
+/* Functions the scan accepts a call into as the ip's: lie this far below it at most. */
+#define FORKSTAT_CALLEE_REACH	(64UL << 10)
+
+/*
+ * The call before w went to the function the ip is in, as far as can be
+ * told: an indirect call is taken on trust; a direct one must go through
+ * a PLT stub (a call from one file into another does; endbr64 and bnd
+ * prefixes allowed) whose GOT entry points at most FORKSTAT_CALLEE_REACH
+ * below the ip. A stale return address of an older call, within the
+ * program or to another libc function, fails that.
+ */
+static bool forkstat_calls_ip(unsigned long w, unsigned long ip)
+{
+	unsigned long stub, got, target;
+	u8 b[12];
+	s32 rel;
+	int i = 0;
+
+	if (copy_from_user_nofault(b, (const void __user *)(w - 5), 5))
+		return false;
+	if (b[0] != 0xe8)
+		return true;
+	memcpy(&rel, b + 1, sizeof(rel));
+	stub = w + rel;
+	if (copy_from_user_nofault(b, (const void __user *)stub, sizeof(b)))
+		return false;
+	if (b[0] == 0xf3 && b[1] == 0x0f && b[2] == 0x1e && b[3] == 0xfa)
+		i = 4;
+	if (b[i] == 0xf2)
+		i++;
+	if (b[i] != 0xff || b[i + 1] != 0x25)
+		return false;
+	memcpy(&rel, b + i + 2, sizeof(rel));
+	got = stub + i + 6 + rel;
+	if (!forkstat_ureadl(got, &target))
+		return false;
+	return target <= ip && ip - target < FORKSTAT_CALLEE_REACH;
+}
+
+/* w is a return address: into executable code, right after a call. */
+static bool forkstat_uret(struct forkstat_uwalk *t, unsigned long w)
+{
+	return forkstat_utext(t, w) && forkstat_after_call(w);
+}
+
+/*
+ * The frames between the ip and the frame-pointer chain, by scanning the
+ * stack from sp up (not only below rbp: code built without frame
+ * pointers keeps any value there, a stack address too): the
+ * word at sp, if a return address (an innermost function without a
+ * frame: Go's syscall stubs, libc's ioctl()), then the first return
+ * address into another file than the ip's, the program's call into libc.
+ * Return addresses into the ip's own file further up are skipped: they
+ * may be stale words in libc's frames; so are those into another file
+ * whose call did not go to the ip's function (forkstat_calls_ip). *slot
+ * is where the last one lay.
+ */
+static unsigned long forkstat_uscan(struct forkstat_uwalk *t, unsigned long sp,
+				    unsigned long *slot)
+{
+	struct inode *ip_file = forkstat_uinode(t, t->s->frames[0].addr), *in;
+	unsigned int i, n = forkstat_uwords(t, sp, FORKSTAT_SCAN_WORDS);
+	unsigned long a, w, last = 0;
+
+	for (i = 0, a = sp; i < n; i++, a += sizeof(long)) {
+		w = t->words[i];
+		if (!forkstat_uret(t, w))
+			continue;
+		in = forkstat_uinode(t, w);
+		if (a != sp && (!in || in == ip_file))
+			continue;
+		if (in && in != ip_file && !forkstat_calls_ip(w, t->s->frames[0].addr))
+			continue;
+		forkstat_uadd(t->s, w, FORKSTAT_UFRAME_SCAN);
+		last = w;
+		*slot = a;
+		if (in && in != ip_file)
+			break;
+	}
+	return last;
+}
+
+/*
+ * A frame pointer for the caller whose return address lay at slot, when
+ * the one in the registers is of no use (libc's fork() keeps other data
+ * in rbp): the first word above slot that points further up the stack
+ * and is followed by a return address, as a saved frame pointer is.
+ */
+static unsigned long forkstat_uresync(struct forkstat_uwalk *t, unsigned long slot)
+{
+	unsigned long p = slot + sizeof(long);
+	unsigned int i, n = forkstat_uwords(t, p, FORKSTAT_SCAN_WORDS);
+
+	for (i = 0; i + 1 < n; i++, p += sizeof(long))
+		if (t->words[i] > p && t->words[i] - p < FORKSTAT_STACK_REACH &&
+		    forkstat_uret(t, t->words[i + 1]))
+			return p;
+	return 0;
+}
+
+/* Why a frame pointer cannot be followed, or 0 when it can. */
+static int forkstat_ufp_bad(struct forkstat_uwalk *t, unsigned long fp,
+			    unsigned long last, unsigned long sp)
+{
+	struct vm_area_struct *stack;
+
+	if (!fp)
+		return FORKSTAT_UEND_TOP;
+	if (fp >= TASK_SIZE_MAX - 2 * sizeof(long))
+		return FORKSTAT_UEND_KERNEL;
+	if (fp & (sizeof(long) - 1) || fp <= last)
+		return FORKSTAT_UEND_LOOP;
+	if (t->locked) {
+		stack = forkstat_uvma(t, sp);
+		if (!stack || fp < stack->vm_start || fp + 2 * sizeof(long) > stack->vm_end)
+			return FORKSTAT_UEND_STACK;
+	} else if (fp - sp > FORKSTAT_STACK_REACH) {
+		return FORKSTAT_UEND_STACK;
+	}
+	return 0;
+}
+
+static void forkstat_uwalk_chain(struct forkstat_uwalk *t, struct pt_regs *regs)
+{
+	struct forkstat_ustack *s = t->s;
+	unsigned long sp = user_stack_pointer(regs);
+	unsigned long fp = regs->bp, last = sp - 1, frame[2], scanned, slot = 0;
+	int end;
+
+	forkstat_uadd(s, instruction_pointer(regs), FORKSTAT_UFRAME_IP);
+	scanned = forkstat_uscan(t, sp, &slot);
+	/* The chain goes on above the last scanned frame, or not at all. */
+	if (scanned && (fp <= slot || fp - slot > FORKSTAT_STACK_REACH))
+		fp = forkstat_uresync(t, slot);
+	for (;;) {
+		if (s->nframes == FORKSTAT_USTACK_FRAMES) {
+			end = FORKSTAT_UEND_MAX;
+			break;
+		}
+		end = forkstat_ufp_bad(t, fp, last, sp);
+		if (end)
+			break;
+		if (copy_from_user_nofault(frame, (const void __user *)fp, sizeof(frame))) {
+			end = FORKSTAT_UEND_FAULT;
+			break;
+		}
+		if (!frame[1]) {
+			end = FORKSTAT_UEND_TOP;
+			break;
+		}
+		if (frame[1] >= TASK_SIZE_MAX) {
+			end = FORKSTAT_UEND_KERNEL;
+			break;
+		}
+		if (t->locked && !forkstat_utext(t, frame[1])) {
+			end = FORKSTAT_UEND_TEXT;
+			break;
+		}
+		/* The wrapper kept a frame: the scan found its return already. */
+		if (frame[1] != scanned || last != sp - 1)
+			forkstat_uadd(s, frame[1], FORKSTAT_UFRAME_FP);
+		last = fp;
+		fp = frame[0];
+	}
+	s->end = end;
+}
+
+/*
+ * The ELF's GNU build ID, from its first page if the page cache has it:
+ * no I/O, no sleep. Notes lying past the first page are not found.
+ */
+static u8 forkstat_build_id(struct file *file, u8 *id)
+{
+	const Elf64_Ehdr *eh;
+	struct folio *folio;
+	u8 len = 0;
+	void *page;
+	int i;
+
+	folio = filemap_get_folio(file->f_mapping, 0);
+	if (IS_ERR_OR_NULL(folio))
+		return 0;
+	if (!folio_test_uptodate(folio))
+		goto out;
+	page = kmap_local_folio(folio, 0);
+	eh = page;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > PAGE_SIZE ||
+	    eh->e_phoff + (u64)eh->e_phnum * sizeof(Elf64_Phdr) > PAGE_SIZE)
+		goto unmap;
+	for (i = 0; i < eh->e_phnum && !len; i++) {
+		const Elf64_Phdr *ph = page + eh->e_phoff + i * sizeof(Elf64_Phdr);
+		u64 off = ph->p_offset, end = ph->p_offset + ph->p_filesz;
+
+		if (ph->p_type != PT_NOTE || end > PAGE_SIZE || end < off)
+			continue;
+		while (off + sizeof(Elf64_Nhdr) <= end) {
+			const Elf64_Nhdr *nh = page + off;
+			u64 name = off + sizeof(*nh);
+			u64 desc = name + ALIGN(nh->n_namesz, 4);
+
+			off = desc + ALIGN(nh->n_descsz, 4);
+			if (off > end)
+				break;
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+			    !memcmp(page + name, "GNU", 4) && nh->n_descsz &&
+			    nh->n_descsz <= FORKSTAT_BUILD_ID_MAX) {
+				len = nh->n_descsz;
+				memcpy(id, page + desc, len);
+				break;
+			}
+		}
+	}
+unmap:
+	kunmap_local(page);
+out:
+	folio_put(folio);
+	return len;
+}
+
+/* file's index in s->files, added if new; -1 when the table is full. */
+static int forkstat_ufile(struct forkstat_uwalk *t, struct file *file)
+{
+	struct forkstat_ustack *s = t->s;
+	struct inode *inode = file_inode(file);
+	struct forkstat_ufile *uf;
+	char *path;
+	int i;
+
+	for (i = 0; i < s->nfiles; i++)
+		if (s->files[i].ino == inode->i_ino &&
+		    s->files[i].dev == inode->i_sb->s_dev)
+			return i;
+	if (s->nfiles == FORKSTAT_USTACK_FILES)
+		return -1;
+	uf = &s->files[s->nfiles];
+	uf->ino = inode->i_ino;
+	uf->dev = inode->i_sb->s_dev;
+	uf->build_id_len = forkstat_build_id(file, uf->build_id);
+	path = d_path(&file->f_path, t->pathbuf, sizeof(t->pathbuf));
+	if (IS_ERR(path))
+		path = "";
+	/* Too long a path keeps its end, the file's name, behind "...". */
+	if (strlen(path) >= sizeof(uf->path)) {
+		path += strlen(path) - (sizeof(uf->path) - 4);
+		memcpy(uf->path, "...", 3);
+		strscpy(uf->path + 3, path, sizeof(uf->path) - 3);
+	} else {
+		strscpy(uf->path, path, sizeof(uf->path));
+	}
+	return s->nfiles++;
+}
+
+/* Each frame's file and offset in it. */
+static void forkstat_uresolve(struct forkstat_uwalk *t)
+{
+	struct forkstat_ustack *s = t->s;
+	int i;
+
+	for (i = 0; i < s->nframes; i++) {
+		struct forkstat_uframe *f = &s->frames[i];
+		struct vm_area_struct *vma = forkstat_uvma(t, f->addr);
+
+		if (!vma || !vma->vm_file)
+			continue;
+		f->file = forkstat_ufile(t, vma->vm_file);
+		f->off = f->addr - vma->vm_start + ((u64)vma->vm_pgoff << PAGE_SHIFT);
+	}
+}
+
+int forkstat_uwalk_current(struct forkstat_ustack *s)
+{
+	struct pt_regs *regs = task_pt_regs(current);
+	struct forkstat_uwalk *t;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL | __GFP_NOWARN);
+	if (!t)
+		return -ENOMEM;
+	t->s = s;
+	t->mm = current->mm;
+	if (!user_64bit_mode(regs)) {
+		forkstat_uadd(s, instruction_pointer(regs), FORKSTAT_UFRAME_IP);
+		s->end = FORKSTAT_UEND_COMPAT;
+	} else {
+		/*
+		 * Never in a probe: this thread waits, if it must, as long as
+		 * one of its page faults would.
+		 */
+		t->locked = mmap_read_trylock(t->mm) || !mmap_read_lock_killable(t->mm);
+		s->mm = t->locked ? FORKSTAT_UMM_OK : FORKSTAT_UMM_BUSY;
+		forkstat_uwalk_chain(t, regs);
+		forkstat_uresolve(t);
+		if (t->locked)
+			mmap_read_unlock(t->mm);
+	}
+	kfree(t);
+	return 0;
+}

@@ -9,12 +9,15 @@
  */
 #define _GNU_SOURCE
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -218,6 +221,25 @@ static void find_gofunc(struct sym_file *f)
 	}
 }
 
+/*
+ * Opens path for reading without following any symbolic link in it: the
+ * path is a record of where a file was, and whoever owns a directory on
+ * it may since have made it a link to /dev. Opening a device can act
+ * (a watchdog starts counting); a regular file is all this wants.
+ */
+static int open_no_links(const char *path)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+
+	if (fd < 0 && errno == ENOSYS)
+		fd = open(path, how.flags | O_NOFOLLOW);
+	return (int)fd;
+}
+
 /* Maps and checks the file the module saw; sets f->why if unusable. */
 static void load_file(struct sym_file *f)
 {
@@ -230,7 +252,7 @@ static void load_file(struct sym_file *f)
 	f->why = "file gone";
 	if (f->key.path[0] != '/')
 		return;
-	fd = open(f->key.path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = open_no_links(f->key.path);
 	if (fd < 0)
 		return;
 	f->why = "not the file mapped";

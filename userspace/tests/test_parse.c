@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -210,7 +211,7 @@ static void test_symbolize(void)
 {
 	unsigned long addr = (unsigned long)symbolize_me + 2, lo, hi, off;
 	struct fs_ustack u = { .id = 1, .nframes = 1, .nfiles = 1 };
-	char line[512], path[256] = "";
+	char line[512], path[256] = "", link[64], *dir;
 	struct symbolizer *sy;
 	struct sym_frame sf;
 	struct stat st;
@@ -235,6 +236,18 @@ static void test_symbolize(void)
 	      sf.why ? sf.why : "");
 	strcpy(u.frames[0].how, "fp");	/* a return address: the same function */
 	CHECK(sym_frame(sy, &u, 0, &sf) == 1 && sf.fn_off == 2, "as a return address");
+	sym_free(sy);
+	/* The same file through a symbolic link on the path: not opened. */
+	snprintf(link, sizeof(link), "/tmp/fs_test_link.%d", getpid());
+	dir = strrchr(path, '/');
+	*dir = '\0';
+	CHECK(!symlink(path, link), "symlink %s", link);
+	snprintf(u.files[0].path, sizeof(u.files[0].path), "%s/%s", link, dir + 1);
+	sy = sym_new();
+	CHECK(sym_frame(sy, &u, 0, &sf) == 0 && !strcmp(sf.why, "file gone"),
+	      "a path through a link was followed");
+	unlink(link);
+	snprintf(u.files[0].path, sizeof(u.files[0].path), "%s/%s", path, dir + 1);
 	u.files[0].ino++;
 	CHECK(sym_frame(sy, &u, 0, &sf) == 0 && !strcmp(sf.why, "not the file mapped"),
 	      "a replaced file named: %s", sf.why ? sf.why : sf.name[0]);

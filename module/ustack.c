@@ -39,14 +39,13 @@ static const struct kernel_param_ops forkstat_stack_ring_ops = {
 };
 
 module_param_cb(stack_ring, &forkstat_stack_ring_ops, &stack_ring, 0444);
+MODULE_PARM_DESC(stack_ring,
+		 "User call chains of clears, sets undoing them and slow forks remembered, 0..4096, 0 takes none (default 128)");
 
 /* Writable at run time: an event made while off gets no chain. */
 static bool stacks = true;
 module_param(stacks, bool, 0644);
 MODULE_PARM_DESC(stacks, "Take user call chains (default Y); writable at run time");
-MODULE_PARM_DESC(stack_ring,
-		 "User call chains of clears and slow forks remembered, 0..4096, 0 takes none (default 128)");
-
 
 static const char *const forkstat_uframe_hows[] = {
 	[FORKSTAT_UFRAME_IP] = "ip",
@@ -88,6 +87,13 @@ static void forkstat_ustack_store(const struct forkstat_ustack *s)
 	spin_unlock(&forkstat_ustack_lock);
 }
 
+/* current's chain is to be taken: chains are on, and it has a user space. */
+static bool forkstat_ustack_wanted(void)
+{
+	return stack_ring && READ_ONCE(stacks) && current->mm &&
+	       !(current->flags & PF_KTHREAD);
+}
+
 /* Process context, current on its way back to user space. */
 static void forkstat_ustack_take_id(u64 id)
 {
@@ -108,7 +114,7 @@ u64 forkstat_ustack_take(void)
 {
 	u64 id;
 
-	if (!stack_ring || !READ_ONCE(stacks) || !current->mm || current->flags & PF_KTHREAD)
+	if (!forkstat_ustack_wanted())
 		return 0;
 	id = atomic64_inc_return(&forkstat_ustack_ids);
 	forkstat_ustack_take_id(id);
@@ -146,7 +152,7 @@ u64 forkstat_ustack_take_later(void)
 	struct forkstat_ustack_later *l = NULL;
 	unsigned int i;
 
-	if (!stack_ring || !READ_ONCE(stacks) || !current->mm || current->flags & PF_KTHREAD)
+	if (!forkstat_ustack_wanted())
 		return 0;
 	for (i = 0; i < FORKSTAT_USTACK_LATER && !l; i++)
 		if (!atomic_cmpxchg(&forkstat_ustack_laters[i].busy, 0, 1))

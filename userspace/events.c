@@ -49,8 +49,7 @@ static void chain(FILE *out, struct symbolizer *sy, const struct fs_doc *d, uint
 		return;
 	for (n = 0; n < u->nframes; n++) {
 		const struct fs_uframe *f = &u->frames[n];
-		const struct fs_ufile *uf = f->file >= 0 && (size_t)f->file < u->nfiles ?
-			&u->files[f->file] : NULL;
+		const struct fs_ufile *uf = fs_uframe_file(u, n);
 
 		snprintf(file, sizeof(file), f->file != last && uf ? " (%s)" : "",
 			 uf ? base_of(uf->path) : "");

@@ -790,6 +790,13 @@ void fs_free(struct fs_doc *doc)
 	memset(doc, 0, sizeof(*doc));
 }
 
+const struct fs_ufile *fs_uframe_file(const struct fs_ustack *u, size_t n)
+{
+	int file = u->frames[n].file;
+
+	return file >= 0 && (size_t)file < u->nfiles ? &u->files[file] : NULL;
+}
+
 const struct fs_ustack *fs_ustack(const struct fs_doc *d, uint64_t id)
 {
 	size_t i;

@@ -193,6 +193,8 @@ void fs_free(struct fs_doc *doc);
 
 /* The chain of that id, if the document holds it. */
 const struct fs_ustack *fs_ustack(const struct fs_doc *d, uint64_t id);
+/* The file frame n of u is in, or NULL (none, or an index past nfiles). */
+const struct fs_ufile *fs_uframe_file(const struct fs_ustack *u, size_t n);
 
 /*
  * Reads a whole file (or /proc file; "-" is stdin); returns malloc'ed

@@ -266,8 +266,7 @@ static void chain(struct jw *j, struct symbolizer *sy, const struct fs_doc *d, u
 	jw_arr(j, "frames");
 	for (n = 0; n < u->nframes; n++) {
 		const struct fs_uframe *f = &u->frames[n];
-		const struct fs_ufile *uf = f->file >= 0 && (size_t)f->file < u->nfiles ?
-			&u->files[f->file] : NULL;
+		const struct fs_ufile *uf = fs_uframe_file(u, n);
 
 		jw_obj(j, NULL);
 		jw_str(j, "how", f->how);

@@ -132,7 +132,11 @@ static int cmp_sym(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Function symbols of one symbol table section, appended to f->syms. */
+/*
+ * Function symbols of one symbol table section, appended to f->syms; and
+ * go:func.* (go.func.* before Go 1.20), a data symbol, the base of Go's
+ * inline trees.
+ */
 static void load_symtab(struct sym_file *f, const Elf64_Shdr *sh, const Elf64_Shdr *strsh)
 {
 	const struct sym_elf *e = &f->e;
@@ -150,12 +154,15 @@ static void load_symtab(struct sym_file *f, const Elf64_Shdr *sh, const Elf64_Sh
 		const Elf64_Sym *st = (const Elf64_Sym *)(e->map + sh->sh_offset) + i;
 		const char *name;
 
-		if (ELF64_ST_TYPE(st->st_info) != STT_FUNC || !st->st_value ||
-		    st->st_name >= strsh->sh_size)
+		if (!st->st_value || st->st_name >= strsh->sh_size)
 			continue;
 		name = elf_str(e, strsh->sh_offset + st->st_name, strsh->sh_size - st->st_name);
-		if (name && *name)
+		if (!name || !*name)
+			continue;
+		if (ELF64_ST_TYPE(st->st_info) == STT_FUNC)
 			f->syms[f->nsyms++] = (struct sym){ st->st_value, st->st_size, name };
+		else if (!f->e.gofunc && (!strcmp(name, "go:func.*") || !strcmp(name, "go.func.*")))
+			f->e.gofunc = st->st_value;
 	}
 }
 
@@ -186,39 +193,6 @@ static void load_sections(struct sym_file *f)
 		}
 	}
 	qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
-}
-
-/* Data symbols are not in syms: go:func.* is one; find it by name. */
-static void find_gofunc(struct sym_file *f)
-{
-	const struct sym_elf *e = &f->e;
-	const Elf64_Ehdr *eh = elf_at(e, 0, sizeof(*eh));
-	const Elf64_Shdr *sh = elf_at(e, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(*sh));
-	size_t i;
-	uint64_t k, n;
-
-	for (i = 0; sh && i < eh->e_shnum && !f->e.gofunc; i++) {
-		const Elf64_Shdr *strsh;
-
-		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
-		    sh[i].sh_entsize != sizeof(Elf64_Sym))
-			continue;
-		strsh = &sh[sh[i].sh_link];
-		n = sh[i].sh_size / sizeof(Elf64_Sym);
-		if (!elf_at(e, sh[i].sh_offset, n * sizeof(Elf64_Sym)))
-			continue;
-		for (k = 0; k < n; k++) {
-			const Elf64_Sym *st = (const Elf64_Sym *)(e->map + sh[i].sh_offset) + k;
-			const char *name = st->st_name < strsh->sh_size ?
-				elf_str(e, strsh->sh_offset + st->st_name,
-					strsh->sh_size - st->st_name) : NULL;
-
-			if (name && (!strcmp(name, "go:func.*") || !strcmp(name, "go.func.*"))) {
-				f->e.gofunc = st->st_value;
-				break;
-			}
-		}
-	}
 }
 
 /*
@@ -276,7 +250,6 @@ static void load_file(struct sym_file *f)
 	if (f->key.build_id[0] && strcmp(id, f->key.build_id))
 		goto out;
 	load_sections(f);
-	find_gofunc(f);
 	f->why = f->nsyms || f->e.gopclntab ? NULL : "no symbols";
 out:
 	close(fd);
@@ -347,6 +320,7 @@ static const struct sym *sym_at(const struct sym_file *f, uint64_t pc)
 int sym_frame(struct symbolizer *s, const struct fs_ustack *u, size_t n,
 	      struct sym_frame *out)
 {
+	const struct fs_ufile *uf = fs_uframe_file(u, n);
 	const struct fs_uframe *fr = &u->frames[n];
 	const struct sym_file *f;
 	const struct sym *y;
@@ -355,9 +329,9 @@ int sym_frame(struct symbolizer *s, const struct fs_ustack *u, size_t n,
 
 	memset(out, 0, sizeof(*out));
 	out->why = "no file";
-	if (fr->file < 0 || (size_t)fr->file >= u->nfiles)
+	if (!uf)
 		return 0;
-	f = file_of(s, &u->files[fr->file]);
+	f = file_of(s, uf);
 	if (!f || f->why) {
 		out->why = f ? f->why : "out of memory";
 		return 0;
@@ -423,14 +397,11 @@ int sym_culprit(struct symbolizer *s, const struct fs_ustack *u,
 	int k;
 
 	for (n = 0; n < u->nframes; n++) {
-		const char *path = u->frames[n].file >= 0 &&
-			(size_t)u->frames[n].file < u->nfiles ?
-			u->files[u->frames[n].file].path : "";
-
+		/* A named frame has its file. */
 		if (!sym_frame(s, u, n, &sf))
 			continue;
 		for (k = 0; k < sf.n; k++) {
-			if (is_carrier(sf.name[k], path)) {
+			if (is_carrier(sf.name[k], fs_uframe_file(u, n)->path)) {
 				snprintf(last, sizeof(last), "%s", sf.name[k]);
 				continue;
 			}

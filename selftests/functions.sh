@@ -64,6 +64,28 @@ unload_mod() {
 	rmmod $MOD || die "rmmod $MOD failed"
 }
 
+# Unloads the module while other processes may hold it (a socket-mode
+# change holds it until its thread is back in user space, a call chain
+# taken included), trying delete_module() every 2 ms from one process
+# up to TRIES times: an rmmod per try would fork and exec under the
+# storm, and mostly land inside the next hold. Prints the refusals.
+unload_in_use() {	# unload_in_use TRIES
+	python3 - "$MOD" "$1" <<'PY'
+import ctypes, errno, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_delete_module = 176  # x86_64
+for busy in range(int(sys.argv[2])):
+    if libc.syscall(SYS_delete_module, sys.argv[1].encode(), os.O_NONBLOCK) == 0:
+        print(busy)
+        sys.exit(0)
+    err = ctypes.get_errno()
+    if err != errno.EWOULDBLOCK:
+        sys.exit("delete_module: " + os.strerror(err))
+    time.sleep(0.002)
+sys.exit("delete_module refused %s times: module in use" % sys.argv[2])
+PY
+}
+
 # The value of KEY= on the first TYPE record that has the field SELECTOR
 # (symbol=copy_process, tgid=42, ...), in /proc/forkstat or in FILE.
 rec_field() {	# rec_field TYPE SELECTOR KEY [FILE]

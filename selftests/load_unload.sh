@@ -7,8 +7,9 @@
 # kernel, where a cycle takes minutes) while on every CPU a process forks
 # as fast as it can, one switches a socket between blocking and
 # non-blocking (fcntl and ioctl) and one reads /proc/forkstat. A mode
-# change in flight holds the module until the call returns, so rmmod may
-# be refused as in use for that moment and is tried again. /proc/forkstat
+# change in flight holds the module until its thread is back in user
+# space (its call chain taken), so unloading may be refused as in use
+# for that moment and is tried again (unload_in_use). /proc/forkstat
 # must vanish with the module and come back with it, and the kernel must
 # stay quiet (leaks.sh, last, looks for what the cycles left behind).
 . "$(dirname "$0")/functions.sh"
@@ -22,12 +23,8 @@ trap stop_storm EXIT
 
 busy=0
 for ((i = 1; i <= CYCLES; i++)); do
-	for ((try = 0; try < 500; try++)); do
-		rmmod $MOD 2>/dev/null && break
-		busy=$((busy + 1))
-		sleep 0.01
-	done
-	[ $try -lt 500 ] || die "cycle $i: rmmod refused 500 times"
+	refused=$(unload_in_use 5000) || die "cycle $i: could not unload"
+	busy=$((busy + refused))
 	[ -e $PROC ] && die "cycle $i: $PROC still there after rmmod"
 	is_loaded && die "cycle $i: module still listed after rmmod"
 	load_mod

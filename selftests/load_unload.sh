@@ -3,7 +3,7 @@
 #
 # Unloading must be safe while the probes fire: unload and load the module
 # 30 times (a cycle registers and unregisters ten probes: about 7 s under
-# TCG on 6.12, 10 s on 6.12 PREEMPT_RT; 4 times on make check-debug's
+# TCG on 6.12, 12 s on 6.12 PREEMPT_RT; 4 times on make check-debug's
 # kernel, where a cycle takes minutes) while on every CPU a process forks
 # as fast as it can, one switches a socket between blocking and
 # non-blocking (fcntl and ioctl) and one reads /proc/forkstat. A mode
@@ -25,8 +25,8 @@ busy=0
 for ((i = 1; i <= CYCLES; i++)); do
 	refused=$(unload_in_use 5000) || die "cycle $i: could not unload"
 	busy=$((busy + refused))
-	[ -e $PROC ] && die "cycle $i: $PROC still there after rmmod"
-	is_loaded && die "cycle $i: module still listed after rmmod"
+	[ -e $PROC ] && die "cycle $i: $PROC still there after unloading"
+	is_loaded && die "cycle $i: module still listed after unloading"
 	load_mod
 	[ -r $PROC ] || die "cycle $i: no $PROC after insmod"
 done

@@ -55,7 +55,7 @@ forks=$(awk '/^forkstat_copy_process_seconds_count\{flavour="fork"\}/ { print $2
 log "node_exporter serves forkstat's file: $forks forks, the hostile name escaped"
 
 # Module gone: forkstat_up 0, and nothing stale.
-loop_until 10 rmmod $MOD || die "rmmod $MOD failed"
+unload_in_use 5000 >/dev/null || die "could not unload $MOD"
 "$ctl" --prometheus -o "$tdir/forkstat.prom" || die "forkstatctl -o without the module failed"
 loop_until 10 scrape || die "node_exporter stopped serving"
 grep -q '^forkstat_up 0$' "$metrics" || die "no forkstat_up 0 with the module unloaded"

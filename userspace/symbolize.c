@@ -199,7 +199,8 @@ static void load_sections(struct sym_file *f)
  * Opens path for reading without following any symbolic link in it: the
  * path is a record of where a file was, and whoever owns a directory on
  * it may since have made it a link to /dev. Opening a device can act
- * (a watchdog starts counting); a regular file is all this wants.
+ * (a watchdog starts counting); a regular file is all this wants. Before
+ * Linux 5.6 (no openat2) only the last component is kept from links.
  */
 static int open_no_links(const char *path)
 {

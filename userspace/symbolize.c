@@ -143,7 +143,8 @@ static void load_symtab(struct sym_file *f, const Elf64_Shdr *sh, const Elf64_Sh
 	uint64_t i, n = sh->sh_entsize == sizeof(Elf64_Sym) ? sh->sh_size / sizeof(Elf64_Sym) : 0;
 	struct sym *more;
 
-	if (!elf_at(e, sh->sh_offset, n * sizeof(Elf64_Sym)) ||
+	/* n == 0 too: realloc(p, 0) frees p, and f->syms would dangle. */
+	if (!n || !elf_at(e, sh->sh_offset, n * sizeof(Elf64_Sym)) ||
 	    !elf_at(e, strsh->sh_offset, strsh->sh_size))
 		return;
 	more = realloc(f->syms, (f->nsyms + n) * sizeof(*more));

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <elf.h>
+#include <stddef.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -256,6 +258,50 @@ static void test_symbolize(void)
 	sym_free(sy);
 }
 
+/*
+ * A file whose two symbol tables are both empty (what libFuzzer found in
+ * CI): growing the table by nothing must not free it. Before the fix the
+ * second realloc(p, 0) freed the table and sym_free() freed it again.
+ */
+static void test_empty_symtabs(void)
+{
+	struct {
+		Elf64_Ehdr eh;
+		Elf64_Shdr sh[4];
+		char str[8];
+	} elf = {
+		.eh = { .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64 },
+			.e_shoff = offsetof(typeof(elf), sh), .e_shnum = 4, .e_shstrndx = 3 },
+		.sh = { [1] = { .sh_type = SHT_SYMTAB, .sh_entsize = sizeof(Elf64_Sym),
+				.sh_link = 3 },
+			[2] = { .sh_type = SHT_DYNSYM, .sh_entsize = sizeof(Elf64_Sym),
+				.sh_link = 3 },
+			[3] = { .sh_type = SHT_STRTAB, .sh_offset = offsetof(typeof(elf), str),
+				.sh_size = sizeof(elf.str) } },
+	};
+	struct fs_ustack u = { .id = 1, .nframes = 1, .nfiles = 1 };
+	char path[64];
+	struct symbolizer *sy;
+	struct sym_frame sf;
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/fs_test_elf.%d", getpid());
+	f = fopen(path, "w");
+	CHECK(f && fwrite(&elf, sizeof(elf), 1, f) == 1 && !fclose(f) && !stat(path, &st),
+	      "write %s", path);
+	snprintf(u.files[0].path, sizeof(u.files[0].path), "%s", path);
+	u.files[0].ino = st.st_ino;
+	u.files[0].dev_major = major(st.st_dev);
+	u.files[0].dev_minor = minor(st.st_dev);
+	strcpy(u.frames[0].how, "ip");
+	sy = sym_new();
+	CHECK(sym_frame(sy, &u, 0, &sf) == 0 && sf.why && !strcmp(sf.why, "no symbols"),
+	      "two empty symbol tables: %s", sf.why ? sf.why : "named");
+	sym_free(sy);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	char bad[512];
@@ -281,6 +327,7 @@ int main(int argc, char **argv)
 	test_bad(bad, "no-equals.txt", "line 2: expected key=value, got 'junk'");
 	test_bad(bad, "uframe-file.txt", "line 3: uframe file=9: expected under 4");
 	test_symbolize();
+	test_empty_symtabs();
 	printf("test_parse: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

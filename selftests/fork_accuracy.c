@@ -60,11 +60,6 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
 FIXTURE(accuracy) {
 	int stacks;	/* the parameter's value before, -1 if unknown */
 };

@@ -233,11 +233,6 @@ static void threads_stall(const struct writer *w, long long (*win)[2], int forks
 				}
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
 /*
  * The module's time against the threads' own (their time asleep, or with
  * held their time held up), fork by fork, in permille: the median fork's,

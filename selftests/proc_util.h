@@ -216,6 +216,12 @@ static inline char *map_touched(size_t len)
 	return p;
 }
 
+/* For qsort of ints, ascending (medians of per-fork figures). */
+static inline int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
 /* Forks n children that exit at once; returns how many were reaped. */
 static inline int fork_children(int n)
 {

@@ -14,9 +14,9 @@
  * (an rt_mutex there) may spin while the forker runs on another CPU
  * instead of sleeping, and its CPU clock runs through that part of the
  * wait: there, for the median fork, the module's stall_ns must lie
- * between the threads' time asleep and their time held up (wall clock
- * less run_delay, which also holds the faults' own work), 10% either
- * side. Elsewhere the module's stall_ns of the median fork and the
+ * between the threads' time asleep (less 15%) and their time held up
+ * (wall clock less run_delay, which also holds the faults' own work;
+ * plus 10%). Elsewhere the module's stall_ns of the median fork and the
  * threads' own time asleep in it agree within 10%; with the threads only
  * reading their clocks, the module reports no wait at all.
  *
@@ -47,8 +47,8 @@
  * host (make check runs VMs side by side) a host pause lands in one clock
  * and not the other. Single forks' ratios ranged from 45% to 129%, and
  * the totals of twenty forks were 12% apart in one CI run; the median
- * fork stayed at 95-97% in twelve runs (on PREEMPT_RT, six runs: 115-134%
- * of the time asleep, 83-87% of the time held up).
+ * fork stayed at 94.7-98.4% in sixteen runs (on PREEMPT_RT, eight runs:
+ * 91.7-134% of the time asleep, 83-87% of the time held up).
  */
 #define FORKS_MIN	20
 #define FORKS		24
@@ -317,11 +317,18 @@ TEST_F_TIMEOUT(stall, module_waits_agree_with_the_threads, 600)
 	 */
 	if (debug_kernel())
 		return;
-	EXPECT_LE(900, median);
 	if (!spinning_waits) {
+		EXPECT_LE(900, median);
 		EXPECT_GE(1100, median);
 		return;
 	}
+	/*
+	 * How much of a wait a thread spends spinning changes fork by fork
+	 * (single forks 58% to 752% of its time asleep), which moves the
+	 * median more than elsewhere: 91.7% to 134% in eight runs, so 85%
+	 * below. The time held up bounds it above, at 83-87% measured.
+	 */
+	EXPECT_LE(850, median);
 	median = median_permille(fs, forks, true, &lo, &hi);
 	TH_LOG("and %d.%d%% of their time held up (median fork; range %d.%d-%d.%d%%)",
 	       median / 10, median % 10, lo / 10, lo % 10, hi / 10, hi % 10);

@@ -204,6 +204,20 @@ __attribute__((noinline)) int symbolize_me(int x)
 	return x * 3 + 1;
 }
 
+/* The file at path as the module records it (path, device, inode); 0 or -1. */
+static int ufile_of(struct fs_ufile *uf, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -1;
+	snprintf(uf->path, sizeof(uf->path), "%s", path);
+	uf->ino = st.st_ino;
+	uf->dev_major = major(st.st_dev);
+	uf->dev_minor = minor(st.st_dev);
+	return 0;
+}
+
 /*
  * The symbolizer on this very binary, as the module would record a frame
  * in it: file offset from /proc/self/maps, the file's device and inode.
@@ -216,7 +230,6 @@ static void test_symbolize(void)
 	char line[512], path[256] = "", link[64], *dir;
 	struct symbolizer *sy;
 	struct sym_frame sf;
-	struct stat st;
 	FILE *maps = fopen("/proc/self/maps", "r");
 
 	while (maps && fgets(line, sizeof(line), maps))
@@ -225,11 +238,7 @@ static void test_symbolize(void)
 			break;
 	if (maps)
 		fclose(maps);
-	CHECK(path[0] == '/' && !stat(path, &st), "this binary's mapping: '%s'", path);
-	snprintf(u.files[0].path, sizeof(u.files[0].path), "%s", path);
-	u.files[0].ino = st.st_ino;
-	u.files[0].dev_major = major(st.st_dev);
-	u.files[0].dev_minor = minor(st.st_dev);
+	CHECK(path[0] == '/' && !ufile_of(&u.files[0], path), "this binary's mapping: '%s'", path);
 	u.frames[0] = (struct fs_uframe){ .addr = addr, .off = addr - lo + off, .file = 0 };
 	strcpy(u.frames[0].how, "ip");
 	sy = sym_new();
@@ -283,17 +292,12 @@ static void test_empty_symtabs(void)
 	char path[64];
 	struct symbolizer *sy;
 	struct sym_frame sf;
-	struct stat st;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/tmp/fs_test_elf.%d", getpid());
 	f = fopen(path, "w");
-	CHECK(f && fwrite(&elf, sizeof(elf), 1, f) == 1 && !fclose(f) && !stat(path, &st),
-	      "write %s", path);
-	snprintf(u.files[0].path, sizeof(u.files[0].path), "%s", path);
-	u.files[0].ino = st.st_ino;
-	u.files[0].dev_major = major(st.st_dev);
-	u.files[0].dev_minor = minor(st.st_dev);
+	CHECK(f && fwrite(&elf, sizeof(elf), 1, f) == 1 && !fclose(f) &&
+	      !ufile_of(&u.files[0], path), "write %s", path);
 	strcpy(u.frames[0].how, "ip");
 	sy = sym_new();
 	CHECK(sym_frame(sy, &u, 0, &sf) == 0 && sf.why && !strcmp(sf.why, "no symbols"),

@@ -38,21 +38,30 @@ installed_kernels() {
 # plain -amd64 kernel and the cloud images' kernel (slowest suite first).
 FORKSTAT_FLAVOURS=(rt generic cloud)
 
-# A kernel release's flavour: rt, cloud, debug (scripts/debug-kernel), or
-# generic (Debian's plain -amd64).
+# A kernel release's flavour: rt, cloud, debug or debug-rt (the two of
+# scripts/debug-kernel), or generic (Debian's plain -amd64).
 kernel_flavour() {
 	case $1 in
 	*-rt-amd64) echo rt ;;
 	*-cloud-amd64) echo cloud ;;
+	*-rt-forkstat-debug) echo debug-rt ;;
 	*-forkstat-debug) echo debug ;;
 	*) echo generic ;;
+	esac
+}
+
+# Whether a flavour is one of scripts/debug-kernel's.
+debug_flavour() {
+	case $1 in
+	debug|debug-rt) return 0 ;;
+	*) return 1 ;;
 	esac
 }
 
 # The build directory of the debugging kernel of release $1, if built.
 debug_kernel_build() {
 	local rel
-	for rel in "$FORKSTAT_CACHE"/debug-kernel/*/build/include/config/kernel.release; do
+	for rel in "$FORKSTAT_CACHE"/debug-kernel/*/build-*/include/config/kernel.release; do
 		if [ -r "$rel" ] && [ "$(cat "$rel")" = "$1" ]; then
 			echo "${rel%/include/config/kernel.release}"
 			return
@@ -65,7 +74,7 @@ debug_kernel_build() {
 # built into it, so it has no modules directory); nothing if not built.
 kernel_file() {	# kernel_file KVER image|config
 	local b
-	if [ "$(kernel_flavour "$1")" != debug ]; then
+	if ! debug_flavour "$(kernel_flavour "$1")"; then
 		case $2 in
 		image) echo "/boot/vmlinuz-$1" ;;
 		config) echo "/boot/config-$1" ;;

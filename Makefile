@@ -5,8 +5,9 @@
 #   make [KVER=<release> | KDIR=<kernel build dir>]  forkstat.ko and forkstatctl
 #   make check        every selftest on every supported kernel and flavour
 #                     (generic, rt, cloud), in VMs
-#   make check-debug  every selftest on a 6.12 kernel with KASAN, KFENCE,
-#                     lockdep and kmemleak, built once from linux-source-6.12
+#   make check-debug  every selftest on two 6.12 kernels, generic and
+#                     PREEMPT_RT, with KASAN, KFENCE, lockdep, kmemleak and
+#                     fault injection, built once from linux-source-6.12
 #   make demo         see forkstat work in a VM
 #   make bench        what the probes cost in instructions (QEMU icount)
 #   make install      module, forkstatctl, its man page and the systemd
@@ -14,7 +15,7 @@
 #                     (DESTDIR, PREFIX=/usr/local and KVER honoured)
 #   make uninstall    the same files removed
 #   make deps         install what the above need (Debian 12, as root)
-#   make checkpatch   the kernel's style check on module/
+#   make checkpatch   the kernel's style check on module/ (--strict)
 # Modules are built in build/<release>/, one tree per kernel.
 
 ifneq ($(KDIR),)
@@ -99,7 +100,7 @@ uninstall:
 	$(DEPMOD)
 
 checkpatch: $(CHECKPATCH)
-	$(CHECKPATCH) --no-tree --show-types --quiet \
+	$(CHECKPATCH) --no-tree --strict --show-types --quiet \
 		$(if $(CHECKPATCH_IGNORE),--ignore $(CHECKPATCH_IGNORE)) \
 		-f module/*.[ch] module/uapi/*.h
 

@@ -16,12 +16,16 @@
  * The scan walks the thread groups of the reader's PID namespace by pid
  * (reader.c), numbering them as it does, one at a time under RCU, and
  * for a sleeping thread in a receive takes its task lock and its fd
- * table's lock for the one lookup, as /proc/PID/fdinfo does. Sockets of
- * other network namespaces than the reader's are left out. It costs the reader
- * time in proportion to the threads on the machine, and nobody else
- * anything. The registers are read racily, as /proc/PID/stat reads a
- * sleeping task's: a thread waking meanwhile is counted or not, never
- * read out of freed memory.
+ * table's lock for the one lookup, as /proc/PID/fdinfo does. Every
+ * FORKSTAT_BLOCKED_RESCHED threads it lets RCU go and the CPU be taken,
+ * holding the group leader and the thread it is at, and goes on from
+ * there if that thread is still in the group (a group of 100,000 threads
+ * is a few hundred short read sections, not one of seconds); if not, the
+ * group's scan ends there. Sockets of other network namespaces than the
+ * reader's are left out. It costs the reader time in proportion to the
+ * threads on the machine, and nobody else anything. The registers are
+ * read racily, as /proc/PID/stat reads a sleeping task's: a thread
+ * waking meanwhile is counted or not, never read out of freed memory.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -181,8 +185,36 @@ static bool forkstat_blocked_thread(struct task_struct *t,
 	return true;
 }
 
+/* Threads looked at under one RCU read section. */
+#define FORKSTAT_BLOCKED_RESCHED	256
+
 /*
- * One thread group, under RCU, numbered tgid by the reader: its blocked
+ * A pause in the walk of a group's threads, at t: RCU let go and the CPU
+ * offered, t pinned meanwhile (the caller pins the leader, whose signal
+ * struct heads the list). Returns, under RCU again, whether t is still in
+ * the group to go on from: a thread loses its pid before it leaves the
+ * list (as /proc's next_tid() relies on), and one not released yet keeps
+ * a reference of its own, so ours is not the last.
+ */
+static bool forkstat_blocked_pause(struct task_struct *t)
+{
+	get_task_struct(t);
+	rcu_read_unlock();
+	cond_resched();
+	rcu_read_lock();
+	if (pid_alive(t)) {
+		put_task_struct(t);
+		return true;
+	}
+	rcu_read_unlock();
+	put_task_struct(t);
+	rcu_read_lock();
+	return false;
+}
+
+/*
+ * One thread group, under RCU (let go now and then, see above), its
+ * leader pinned by the caller, numbered tgid by the reader: its blocked
  * threads and their summary.
  */
 static void forkstat_blocked_group(struct seq_file *m, struct task_struct *leader,
@@ -196,7 +228,9 @@ static void forkstat_blocked_group(struct seq_file *m, struct task_struct *leade
 	for_each_thread(leader, t) {
 		struct forkstat_blocked_thread b;
 
-		threads++;
+		if (++threads % FORKSTAT_BLOCKED_RESCHED == 0 &&
+		    !forkstat_blocked_pause(t))
+			break;
 		if (!forkstat_blocked_thread(t, scan, &b))
 			continue;
 		on_cleared += !!b.cleared_ns;
@@ -245,10 +279,16 @@ void forkstat_blocked_show(struct seq_file *m, const struct forkstat_reader *r)
 		struct task_struct *leader = pid_task(pid, PIDTYPE_TGID);
 
 		nr = pid_nr_ns(pid, scan.ns) + 1;
-		if (forkstat_blocked_sees(r, leader))
+		if (forkstat_blocked_sees(r, leader)) {
+			get_task_struct(leader);
 			forkstat_blocked_group(m, leader, nr - 1, &scan);
-		/* A grace period may end between thread groups. */
+		} else {
+			leader = NULL;
+		}
+		/* A grace period may end between pids. */
 		rcu_read_unlock();
+		if (leader)
+			put_task_struct(leader);
 		cond_resched();
 		rcu_read_lock();
 	}

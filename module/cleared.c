@@ -20,12 +20,15 @@
 #include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
 #include "forkstat.h"
 
 #define FORKSTAT_CLEARED_PROBE	16
+/* Entries a loop over the whole table walks between chances to reschedule. */
+#define FORKSTAT_CLEARED_RESCHED	1024
 
 static unsigned int cleared_max = 4096;
 
@@ -53,7 +56,8 @@ int forkstat_cleared_init(void)
 {
 	unsigned int n = roundup_pow_of_two(cleared_max);
 
-	forkstat_cleared = kvcalloc(n, sizeof(*forkstat_cleared), GFP_KERNEL);
+	forkstat_cleared = kvcalloc(n, sizeof(*forkstat_cleared),
+				    GFP_KERNEL | __GFP_NOWARN);
 	if (!forkstat_cleared)
 		return -ENOMEM;
 	forkstat_cleared_bits = ilog2(n);
@@ -65,8 +69,11 @@ void forkstat_cleared_exit(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < cleared_max; i++)
+	for (i = 0; i < cleared_max; i++) {
 		put_pid(forkstat_cleared[i].tgid);
+		if (!(i % FORKSTAT_CLEARED_RESCHED))
+			cond_resched();
+	}
 	kvfree(forkstat_cleared);
 }
 
@@ -188,5 +195,7 @@ void forkstat_cleared_reset(void)
 		forkstat_cleared[i].tgid = NULL;
 		spin_unlock(&forkstat_cleared_lock);
 		put_pid(old);
+		if (!(i % FORKSTAT_CLEARED_RESCHED))
+			cond_resched();
 	}
 }

@@ -21,8 +21,21 @@
  * to the forking process's row always, as a "cow" record when the fork
  * or its copy-on-write faults took slow_us or longer.
  *
- * Whether a fault copied: the page its PTE maps before and after the
- * call. A write to the shared zero page is a first touch, not a copy.
+ * Only private mappings copy on write: a write fault on a shared one
+ * (write-notify, soft-dirty tracking) or on a page userfaultfd
+ * write-protects (which parks the fault in user space's hands for as long
+ * as it likes) is not followed. Whether a fault copied: the page its PTE
+ * maps before and after the call. After, the PTE is found again from
+ * the PMD entry: the fault holds the mmap or VMA lock, so the PMD table
+ * stays, but the PTE table it had may be gone (6.12's khugepaged and
+ * MADV_COLLAPSE retract page tables under the mmap lock read, freeing
+ * them after a grace period). A fault that let go of that lock
+ * (VM_FAULT_RETRY) is retried, and counted then. A write to the shared
+ * zero page is a first touch, not a copy.
+ *
+ * A fault's return finds its watch by slot and generation: a watch closed
+ * meanwhile (a new generation) gets nothing, so no fault in progress ever
+ * keeps a watch open.
  *
  * Why cow_min_mb: following a fault costs a return probe, about 1,400
  * instructions on 6.1, and even the smallest fork takes about ten
@@ -41,6 +54,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <linux/userfaultfd_k.h>
 #include <linux/workqueue.h>
 
 #include "forkstat.h"
@@ -133,7 +147,8 @@ struct forkstat_cow_tally {
 
 struct forkstat_cow_watch {
 	atomic_t state;
-	atomic_t busy;		/* faults between entry and return */
+	raw_spinlock_t lock;	/* gen and side */
+	u32 gen;		/* bumped at every close */
 	u64 id;			/* the fork's */
 	u64 start_ns;		/* ktime_get_ns() at the fork's return */
 	u64 deadline_ns;
@@ -141,10 +156,10 @@ struct forkstat_cow_watch {
 	u64 start_time;		/* of the forker's group leader */
 	struct mm_struct *parent_mm, *child_mm;	/* mmgrab'bed */
 	struct task_struct *child_task;		/* only compared, never followed */
-	struct forkstat_who who;
-	struct pid *child;
+	struct forkstat_who who;	/* with references */
+	struct pid *child;		/* a reference */
 	char comm[TASK_COMM_LEN];
-	struct forkstat_cow_tally side[2];	/* parent, child */
+	struct forkstat_cow_side side[2];	/* parent, child */
 };
 
 /* A closed watch, as /proc/forkstat shows it. */
@@ -169,25 +184,11 @@ static atomic64_t forkstat_cow_unwatched;
 static atomic64_t forkstat_cow_forks;
 static struct forkstat_cow_tally forkstat_cow_sums[2];
 
-static void forkstat_cow_rec_get(void *rec)
-{
-	struct forkstat_cow_rec *c = rec;
-
-	forkstat_who_get(&c->who, &c->who);
-	get_pid(c->child);
-}
-
-static void forkstat_cow_rec_put(void *rec)
-{
-	struct forkstat_cow_rec *c = rec;
-
-	forkstat_who_put(&c->who);
-	put_pid(c->child);
-}
-
 static struct forkstat_ring forkstat_cow_ring =
-	FORKSTAT_RING(struct forkstat_cow_rec, forkstat_cow_rec_get,
-		      forkstat_cow_rec_put);
+	FORKSTAT_RING(struct forkstat_cow_rec,
+		      offsetof(struct forkstat_cow_rec, who.pid),
+		      offsetof(struct forkstat_cow_rec, who.tgid),
+		      offsetof(struct forkstat_cow_rec, child));
 
 /*
  * How often open watches are checked: a child that exec'ed or exited
@@ -209,6 +210,8 @@ void forkstat_cow_watch(const struct forkstat_fork *f, struct task_struct *child
 {
 	struct mm_struct *mm = current->mm;
 	struct forkstat_cow_watch *w;
+	struct forkstat_who who;
+	unsigned long irqflags;
 	unsigned int i;
 
 	if (!mm || !child->mm || child->mm == mm ||
@@ -235,14 +238,13 @@ claimed:
 	w->parent_mm = mm;
 	w->child_mm = child->mm;
 	w->child_task = child;
-	forkstat_who_current(&w->who);
+	forkstat_who_current(&who);
+	forkstat_who_get(&w->who, &who);
 	w->child = get_pid(task_pid(child));
 	forkstat_current_comm(w->comm);
-	for (i = 0; i < 2; i++) {
-		atomic64_set(&w->side[i].faults, 0);
-		atomic64_set(&w->side[i].pages, 0);
-		atomic64_set(&w->side[i].ns, 0);
-	}
+	raw_spin_lock_irqsave(&w->lock, irqflags);
+	memset(w->side, 0, sizeof(w->side));
+	raw_spin_unlock_irqrestore(&w->lock, irqflags);
 	atomic_inc(&forkstat_cow_open);
 	i = w - forkstat_cow_watch_slots;
 	WRITE_ONCE(forkstat_cow_keys[i].child, child->mm);
@@ -262,10 +264,11 @@ static struct forkstat_probe forkstat_do_wp_page;
 
 struct forkstat_cow_fault {
 	struct forkstat_cow_watch *w;
-	pte_t *pte;
+	u32 gen;		/* the watch's at entry */
+	int side;
+	struct vm_fault *vmf;	/* the caller's, there until it returns */
 	unsigned long pfn;	/* mapped before the fault */
 	u64 start_ns;
-	int side;
 };
 
 /*
@@ -292,49 +295,90 @@ static struct forkstat_cow_watch *forkstat_cow_find(struct mm_struct *mm, int *s
 	return best;
 }
 
-/* do_wp_page(vmf): the PTE it was called for maps the shared page. */
+/*
+ * do_wp_page(vmf): the PTE it was called for maps the shared page. The
+ * watch found stays in its slot until a grace period after it closed
+ * (forkstat_cow_close()): this handler runs with preemption off.
+ */
 static int forkstat_wp_entry(struct pt_regs *regs, struct forkstat_cow_fault *c)
 {
 	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
+	struct vm_area_struct *vma;
 	struct forkstat_cow_watch *w;
 	u64 now;
 
 	if (!atomic_read(&forkstat_cow_open))
 		return 1;
 	forkstat_probe_hit(&forkstat_do_wp_page);
-	w = forkstat_cow_find(vmf->vma->vm_mm, &c->side);
-	if (!w || !vmf->pte)
+	vma = vmf->vma;
+	if (!vmf->pte || !is_cow_mapping(vma->vm_flags) ||
+	    userfaultfd_pte_wp(vma, vmf->orig_pte))
 		return 1;
-	atomic_inc(&w->busy);
-	if (atomic_read_acquire(&w->state) != FORKSTAT_COW_OPEN)
-		goto skip;
+	w = forkstat_cow_find(vma->vm_mm, &c->side);
+	if (!w || atomic_read_acquire(&w->state) != FORKSTAT_COW_OPEN)
+		return 1;
 	now = ktime_get_ns();
 	if (forkstat_cow_over(w, now)) {
 		if (atomic_cmpxchg(&w->state, FORKSTAT_COW_OPEN,
 				   FORKSTAT_COW_EXPIRED) == FORKSTAT_COW_OPEN)
 			forkstat_cow_reap_soon(0);
-		goto skip;
+		return 1;
 	}
 	c->w = w;
-	c->pte = vmf->pte;
+	c->gen = READ_ONCE(w->gen);
+	c->vmf = vmf;
 	c->pfn = pte_pfn(vmf->orig_pte);
 	c->start_ns = now;
 	return 0;
-skip:
-	atomic_dec(&w->busy);
-	return 1;
 }
 
+/*
+ * Whether the fault's PTE maps another page than before, found from the
+ * PMD entry now (see above), under RCU: a PTE table retracted meanwhile
+ * is freed only after a grace period.
+ */
+static bool forkstat_wp_copied(const struct forkstat_cow_fault *c)
+{
+	bool copied = false;
+	pte_t pte;
+	pmd_t pmd;
+
+	rcu_read_lock();
+	pmd = READ_ONCE(*c->vmf->pmd);
+	if (pmd_present(pmd) && !pmd_bad(pmd)) {	/* not none, not huge now */
+		pte = ptep_get(pte_offset_kernel(&pmd, c->vmf->address));
+		copied = pte_present(pte) && pte_pfn(pte) != c->pfn &&
+			 !is_zero_pfn(c->pfn);
+	}
+	rcu_read_unlock();
+	return copied;
+}
+
+/*
+ * The fault is over; it may have slept, and its watch closed meanwhile.
+ * One that let go of its lock (to wait, or because it must be retried)
+ * may find the range unmapped and its page tables freed by then: it is
+ * counted when retried.
+ */
 static void forkstat_wp_ret(struct pt_regs *regs, struct forkstat_cow_fault *c)
 {
-	struct forkstat_cow_tally *t = &c->w->side[c->side];
-	pte_t pte = ptep_get(c->pte);
+	vm_fault_t ret = regs_return_value(regs);
+	struct forkstat_cow_watch *w = c->w;
+	unsigned long irqflags;
+	bool copied;
+	u64 ns;
 
-	atomic64_inc(&t->faults);
-	atomic64_add(ktime_get_ns() - c->start_ns, &t->ns);
-	if (pte_present(pte) && pte_pfn(pte) != c->pfn && !is_zero_pfn(c->pfn))
-		atomic64_inc(&t->pages);
-	atomic_dec_return_release(&c->w->busy);
+	if (ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED))
+		return;
+	ns = ktime_get_ns() - c->start_ns;
+	copied = forkstat_wp_copied(c);
+	raw_spin_lock_irqsave(&w->lock, irqflags);
+	if (w->gen == c->gen) {
+		w->side[c->side].faults++;
+		w->side[c->side].pages += copied;
+		w->side[c->side].ns += ns;
+	}
+	raw_spin_unlock_irqrestore(&w->lock, irqflags);
 }
 
 /* Up to that many faults followed at once (they may sleep); more are "nmissed". */
@@ -342,14 +386,6 @@ static void forkstat_wp_ret(struct pt_regs *regs, struct forkstat_cow_fault *c)
 
 FORKSTAT_RETPROBE(forkstat_do_wp_page, "do_wp_page", forkstat_wp_entry,
 		  forkstat_wp_ret, struct forkstat_cow_fault, FORKSTAT_COW_FAULTS);
-
-static void forkstat_cow_read(struct forkstat_cow_side *dst,
-			      struct forkstat_cow_tally *src)
-{
-	dst->faults = atomic64_read(&src->faults);
-	dst->pages = atomic64_read(&src->pages);
-	dst->ns = atomic64_read(&src->ns);
-}
 
 static void forkstat_cow_sum(struct forkstat_cow_tally *dst,
 			     const struct forkstat_cow_side *src)
@@ -378,7 +414,10 @@ static enum forkstat_cow_end forkstat_cow_end(struct forkstat_cow_watch *w)
 	return end;
 }
 
-/* Process context; the watch is no longer found by any fault. */
+/*
+ * Process context; no fault finds the watch any more, and none in
+ * progress adds to it (a new generation).
+ */
 static void forkstat_cow_publish(struct forkstat_cow_watch *w)
 {
 	struct forkstat_cow_rec rec = {
@@ -387,29 +426,25 @@ static void forkstat_cow_publish(struct forkstat_cow_watch *w)
 		.window_ns = min(ktime_get_ns(), w->deadline_ns) - w->start_ns,
 		.fork_ns = w->fork_ns,
 		.end = forkstat_cow_end(w),
+		.who = w->who,		/* the ring takes references of its own */
+		.child = w->child,
 	};
+	unsigned long irqflags;
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		forkstat_cow_read(&rec.side[i], &w->side[i]);
+	raw_spin_lock_irqsave(&w->lock, irqflags);
+	memcpy(rec.side, w->side, sizeof(rec.side));
+	raw_spin_unlock_irqrestore(&w->lock, irqflags);
+	for (i = 0; i < 2; i++)
 		forkstat_cow_sum(&forkstat_cow_sums[i], &rec.side[i]);
-	}
 	atomic64_inc(&forkstat_cow_forks);
 	forkstat_rows_add_cow(w->who.tgid, w->start_time, &rec.side[0],
 			      &rec.side[1]);
 	if (forkstat_slow_enough(w->fork_ns) ||
 	    forkstat_slow_enough(rec.side[0].ns + rec.side[1].ns)) {
-		rec.who = w->who;	/* the ring takes the references */
-		rec.child = w->child;
 		memcpy(rec.comm, w->comm, sizeof(rec.comm));
 		forkstat_ring_add(&forkstat_cow_ring, &rec);
-	} else {
-		forkstat_who_put(&w->who);
-		put_pid(w->child);
 	}
-	w->who.pid = NULL;
-	w->who.tgid = NULL;
-	w->child = NULL;
 }
 
 static void forkstat_cow_free(struct forkstat_cow_watch *w)
@@ -427,13 +462,14 @@ static void forkstat_cow_free(struct forkstat_cow_watch *w)
 
 /*
  * Closes what is over (or everything, at unload): no fault can find a
- * closing watch after the grace period, and one still between entry and
- * return keeps it for the next round.
+ * closing watch after the grace period, and a new generation turns away
+ * the returns of faults still in progress.
  */
 static bool forkstat_cow_close(bool all, bool publish)
 {
 	u64 now = ktime_get_ns();
 	bool closing = false, open = false;
+	unsigned long irqflags;
 	unsigned int i;
 
 	for (i = 0; i < cow_watches; i++) {
@@ -458,10 +494,9 @@ static bool forkstat_cow_close(bool all, bool publish)
 
 		if (atomic_read(&w->state) != FORKSTAT_COW_CLOSING)
 			continue;
-		if (atomic_read_acquire(&w->busy)) {
-			open = true;	/* a fault in progress: next round */
-			continue;
-		}
+		raw_spin_lock_irqsave(&w->lock, irqflags);
+		w->gen++;
+		raw_spin_unlock_irqrestore(&w->lock, irqflags);
 		if (publish)
 			forkstat_cow_publish(w);
 		forkstat_cow_free(w);
@@ -477,37 +512,48 @@ static void forkstat_cow_reap(struct work_struct *work)
 
 int forkstat_cow_init(void)
 {
-	int ret = forkstat_ring_init(&forkstat_cow_ring, cow_ring);
+	int i, ret = forkstat_ring_init(&forkstat_cow_ring, cow_ring);
 
 	if (ret)
 		return ret;
 	forkstat_cow_keys = kcalloc(cow_watches, sizeof(*forkstat_cow_keys),
-				    GFP_KERNEL);
+				    GFP_KERNEL | __GFP_NOWARN);
 	forkstat_cow_watch_slots = kcalloc(cow_watches,
 					   sizeof(*forkstat_cow_watch_slots),
-					   GFP_KERNEL);
+					   GFP_KERNEL | __GFP_NOWARN);
 	if (!forkstat_cow_keys || !forkstat_cow_watch_slots) {
-		kfree(forkstat_cow_keys);
-		kfree(forkstat_cow_watch_slots);
-		forkstat_ring_exit(&forkstat_cow_ring);
+		forkstat_cow_exit();
 		return -ENOMEM;
 	}
-	forkstat_probe_register(&forkstat_do_wp_page, false);
+	for (i = 0; i < cow_watches; i++)
+		raw_spin_lock_init(&forkstat_cow_watch_slots[i].lock);
 	return 0;
 }
 
-/*
- * After the fork probes: no watch is made any more. Faults in progress
- * are waited for (unregistering waits for their handlers).
- */
 void forkstat_cow_exit(void)
+{
+	kfree(forkstat_cow_keys);
+	kfree(forkstat_cow_watch_slots);
+	forkstat_cow_keys = NULL;
+	forkstat_cow_watch_slots = NULL;
+	forkstat_ring_exit(&forkstat_cow_ring);
+}
+
+void forkstat_cow_attach(void)
+{
+	forkstat_probe_register(&forkstat_do_wp_page, false);
+}
+
+/*
+ * After the fork probes: no watch is made any more. Once the probe is
+ * gone no handler runs, and faults still in progress return without one:
+ * every watch closes now, whatever user space does.
+ */
+void forkstat_cow_detach(void)
 {
 	forkstat_probe_unregister(&forkstat_do_wp_page);
 	cancel_delayed_work_sync(&forkstat_cow_reaper);
 	forkstat_cow_close(true, false);
-	kfree(forkstat_cow_keys);
-	kfree(forkstat_cow_watch_slots);
-	forkstat_ring_exit(&forkstat_cow_ring);
 }
 
 static void forkstat_cow_show_one(struct seq_file *m, const struct forkstat_reader *r,
@@ -531,7 +577,7 @@ int forkstat_cow_show(struct seq_file *m, const struct forkstat_reader *r)
 {
 	struct forkstat_cow_rec *copy;
 	unsigned int i, count;
-	u64 total;
+	u64 total, lost;
 	bool host = forkstat_reader_sees_host(r);
 
 	if (host) {
@@ -545,14 +591,14 @@ int forkstat_cow_show(struct seq_file *m, const struct forkstat_reader *r)
 			   (long long)atomic64_read(&forkstat_cow_sums[1].pages),
 			   (long long)atomic64_read(&forkstat_cow_sums[1].ns));
 	}
-	copy = forkstat_ring_copy(&forkstat_cow_ring, &count, &total);
+	copy = forkstat_ring_copy(&forkstat_cow_ring, &count, &total, &lost);
 	if (!copy)
 		return -ENOMEM;
-	seq_printf(m, "cowcfg window_s=%u min_mb=%u watches=%u open=%d unwatched=%lld ring=%u total=%llu bytes=%zu\n",
+	seq_printf(m, "cowcfg window_s=%u min_mb=%u watches=%u open=%d unwatched=%lld ring=%u total=%llu lost=%llu bytes=%zu\n",
 		   READ_ONCE(cow_window_s), READ_ONCE(cow_min_mb), cow_watches,
 		   host ? atomic_read(&forkstat_cow_open) : 0,
 		   host ? (long long)atomic64_read(&forkstat_cow_unwatched) : 0,
-		   cow_ring, host ? total : 0,
+		   cow_ring, host ? total : 0, host ? lost : 0,
 		   cow_ring * sizeof(struct forkstat_cow_rec) +
 		   cow_watches * (sizeof(struct forkstat_cow_key) +
 				  sizeof(struct forkstat_cow_watch)));

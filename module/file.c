@@ -29,6 +29,8 @@ static int forkstat_show(struct seq_file *m, void *v)
 	if (forkstat_reader_sees_host(r)) {
 		forkstat_fork_show(m);
 		forkstat_stall_show(m);
+		forkstat_later_show(m);
+		forkstat_release_show(m);
 		ret = forkstat_stats_show(m);
 	}
 	forkstat_ustack_show_cfg(m, r);
@@ -107,6 +109,8 @@ static ssize_t forkstat_write(struct file *file, const char __user *ubuf,
 	forkstat_sockmode_reset();
 	forkstat_cleared_reset();
 	forkstat_ustack_reset();
+	forkstat_later_reset();
+	forkstat_release_reset();
 	return count;
 }
 

@@ -51,7 +51,7 @@ const char *const forkstat_flavour_names[FORKSTAT_NR_FLAVOURS] = {
  * untracked, and kretprobe instances are sized to match.
  */
 #define FORKSTAT_INFLIGHT_BITS	8
-#define FORKSTAT_INFLIGHT	(1 << FORKSTAT_INFLIGHT_BITS)
+#define FORKSTAT_INFLIGHT	BIT(FORKSTAT_INFLIGHT_BITS)
 
 struct forkstat_inflight {
 	struct task_struct *task;	/* the forking task; NULL when free */
@@ -360,7 +360,7 @@ MODULE_PARM_DESC(ptcopy_exact,
  * is simply not seen; one already past an inner probe's entry is counted
  * as unmatched by the others at worst.
  */
-void forkstat_fork_init(void)
+void forkstat_fork_attach(void)
 {
 	mutex_lock(&forkstat_ptcopy_lock);
 	forkstat_probe_register(&forkstat_copy_page_range, !ptcopy_exact);
@@ -380,7 +380,7 @@ void forkstat_fork_init(void)
 }
 
 /* copy_process first: its return handler is what reads the others' work. */
-void forkstat_fork_exit(void)
+void forkstat_fork_detach(void)
 {
 	mutex_lock(&forkstat_ptcopy_lock);
 	forkstat_fork_live = false;

@@ -13,12 +13,17 @@
  * the threads parked in blocking receives when the file is read. file.c
  * publishes it all in /proc/forkstat, with the text helpers of seqfmt.c
  * and sockdesc.c; main.c ties the pieces to the module's life.
+ *
+ * What a probe handler may not do itself is done later: later.c runs
+ * work in the thread that made the event as it returns to user space,
+ * release.c drops references in process context.
  */
 #ifndef FORKSTAT_H
 #define FORKSTAT_H
 
 #include <linux/in6.h>
 #include <linux/kprobes.h>
+#include <linux/llist.h>
 #include <linux/log2.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -77,6 +82,58 @@ static inline void forkstat_current_comm(char *dst)
 	forkstat_task_comm(dst, current);
 }
 
+#ifdef PF_USER_WORKER
+#define FORKSTAT_PF_USER_WORKER	PF_USER_WORKER	/* vhost's workers, 6.4 on */
+#else
+#define FORKSTAT_PF_USER_WORKER	0
+#endif
+/*
+ * Threads that never return to user space and have no user stack of
+ * their own: kernel threads, io_uring's and vhost's workers (which run
+ * task work in their loops, or as they exit, with user registers that
+ * are not theirs).
+ */
+#define FORKSTAT_NOT_USER	(PF_KTHREAD | PF_IO_WORKER | FORKSTAT_PF_USER_WORKER)
+
+/* later.c: work left to the thread that made an event. */
+struct forkstat_later {
+	struct callback_head work;	/* first: an orphan is freed through it */
+	struct list_head node;	/* in the pool, or pending */
+	struct llist_node stray;	/* orphaned, reached by its thread */
+	bool pending;		/* queued on a thread, not started */
+	void (*run)(struct forkstat_later *l);
+	struct file *filp;	/* a reference the work holds, or NULL */
+	union {
+		struct {	/* sockmode.c's check of a mode change */
+			int fd;
+			u8 path;
+			bool was_nonblock;
+		} check;
+		u64 stack;	/* ustack.c's chain to take */
+	};
+};
+
+int forkstat_later_init(void);
+void forkstat_later_exit(void);
+/* From a probe handler: a free work, or NULL (counted as lost). */
+struct forkstat_later *forkstat_later_get(void);
+/*
+ * Queues l to run run(l) in current as it returns to user space (or
+ * exits). False when current is past running its task work: l, and its
+ * file, are let go (counted as lost).
+ */
+bool forkstat_later_queue(struct forkstat_later *l,
+			  void (*run)(struct forkstat_later *l));
+void forkstat_later_show(struct seq_file *m);
+void forkstat_later_reset(void);
+
+/* release.c: references a probe handler lets go of. */
+/* Hands n pids (NULLs skipped) over to be put; all or none: false if none. */
+bool forkstat_release_pids_later(struct pid *const *pids, unsigned int n);
+void forkstat_release_exit(void);
+void forkstat_release_show(struct seq_file *m);
+void forkstat_release_reset(void);
+
 /* How a copy_process call is classified, from its clone flags. */
 enum forkstat_flavour {
 	FORKSTAT_FORK,		/* no CLONE_VM: the parent's page tables are copied */
@@ -120,15 +177,21 @@ struct forkstat_fork {
 	struct task_struct *child;	/* not running yet, for the return handler */
 };
 
+/*
+ * Each part that probes the kernel attaches its probes after every part
+ * has its memory (init) and /proc/forkstat exists, and detaches them
+ * before any of it goes (exit): main.c.
+ */
 /* fork.c: the probes on the fork path. */
-void forkstat_fork_init(void);
-void forkstat_fork_exit(void);
+void forkstat_fork_attach(void);
+void forkstat_fork_detach(void);
 void forkstat_fork_show(struct seq_file *m);
 void forkstat_fork_reset(void);
 
 /* stall.c: threads that waited on an mm while it was duplicated. */
 void forkstat_stall_init(void);
-void forkstat_stall_exit(void);
+void forkstat_stall_attach(void);
+void forkstat_stall_detach(void);
 /* At the start of the duplication of current's mm, for f. */
 void forkstat_stall_begin(struct forkstat_fork *f);
 /* At the end of the duplication (or of f's call): f's figures, slot freed. */
@@ -145,6 +208,9 @@ struct forkstat_cow_side {
 
 int forkstat_cow_init(void);
 void forkstat_cow_exit(void);
+void forkstat_cow_attach(void);
+/* Also closes every watch, whatever faults are in progress. */
+void forkstat_cow_detach(void);
 /* From copy_process's return: follows a fork's two mms for cow_window_s. */
 void forkstat_cow_watch(const struct forkstat_fork *f, struct task_struct *child);
 int forkstat_cow_show(struct seq_file *m, const struct forkstat_reader *r);
@@ -202,6 +268,8 @@ void forkstat_sockdesc_show(struct seq_file *m, const struct forkstat_sockdesc *
 /* sockmode.c: O_NONBLOCK changes on sockets. */
 int forkstat_sockmode_init(void);
 void forkstat_sockmode_exit(void);
+void forkstat_sockmode_attach(void);
+void forkstat_sockmode_detach(void);
 int forkstat_sockmode_show(struct seq_file *m, const struct forkstat_reader *r);
 size_t forkstat_sockmode_show_size(void);
 void forkstat_sockmode_reset(void);
@@ -251,7 +319,7 @@ enum forkstat_ustack_end {
 
 enum forkstat_ustack_mm {
 	FORKSTAT_UMM_OK,	/* files and offsets looked up */
-	FORKSTAT_UMM_BUSY,	/* killed waiting for the mmap lock: raw addresses */
+	FORKSTAT_UMM_BUSY,	/* the mmap lock not had: raw addresses */
 };
 
 struct forkstat_uframe {

@@ -3,6 +3,13 @@
  * forkstat: fork latency, what a fork costs the rest of its process, and
  * socket blocking-mode changes, seen from the kernel and published in
  * /proc/forkstat.
+ *
+ * Load: every part gets its memory, then /proc/forkstat is created, then
+ * the probes attach; a probe that cannot attach is reported and skipped,
+ * so nothing fails once the first one is live (a failed load never
+ * leaves work queued on a thread). Unload: the file goes first (no reader
+ * sees counters whose probes are gone), then the probes, then the work
+ * they left behind (later.c, release.c), then the memory.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -10,14 +17,16 @@
 
 #include "forkstat.h"
 
-/* Where the probes write must exist before they attach. */
 static int __init forkstat_init(void)
 {
 	int ret;
 
+	ret = forkstat_later_init();
+	if (ret)
+		goto out;
 	ret = forkstat_ustack_init();
 	if (ret)
-		return ret;
+		goto out_later;
 	ret = forkstat_stats_init();
 	if (ret)
 		goto out_ustack;
@@ -33,21 +42,23 @@ static int __init forkstat_init(void)
 	ret = forkstat_cow_init();
 	if (ret)
 		goto out_cleared;
-	forkstat_stall_init();
-	forkstat_fork_init();
 	ret = forkstat_sockmode_init();
 	if (ret)
-		goto out_fork;
+		goto out_cow;
+	forkstat_stall_init();
 	ret = forkstat_file_init();
 	if (ret)
 		goto out_sockmode;
+
+	forkstat_stall_attach();
+	forkstat_cow_attach();
+	forkstat_fork_attach();
+	forkstat_sockmode_attach();
 	return 0;
 
 out_sockmode:
 	forkstat_sockmode_exit();
-out_fork:
-	forkstat_fork_exit();
-	forkstat_stall_exit();
+out_cow:
 	forkstat_cow_exit();
 out_cleared:
 	forkstat_cleared_exit();
@@ -59,16 +70,23 @@ out_stats:
 	forkstat_stats_exit();
 out_ustack:
 	forkstat_ustack_exit();
+out_later:
+	forkstat_later_exit();
+out:
+	pr_err("not loaded (error %d)\n", ret);
 	return ret;
 }
 
-/* No reader may see counters whose probes are gone: file first. */
 static void __exit forkstat_exit(void)
 {
 	forkstat_file_exit();
+	forkstat_sockmode_detach();
+	forkstat_fork_detach();
+	forkstat_cow_detach();
+	forkstat_stall_detach();
+	forkstat_later_exit();
+	forkstat_release_exit();
 	forkstat_sockmode_exit();
-	forkstat_fork_exit();
-	forkstat_stall_exit();
 	forkstat_cow_exit();
 	forkstat_cleared_exit();
 	forkstat_slow_exit();

@@ -15,6 +15,7 @@
 
 static int forkstat_probe_attach(struct forkstat_probe *p)
 {
+	p->rp.kp.symbol_name = p->symbol;
 	switch (p->kind) {
 	case FORKSTAT_KPROBE:
 		return register_kprobe(&p->rp.kp);
@@ -162,9 +163,12 @@ void forkstat_probe_reset(struct forkstat_probe *p)
 {
 	int cpu;
 
-	if (p->hits)
-		for_each_possible_cpu(cpu)
-			*per_cpu_ptr(p->hits, cpu) = 0;
+	for_each_possible_cpu(cpu) {
+		u64 *hits = p->hits ? per_cpu_ptr(p->hits, cpu) : NULL;
+
+		if (hits)
+			*hits = 0;
+	}
 	p->rp.kp.nmissed = 0;
 	p->rp.nmissed = 0;
 #if IS_ENABLED(CONFIG_FPROBE)

@@ -95,8 +95,7 @@ static int name##_kret(struct kretprobe_instance *ri,			\
 static struct forkstat_probe name = {					\
 	.symbol = sym,							\
 	.kind = FORKSTAT_KRETPROBE,					\
-	.rp = { .kp.symbol_name = sym,					\
-		.entry_handler = name##_kentry,				\
+	.rp = { .entry_handler = name##_kentry,				\
 		.handler = name##_kret,					\
 		.data_size = sizeof(type),				\
 		.maxactive = max },					\
@@ -151,7 +150,7 @@ static int name##_kpre(struct kprobe *kp, struct pt_regs *regs)	\
 static struct forkstat_probe name = {					\
 	.symbol = sym,							\
 	.kind = FORKSTAT_KPROBE,					\
-	.rp.kp = { .symbol_name = sym, .pre_handler = name##_kpre },	\
+	.rp.kp.pre_handler = name##_kpre,				\
 }
 
 #define FORKSTAT_RETPROBE FORKSTAT_KRETPROBE

@@ -22,7 +22,7 @@
  * descriptor passed to another process keeps the opener's view.
  *
  * Records keep references to the struct pid of the processes they name
- * (rows.c, slow.c, sockmode.c, cleared.c), so that a process that has
+ * (rows.c, slow.c, cow.c, sockmode.c, cleared.c), so that a process that has
  * exited is still placed in its namespaces and numbered as each numbers
  * it; the reader's view holds its PID namespace for as long as the file
  * is open, so a namespace torn down mid-read stays readable.

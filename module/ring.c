@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A ring of the last n records of one kind, allocated at load: the slow
- * forks (slow.c) and the socket clears (sockmode.c). Records hold
- * references (who.h); the ring drops those of a record it overwrites or
- * forgets, and a reader works on a copy with references of its own, so
- * that the lock is held only for memcpy's and refcount increments.
+ * forks (slow.c), the copy-on-write bills (cow.c), and the socket clears
+ * and sets (sockmode.c). Records hold references to the struct pids they
+ * name (who.h), at offsets the ring is given, so that one pair of
+ * functions takes and drops them for every kind. A reader works on a
+ * copy with references of its own, so the lock is held only for memcpy's
+ * and refcount increments.
+ *
  * Adding takes the lock with interrupts off and neither sleeps nor
- * allocates: a probe handler may add.
+ * allocates nor drops a reference: a probe handler may add. The
+ * references of the record it overwrites, maybe the last ones of
+ * processes long gone, go to release.c.
  */
+#include <linux/pid.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "forkstat.h"
 #include "ring.h"
 
 int forkstat_ring_init(struct forkstat_ring *r, unsigned int n)
@@ -18,7 +25,8 @@ int forkstat_ring_init(struct forkstat_ring *r, unsigned int n)
 	raw_spin_lock_init(&r->lock);
 	r->n = n;
 	r->total = 0;
-	r->slots = kvcalloc(n, r->size, GFP_KERNEL);
+	r->lost = 0;
+	r->slots = kvcalloc(n, r->size, GFP_KERNEL | __GFP_NOWARN);
 	return r->slots ? 0 : -ENOMEM;
 }
 
@@ -27,31 +35,67 @@ static void *forkstat_ring_slot(struct forkstat_ring *r, u64 i)
 	return (char *)r->slots + (size_t)(i % r->n) * r->size;
 }
 
+static struct pid **forkstat_ring_pid(const struct forkstat_ring *r, void *rec,
+				      unsigned int i)
+{
+	return (struct pid **)((char *)rec + r->pid_off[i]);
+}
+
+static void forkstat_ring_get(const struct forkstat_ring *r, void *rec)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->npids; i++)
+		get_pid(*forkstat_ring_pid(r, rec, i));
+}
+
+/* Process context: a reference dropped here may be the last. */
+static void forkstat_ring_put(const struct forkstat_ring *r, void *rec)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->npids; i++) {
+		put_pid(*forkstat_ring_pid(r, rec, i));
+		*forkstat_ring_pid(r, rec, i) = NULL;
+	}
+}
+
 void forkstat_ring_exit(struct forkstat_ring *r)
 {
 	unsigned int i;
 
 	for (i = 0; r->slots && i < r->n; i++)
-		r->put(forkstat_ring_slot(r, i));
+		forkstat_ring_put(r, forkstat_ring_slot(r, i));
 	kvfree(r->slots);
 	r->slots = NULL;
 }
 
-void forkstat_ring_add(struct forkstat_ring *r, const void *rec)
+bool forkstat_ring_add(struct forkstat_ring *r, const void *rec)
 {
-	char old[FORKSTAT_RING_REC_MAX];
+	struct pid *old[FORKSTAT_RING_PIDS];
 	unsigned long irqflags;
+	unsigned int i;
+	bool added;
 	void *slot;
 
 	raw_spin_lock_irqsave(&r->lock, irqflags);
-	slot = forkstat_ring_slot(r, r->total++);
-	memcpy(old, slot, r->size);
-	memcpy(slot, rec, r->size);
+	slot = forkstat_ring_slot(r, r->total);
+	for (i = 0; i < r->npids; i++)
+		old[i] = *forkstat_ring_pid(r, slot, i);
+	added = forkstat_release_pids_later(old, r->npids);
+	if (added) {
+		memcpy(slot, rec, r->size);
+		forkstat_ring_get(r, slot);
+		r->total++;
+	} else {
+		r->lost++;
+	}
 	raw_spin_unlock_irqrestore(&r->lock, irqflags);
-	r->put(old);
+	return added;
 }
 
-void *forkstat_ring_copy(struct forkstat_ring *r, unsigned int *count, u64 *total)
+void *forkstat_ring_copy(struct forkstat_ring *r, unsigned int *count, u64 *total,
+			 u64 *lost)
 {
 	unsigned long irqflags;
 	u64 i, first;
@@ -62,13 +106,14 @@ void *forkstat_ring_copy(struct forkstat_ring *r, unsigned int *count, u64 *tota
 		return NULL;
 	raw_spin_lock_irqsave(&r->lock, irqflags);
 	*total = r->total;
+	*lost = r->lost;
 	first = r->total > r->n ? r->total - r->n : 0;
 	*count = r->total - first;
 	for (i = first; i < r->total; i++) {
 		void *c = copy + (size_t)(i - first) * r->size;
 
 		memcpy(c, forkstat_ring_slot(r, i), r->size);
-		r->get(c);
+		forkstat_ring_get(r, c);
 	}
 	raw_spin_unlock_irqrestore(&r->lock, irqflags);
 	return copy;
@@ -79,7 +124,7 @@ void forkstat_ring_free_copy(struct forkstat_ring *r, void *copy, unsigned int c
 	unsigned int i;
 
 	for (i = 0; i < count; i++)
-		r->put((char *)copy + (size_t)i * r->size);
+		forkstat_ring_put(r, (char *)copy + (size_t)i * r->size);
 	kvfree(copy);
 }
 
@@ -95,6 +140,7 @@ void forkstat_ring_reset(struct forkstat_ring *r)
 
 	raw_spin_lock_irqsave(&r->lock, irqflags);
 	r->total = 0;
+	r->lost = 0;
 	raw_spin_unlock_irqrestore(&r->lock, irqflags);
 	for (i = 0; i < r->n; i++) {
 		memset(old, 0, r->size);
@@ -104,6 +150,8 @@ void forkstat_ring_reset(struct forkstat_ring *r)
 			memset(forkstat_ring_slot(r, i), 0, r->size);
 		}
 		raw_spin_unlock_irqrestore(&r->lock, irqflags);
-		r->put(old);
+		forkstat_ring_put(r, old);
+		if (!(i % 256))
+			cond_resched();
 	}
 }

@@ -17,7 +17,10 @@
  *
  * A row holds a reference to its process's struct pid (who.h), so that
  * a reader in any namespace can tell whether it may see the row and by
- * which number, after the process has exited too (reader.c).
+ * which number, after the process has exited too (reader.c). Taking a
+ * row over hands the old one to release.c (a probe handler may not drop
+ * what may be the last reference); when that has no room, the row is not
+ * taken over and the new process counts as dropped.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -37,9 +40,11 @@
 #include "forkstat.h"
 
 #define FORKSTAT_ROWS_MIN	16
-#define FORKSTAT_ROWS_MAX	(1 << 20)
+#define FORKSTAT_ROWS_MAX	BIT(20)
 /* Rows looked at before a process is dropped. */
 #define FORKSTAT_ROWS_PROBE	32
+/* Rows a loop over the whole table walks between chances to reschedule. */
+#define FORKSTAT_ROWS_RESCHED	1024
 
 static unsigned int max_procs = 1024;
 
@@ -93,7 +98,7 @@ int forkstat_rows_init(void)
 {
 	unsigned int i, n = roundup_pow_of_two(max_procs);
 
-	forkstat_rows = kvcalloc(n, sizeof(*forkstat_rows), GFP_KERNEL);
+	forkstat_rows = kvcalloc(n, sizeof(*forkstat_rows), GFP_KERNEL | __GFP_NOWARN);
 	if (!forkstat_rows)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
@@ -107,8 +112,11 @@ void forkstat_rows_exit(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < max_procs; i++)
+	for (i = 0; forkstat_rows && i < max_procs; i++) {
 		put_pid(forkstat_rows[i].pid);
+		if (!(i % FORKSTAT_ROWS_RESCHED))
+			cond_resched();
+	}
 	kvfree(forkstat_rows);
 }
 
@@ -119,12 +127,9 @@ static u32 forkstat_key_gen(u64 key)
 
 /*
  * Returns the row of current's process, locked and carrying current's
- * name, user and cgroup, or NULL when full. A row taken over hands the
- * old process's struct pid to *old, for forkstat_row_put() to drop once
- * the lock is released.
+ * name, user and cgroup, or NULL when full. Any context.
  */
-static struct forkstat_row *forkstat_row_get(unsigned long *irqflags,
-					     struct pid **old)
+static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
 {
 	u32 gen = atomic_read(&forkstat_rows_gen);
 	u64 want = (u64)gen << 32 | (u32)current->tgid;
@@ -144,10 +149,14 @@ static struct forkstat_row *forkstat_row_get(unsigned long *irqflags,
 			goto found;
 		/* Free, stale or a dead process's with our tgid: take it. */
 		if (p->key == want || forkstat_key_gen(p->key) != gen) {
+			/* Or not at all: no other row of the same tgid. */
+			if (!forkstat_release_pids_later(&p->pid, 1)) {
+				raw_spin_unlock_irqrestore(&p->lock, *irqflags);
+				break;
+			}
 			memset(&p->st, 0, sizeof(p->st));
 			p->key = want;
 			p->start_time = start_time;
-			*old = p->pid;
 			p->pid = get_pid(task_tgid(current));
 			goto found;
 		}
@@ -163,18 +172,15 @@ found:
 	return p;
 }
 
-static void forkstat_row_put(struct forkstat_row *p, unsigned long irqflags,
-			     struct pid *old)
+static void forkstat_row_put(struct forkstat_row *p, unsigned long irqflags)
 {
 	raw_spin_unlock_irqrestore(&p->lock, irqflags);
-	put_pid(old);
 }
 
 void forkstat_rows_add_fork(const struct forkstat_fork *f)
 {
 	unsigned long irqflags;
-	struct pid *old = NULL;
-	struct forkstat_row *p = forkstat_row_get(&irqflags, &old);
+	struct forkstat_row *p = forkstat_row_get(&irqflags);
 
 	if (!p)
 		return;
@@ -190,14 +196,13 @@ void forkstat_rows_add_fork(const struct forkstat_fork *f)
 		p->st.stall_ns += f->stall_ns;
 		p->st.stall_max_ns = max(p->st.stall_max_ns, f->stall_max_ns);
 	}
-	forkstat_row_put(p, irqflags, old);
+	forkstat_row_put(p, irqflags);
 }
 
 void forkstat_rows_add_sock_mode(bool now_nonblock, u64 time_ns)
 {
 	unsigned long irqflags;
-	struct pid *old = NULL;
-	struct forkstat_row *p = forkstat_row_get(&irqflags, &old);
+	struct forkstat_row *p = forkstat_row_get(&irqflags);
 
 	if (!p)
 		return;
@@ -207,12 +212,13 @@ void forkstat_rows_add_sock_mode(bool now_nonblock, u64 time_ns)
 		p->st.sock_clears++;
 		p->st.last_clear_ns = time_ns;
 	}
-	forkstat_row_put(p, irqflags, old);
+	forkstat_row_put(p, irqflags);
 }
 
 /*
  * The row of the process tgid, started at start_time, if it still has
- * one in this generation; never takes one over. Process context.
+ * one in this generation; never takes one over, and passes over a row of
+ * another process that had the same tgid. Process context.
  */
 void forkstat_rows_add_cow(struct pid *tgid, u64 start_time,
 			   const struct forkstat_cow_side *parent,
@@ -224,6 +230,7 @@ void forkstat_rows_add_cow(struct pid *tgid, u64 start_time,
 	unsigned int i, s, h = hash_32(nr, forkstat_rows_bits);
 	const struct forkstat_cow_side *sides[2] = { parent, child };
 	unsigned long irqflags;
+	bool found;
 
 	for (i = 0; nr && i < FORKSTAT_ROWS_PROBE; i++) {
 		struct forkstat_row *p = &forkstat_rows[(h + i) & (max_procs - 1)];
@@ -231,7 +238,8 @@ void forkstat_rows_add_cow(struct pid *tgid, u64 start_time,
 		if (READ_ONCE(p->key) != want)
 			continue;
 		raw_spin_lock_irqsave(&p->lock, irqflags);
-		if (p->key == want && p->start_time == start_time) {
+		found = p->key == want && p->start_time == start_time;
+		if (found) {
 			for (s = 0; s < 2; s++) {
 				p->st.cow[s].faults += sides[s]->faults;
 				p->st.cow[s].pages += sides[s]->pages;
@@ -239,7 +247,8 @@ void forkstat_rows_add_cow(struct pid *tgid, u64 start_time,
 			}
 		}
 		raw_spin_unlock_irqrestore(&p->lock, irqflags);
-		return;
+		if (found)
+			return;
 	}
 }
 
@@ -296,6 +305,8 @@ void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r)
 		struct forkstat_row *p = &forkstat_rows[i];
 		pid_t tgid;
 
+		if (!(i % FORKSTAT_ROWS_RESCHED))
+			cond_resched();
 		if (forkstat_key_gen(READ_ONCE(p->key)) != gen)
 			continue;
 		raw_spin_lock_irqsave(&p->lock, irqflags);
@@ -335,5 +346,7 @@ void forkstat_rows_reset(void)
 		}
 		raw_spin_unlock_irqrestore(&p->lock, irqflags);
 		put_pid(old);
+		if (!(i % FORKSTAT_ROWS_RESCHED))
+			cond_resched();
 	}
 }

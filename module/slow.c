@@ -52,24 +52,11 @@ struct forkstat_slow {
 	char comm[TASK_COMM_LEN];
 };
 
-static void forkstat_slow_get(void *rec)
-{
-	struct forkstat_slow *s = rec;
-
-	forkstat_who_get(&s->who, &s->who);
-	get_pid(s->child);
-}
-
-static void forkstat_slow_put(void *rec)
-{
-	struct forkstat_slow *s = rec;
-
-	forkstat_who_put(&s->who);
-	put_pid(s->child);
-}
-
 static struct forkstat_ring forkstat_slow_ring =
-	FORKSTAT_RING(struct forkstat_slow, forkstat_slow_get, forkstat_slow_put);
+	FORKSTAT_RING(struct forkstat_slow,
+		      offsetof(struct forkstat_slow, who.pid),
+		      offsetof(struct forkstat_slow, who.tgid),
+		      offsetof(struct forkstat_slow, child));
 
 int forkstat_slow_init(void)
 {
@@ -86,7 +73,10 @@ bool forkstat_slow_enough(u64 ns)
 	return ns >= (u64)READ_ONCE(slow_us) * NSEC_PER_USEC;
 }
 
-/* Called from the copy_process return handler. */
+/*
+ * Called from the copy_process return handler, where current and the
+ * child (not running yet) keep their struct pids alive for the ring.
+ */
 void forkstat_slow_add(const struct forkstat_fork *f)
 {
 	struct forkstat_slow s;
@@ -97,7 +87,7 @@ void forkstat_slow_add(const struct forkstat_fork *f)
 	s.f = *f;
 	s.f.child = NULL;
 	forkstat_who_current(&s.who);
-	s.child = get_pid(task_pid(f->child));
+	s.child = task_pid(f->child);
 	forkstat_current_comm(s.comm);
 	s.stack = forkstat_ustack_take_later();
 	forkstat_ring_add(&forkstat_slow_ring, &s);
@@ -128,14 +118,14 @@ int forkstat_slow_show(struct seq_file *m, const struct forkstat_reader *r)
 {
 	struct forkstat_slow *copy;
 	unsigned int i, count;
-	u64 total;
+	u64 total, lost;
+	bool host = forkstat_reader_sees_host(r);
 
-	copy = forkstat_ring_copy(&forkstat_slow_ring, &count, &total);
+	copy = forkstat_ring_copy(&forkstat_slow_ring, &count, &total, &lost);
 	if (!copy)
 		return -ENOMEM;
-	seq_printf(m, "slowcfg slow_us=%u ring=%u total=%llu bytes=%zu\n",
-		   READ_ONCE(slow_us), slow_ring,
-		   forkstat_reader_sees_host(r) ? total : 0,
+	seq_printf(m, "slowcfg slow_us=%u ring=%u total=%llu lost=%llu bytes=%zu\n",
+		   READ_ONCE(slow_us), slow_ring, host ? total : 0, host ? lost : 0,
 		   slow_ring * sizeof(struct forkstat_slow));
 	for (i = 0; i < count; i++)
 		forkstat_slow_show_one(m, r, &copy[i]);

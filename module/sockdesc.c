@@ -4,9 +4,10 @@
  * /proc/PID/fd shows as socket:[N], and the key that joins a clear to the
  * threads blocked on the same socket), family, type, protocol, and its
  * addresses; and its network namespace, by the cookie the kernel never
- * gives twice, so that a reader sees only its own namespace's sockets. Read from a socket file the caller keeps open, so the socket
- * cannot go away meanwhile; an address that changes under us (a connect
- * on another CPU) is only garbled, never unsafe to read.
+ * gives twice, so that a reader sees only its own namespace's sockets.
+ * Read from a socket file the caller keeps open, so the socket cannot go
+ * away meanwhile; an address that changes under us (a connect on another
+ * CPU) is only garbled, never unsafe to read.
  */
 #include <linux/fs.h>
 #include <linux/in.h>

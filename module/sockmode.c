@@ -12,25 +12,22 @@
  *
  * A call that may change a socket's O_NONBLOCK (F_SETFL asking for the
  * other mode; FIONBIO, whose wish is in user memory that may not be
- * readable here) takes a slot holding a reference to the open file and
- * the flag before the call, and queues task work on the calling thread.
- * The work runs as the thread returns to user space, right after the
- * call, in process context, and compares the flag again: only a change
- * that happened is counted, so a failed call, a no-op, a pipe or a tty
- * records nothing. Then it files the change: counters, the process's row,
- * the table of cleared sockets and, for a clear, the sockclear ring with
- * the thread's user call chain (ustack.c), taken there and then. A set
- * that undoes a clear of that table goes with its chain to the sockset
- * ring: who switched the socket back. Other sets, as common as new
- * connections in servers that set their sockets non-blocking
- * (settimeout(), configureBlocking(false)), take no chain: its cost
- * stays bounded by the clears'.
+ * readable here) leaves a check to the calling thread (later.c), holding
+ * a reference to the open file and the flag before the call. The check
+ * runs as the thread returns to user space, right after the call, in
+ * process context, and compares the flag again: only a change that
+ * happened is counted, so a failed call, a no-op, a pipe or a tty records
+ * nothing. Then it files the change: counters, the process's row, the
+ * table of cleared sockets and, for a clear, the sockclear ring with the
+ * thread's user call chain (ustack.c), taken there and then. A set that
+ * undoes a clear of that table goes with its chain to the sockset ring:
+ * who switched the socket back. Other sets, as common as new connections
+ * in servers that set their sockets non-blocking (settimeout(),
+ * configureBlocking(false)), take no chain: its cost stays bounded by
+ * the clears'.
  *
- * Queued work runs module code later, so each pending check holds a
- * reference on the module: rmmod is refused while a check is pending (the
- * length of one fcntl or ioctl call), and module exit waits for an RCU
- * tasks grace period so that no thread is still inside the work's last
- * instructions.
+ * A thread parked inside the call (FIONBIO's argument on a userfaultfd
+ * page) or stopped after it keeps its check; it pins nothing (later.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -39,10 +36,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/ioctl.h>
-#include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/rcupdate.h>
-#include <linux/task_work.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <asm/ioctls.h>
@@ -87,24 +81,13 @@ struct forkstat_clear {
 	char comm[TASK_COMM_LEN];
 };
 
-static void forkstat_clear_get(void *rec)
-{
-	struct forkstat_clear *c = rec;
+#define FORKSTAT_CLEAR_RING						\
+	FORKSTAT_RING(struct forkstat_clear,				\
+		      offsetof(struct forkstat_clear, who.pid),		\
+		      offsetof(struct forkstat_clear, who.tgid))
 
-	forkstat_who_get(&c->who, &c->who);
-}
-
-static void forkstat_clear_put(void *rec)
-{
-	struct forkstat_clear *c = rec;
-
-	forkstat_who_put(&c->who);
-}
-
-static struct forkstat_ring forkstat_clear_ring =
-	FORKSTAT_RING(struct forkstat_clear, forkstat_clear_get, forkstat_clear_put);
-static struct forkstat_ring forkstat_set_ring =
-	FORKSTAT_RING(struct forkstat_clear, forkstat_clear_get, forkstat_clear_put);
+static struct forkstat_ring forkstat_clear_ring = FORKSTAT_CLEAR_RING;
+static struct forkstat_ring forkstat_set_ring = FORKSTAT_CLEAR_RING;
 
 /* Mode changes per path: [path][0] to blocking (clears), [path][1] sets. */
 static atomic64_t forkstat_mode_changes[FORKSTAT_NR_PATHS][2];
@@ -135,55 +118,16 @@ static void forkstat_mode_changed(struct file *filp, int fd,
 	forkstat_ring_add(now_nonblock ? &forkstat_set_ring : &forkstat_clear_ring, &c);
 }
 
-/*
- * Checks pending at once; a call that finds none free is not checked and
- * counts as untracked. Each is held for the length of one call.
- */
-#define FORKSTAT_CHECKS		64
-
-struct forkstat_check {
-	struct callback_head work;
-	struct file *filp;	/* a reference of our own */
-	int fd;
-	enum forkstat_sock_path path;
-	bool was_nonblock;
-	atomic_t busy;
-};
-
-static struct forkstat_check forkstat_checks[FORKSTAT_CHECKS];
+/* Calls whose check found no pending work free (later.c), or none queued. */
 static atomic64_t forkstat_checks_untracked;
-/* Any check queued since load: exit then waits for the work's last return. */
-static bool forkstat_checks_used;
 
-static struct forkstat_check *forkstat_check_claim(void)
+static void forkstat_check_run(struct forkstat_later *l)
 {
-	unsigned int i, start = raw_smp_processor_id();
+	bool now_nonblock = READ_ONCE(l->filp->f_flags) & O_NONBLOCK;
 
-	for (i = 0; i < FORKSTAT_CHECKS; i++) {
-		struct forkstat_check *c =
-			&forkstat_checks[(start + i) % FORKSTAT_CHECKS];
-
-		if (!atomic_read(&c->busy) && !atomic_cmpxchg(&c->busy, 0, 1))
-			return c;
-	}
-	return NULL;
-}
-
-static void forkstat_check_release(struct forkstat_check *c)
-{
-	atomic_set_release(&c->busy, 0);
-}
-
-static void forkstat_check_work(struct callback_head *work)
-{
-	struct forkstat_check *c = container_of(work, struct forkstat_check, work);
-	bool now_nonblock = READ_ONCE(c->filp->f_flags) & O_NONBLOCK;
-
-	if (now_nonblock != c->was_nonblock)
-		forkstat_mode_changed(c->filp, c->fd, c->path, now_nonblock);
-	fput(c->filp);
-	forkstat_check_release(c);
-	module_put(THIS_MODULE);
+	if (now_nonblock != l->check.was_nonblock)
+		forkstat_mode_changed(l->filp, l->check.fd, l->check.path,
+				      now_nonblock);
 }
 
 /*
@@ -194,7 +138,7 @@ static void forkstat_mode_call(struct forkstat_probe *p, struct file *filp,
 			       int fd, enum forkstat_sock_path path,
 			       int want_nonblock)
 {
-	struct forkstat_check *c;
+	struct forkstat_later *l;
 	bool was_nonblock;
 
 	if (!filp || !S_ISSOCK(file_inode(filp)->i_mode))
@@ -203,25 +147,18 @@ static void forkstat_mode_call(struct forkstat_probe *p, struct file *filp,
 	was_nonblock = READ_ONCE(filp->f_flags) & O_NONBLOCK;
 	if (want_nonblock == was_nonblock)
 		return;		/* asks for the mode it has: nothing changes */
-	/* Kernel threads never return to user space to run the check. */
-	if (current->flags & PF_KTHREAD || !try_module_get(THIS_MODULE))
+	/* Only a user thread comes back to user space to run the check. */
+	if (current->flags & FORKSTAT_NOT_USER)
 		goto untracked;
-	c = forkstat_check_claim();
-	if (!c) {
-		module_put(THIS_MODULE);
+	l = forkstat_later_get();
+	if (!l)
 		goto untracked;
-	}
-	c->filp = get_file(filp);	/* the caller holds one: never the last */
-	c->fd = fd;
-	c->path = path;
-	c->was_nonblock = was_nonblock;
-	init_task_work(&c->work, forkstat_check_work);
-	WRITE_ONCE(forkstat_checks_used, true);
-	if (!task_work_add(current, &c->work, TWA_RESUME))
+	l->filp = get_file(filp);	/* the caller holds one: never the last */
+	l->check.fd = fd;
+	l->check.path = path;
+	l->check.was_nonblock = was_nonblock;
+	if (forkstat_later_queue(l, forkstat_check_run))
 		return;
-	fput(c->filp);
-	forkstat_check_release(c);
-	module_put(THIS_MODULE);
 untracked:
 	atomic64_inc(&forkstat_checks_untracked);
 }
@@ -279,34 +216,35 @@ static struct forkstat_probe *const forkstat_sockmode_probes[] = {
 
 int forkstat_sockmode_init(void)
 {
-	size_t i;
 	int ret = forkstat_ring_init(&forkstat_clear_ring, sock_ring);
 
 	if (ret)
 		return ret;
 	ret = forkstat_ring_init(&forkstat_set_ring, sock_ring);
-	if (ret) {
+	if (ret)
 		forkstat_ring_exit(&forkstat_clear_ring);
-		return ret;
-	}
-	for (i = 0; i < ARRAY_SIZE(forkstat_sockmode_probes); i++)
-		forkstat_probe_register(forkstat_sockmode_probes[i], false);
-	return 0;
+	return ret;
 }
 
-/*
- * No check is pending: each holds a module reference, and exit runs only
- * once there are none. A thread may still be between the work's
- * module_put() and its return; an RCU tasks grace period waits for it.
- */
 void forkstat_sockmode_exit(void)
+{
+	forkstat_ring_exit(&forkstat_clear_ring);
+	forkstat_ring_exit(&forkstat_set_ring);
+}
+
+void forkstat_sockmode_attach(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(forkstat_sockmode_probes); i++)
+		forkstat_probe_register(forkstat_sockmode_probes[i], false);
+}
+
+/* Checks still pending are later.c's to orphan, after this. */
+void forkstat_sockmode_detach(void)
 {
 	forkstat_probes_unregister(forkstat_sockmode_probes,
 				   ARRAY_SIZE(forkstat_sockmode_probes));
-	if (READ_ONCE(forkstat_checks_used))
-		synchronize_rcu_tasks();
-	forkstat_ring_exit(&forkstat_clear_ring);
-	forkstat_ring_exit(&forkstat_set_ring);
 }
 
 /* Only the reader's own network namespace's, by processes it may see. */
@@ -355,13 +293,14 @@ static int forkstat_changes_show(struct seq_file *m, const struct forkstat_reade
 {
 	struct forkstat_clear *copy;
 	unsigned int i, count;
-	u64 total;
+	u64 total, lost;
+	bool host = forkstat_reader_sees_host(r);
 
-	copy = forkstat_ring_copy(ring, &count, &total);
+	copy = forkstat_ring_copy(ring, &count, &total, &lost);
 	if (!copy)
 		return -ENOMEM;
-	seq_printf(m, "%s ring=%u total=%llu bytes=%zu\n", cfg, sock_ring,
-		   forkstat_reader_sees_host(r) ? total : 0,
+	seq_printf(m, "%s ring=%u total=%llu lost=%llu bytes=%zu\n", cfg, sock_ring,
+		   host ? total : 0, host ? lost : 0,
 		   sock_ring * sizeof(struct forkstat_clear));
 	for (i = 0; i < count; i++)
 		forkstat_clear_show(m, r, type, &copy[i]);

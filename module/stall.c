@@ -17,8 +17,10 @@
  *
  * Policy: a small table of mms being duplicated (FORKSTAT_STALL_SLOTS,
  * filled by fork.c at uprobe_start_dup_mmap); a wait on the mmap_lock of
- * one of them is timed to its end. The fork's figures are taken at
- * uprobe_end_dup_mmap, just after the unlock that woke the waiters: one
+ * one of them by a thread of that mm (the forking process's own; not a
+ * reader of its /proc/PID/maps, nor khugepaged) is timed to its end. The
+ * fork's figures are taken at uprobe_end_dup_mmap, just after the unlock
+ * that woke the waiters: one
  * woken but not yet back counts up to that moment (time it then spends
  * waiting for a CPU is not the fork's), and its own return finds the slot
  * closed (a new generation) and adds nothing. More duplications at once
@@ -151,8 +153,12 @@ static int forkstat_waiter_entry(struct forkstat_probe *p, struct pt_regs *regs,
 
 		if (!mm || forkstat_mmap_lock(mm) != sem)
 			continue;
-		if (READ_ONCE(s->forker) == current)
-			return 1;	/* the fork taking the lock */
+		/*
+		 * The fork taking the lock, or another process (a reader of
+		 * /proc/PID/maps, khugepaged): not the forker's threads.
+		 */
+		if (READ_ONCE(s->forker) == current || current->mm != mm)
+			return 1;
 		w->slot = s;
 		w->start_ns = ktime_get_ns();
 		raw_spin_lock_irqsave(&s->lock, irqflags);
@@ -221,12 +227,18 @@ void forkstat_stall_init(void)
 
 	for (i = 0; i < FORKSTAT_STALL_SLOTS; i++)
 		raw_spin_lock_init(&forkstat_stall_slots[i].lock);
+}
+
+void forkstat_stall_attach(void)
+{
+	int i;
+
 	for (i = 0; i < ARRAY_SIZE(forkstat_stall_probes); i++)
 		forkstat_probe_register(forkstat_stall_probes[i], false);
 }
 
 /* After the fork probes: no slot is claimed any more. */
-void forkstat_stall_exit(void)
+void forkstat_stall_detach(void)
 {
 	forkstat_probes_unregister(forkstat_stall_probes,
 				   ARRAY_SIZE(forkstat_stall_probes));

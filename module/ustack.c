@@ -7,8 +7,11 @@
  * A chain is taken in the thread itself as it returns to user space
  * (task work), by uwalk.c. A clear is checked in task work already
  * (sockmode.c) and takes its chain there; a slow fork is known in a
- * probe handler, which reserves the chain's number and queues the take
- * (forkstat_ustack_take_later()).
+ * probe handler, which reserves the chain's number and leaves the take
+ * to the thread (later.c: forkstat_ustack_take_later()). Only a user
+ * thread with its mm, not exiting, has a chain to take: task work also
+ * runs in do_exit(), after the mm is gone, and io_uring's and vhost's
+ * workers have no user stack of their own.
  *
  * Chains live in a ring of stack_ring entries, numbered; an event record
  * names its chain's number and /proc/forkstat prints the chain after it,
@@ -18,11 +21,8 @@
 
 #include <linux/atomic.h>
 #include <linux/kdev_t.h>
-#include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/rcupdate.h>
 #include <linux/slab.h>
-#include <linux/task_work.h>
 
 #include "forkstat.h"
 
@@ -91,14 +91,16 @@ static void forkstat_ustack_store(const struct forkstat_ustack *s)
 static bool forkstat_ustack_wanted(void)
 {
 	return stack_ring && READ_ONCE(stacks) && current->mm &&
-	       !(current->flags & PF_KTHREAD);
+	       !(current->flags & (FORKSTAT_NOT_USER | PF_EXITING));
 }
 
-/* Process context, current on its way back to user space. */
+/* Process context, current on its way back to user space, or exiting. */
 static void forkstat_ustack_take_id(u64 id)
 {
-	struct forkstat_ustack *s = kzalloc(sizeof(*s), GFP_KERNEL | __GFP_NOWARN);
+	struct forkstat_ustack *s = NULL;
 
+	if (forkstat_ustack_wanted())
+		s = kzalloc(sizeof(*s), GFP_KERNEL | __GFP_NOWARN);
 	if (!s || forkstat_uwalk_current(s)) {
 		atomic64_inc(&forkstat_ustack_lost);
 		kfree(s);
@@ -121,55 +123,25 @@ u64 forkstat_ustack_take(void)
 	return id;
 }
 
-/*
- * Chains wanted from probe handlers wait in these until their thread
- * returns to user space. Each holds a module reference, as sockmode.c's
- * checks do, and exit waits for an RCU tasks grace period.
- */
-#define FORKSTAT_USTACK_LATER	16
-
-struct forkstat_ustack_later {
-	struct callback_head work;
-	u64 id;
-	atomic_t busy;
-};
-
-static struct forkstat_ustack_later forkstat_ustack_laters[FORKSTAT_USTACK_LATER];
-static bool forkstat_ustack_later_used;
-
-static void forkstat_ustack_later_work(struct callback_head *work)
+static void forkstat_ustack_later_run(struct forkstat_later *l)
 {
-	struct forkstat_ustack_later *l =
-		container_of(work, struct forkstat_ustack_later, work);
-
-	forkstat_ustack_take_id(l->id);
-	atomic_set_release(&l->busy, 0);
-	module_put(THIS_MODULE);
+	forkstat_ustack_take_id(l->stack);
 }
 
 u64 forkstat_ustack_take_later(void)
 {
-	struct forkstat_ustack_later *l = NULL;
-	unsigned int i;
+	struct forkstat_later *l;
+	u64 id;
 
 	if (!forkstat_ustack_wanted())
 		return 0;
-	for (i = 0; i < FORKSTAT_USTACK_LATER && !l; i++)
-		if (!atomic_cmpxchg(&forkstat_ustack_laters[i].busy, 0, 1))
-			l = &forkstat_ustack_laters[i];
+	l = forkstat_later_get();
 	if (!l)
 		goto lost;
-	if (!try_module_get(THIS_MODULE)) {
-		atomic_set_release(&l->busy, 0);
-		goto lost;
-	}
-	l->id = atomic64_inc_return(&forkstat_ustack_ids);
-	init_task_work(&l->work, forkstat_ustack_later_work);
-	WRITE_ONCE(forkstat_ustack_later_used, true);
-	if (!task_work_add(current, &l->work, TWA_RESUME))
-		return l->id;
-	atomic_set_release(&l->busy, 0);
-	module_put(THIS_MODULE);
+	id = atomic64_inc_return(&forkstat_ustack_ids);
+	l->stack = id;
+	if (forkstat_later_queue(l, forkstat_ustack_later_run))
+		return id;
 lost:
 	atomic64_inc(&forkstat_ustack_lost);
 	return 0;
@@ -179,15 +151,14 @@ int forkstat_ustack_init(void)
 {
 	if (!stack_ring)
 		return 0;
-	forkstat_ustacks = kvcalloc(stack_ring, sizeof(*forkstat_ustacks), GFP_KERNEL);
+	forkstat_ustacks = kvcalloc(stack_ring, sizeof(*forkstat_ustacks),
+				    GFP_KERNEL | __GFP_NOWARN);
 	return forkstat_ustacks ? 0 : -ENOMEM;
 }
 
-/* No chain is pending: each holds a module reference (see above). */
+/* After later.c's exit: no take runs any more. */
 void forkstat_ustack_exit(void)
 {
-	if (READ_ONCE(forkstat_ustack_later_used))
-		synchronize_rcu_tasks();
 	kvfree(forkstat_ustacks);
 }
 

@@ -18,13 +18,16 @@
  *
  * Each frame's mapped file (path, device and inode, GNU build ID when the
  * ELF's first page in the page cache has one) and offset in it are looked
- * up under the mm's mmap lock, read: the thread is in process context and
- * waits for it no longer than one of its page faults would; a thread
- * killed while it waits keeps raw addresses only (mm=busy). Symbols are
- * user space's business (forkstatctl), from these, after the process is
- * gone.
+ * up under the mm's mmap lock, read. The lock is tried for up to a tenth
+ * of a second, never waited for: user space can keep it held for as
+ * long as it likes (a reader stuck in a FUSE page fault with a writer
+ * queued behind it), and the module's unload waits for chains being
+ * taken (later.c). A chain that does not get it keeps raw addresses only
+ * (mm=busy). Symbols are user space's business (forkstatctl), from
+ * these, after the process is gone.
  */
 #include <linux/dcache.h>
+#include <linux/delay.h>
 #include <linux/elf.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -48,6 +51,13 @@
 #define FORKSTAT_ULOW		(64UL << 10)
 /* Without the mmap lock a frame pointer may lie this far above sp. */
 #define FORKSTAT_STACK_REACH	(8UL << 20)
+/*
+ * Tries at the mmap lock, 0.5 to 1 ms apart: 50 to 100 ms in all, longer
+ * than a busy process holds it to map or unmap (a Go runtime growing its
+ * heap on an emulated PREEMPT_RT debugging kernel: 3 of 20 chains missed
+ * it with 2 ms).
+ */
+#define FORKSTAT_LOCK_TRIES	100
 
 /*
  * A mapping looked up, or a gap (vma NULL): [start, end). Valid while the
@@ -331,12 +341,16 @@ static void forkstat_uwalk_chain(struct forkstat_uwalk *t, struct pt_regs *regs)
 
 /*
  * The ELF's GNU build ID, from its first page if the page cache has it:
- * no I/O, no sleep. Notes lying past the first page are not found.
+ * no I/O, no sleep. Notes lying past the first page are not found. The
+ * page is anyone's who may write the file: each header is copied once,
+ * then checked and used from the copy, never read twice.
  */
 static u8 forkstat_build_id(struct file *file, u8 *id)
 {
-	const Elf64_Ehdr *eh;
 	struct folio *folio;
+	struct elf64_hdr eh;
+	struct elf64_phdr ph;
+	struct elf64_note nh;
 	u8 len = 0;
 	void *page;
 	int i;
@@ -347,29 +361,31 @@ static u8 forkstat_build_id(struct file *file, u8 *id)
 	if (!folio_test_uptodate(folio))
 		goto out;
 	page = kmap_local_folio(folio, 0);
-	eh = page;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > PAGE_SIZE ||
-	    eh->e_phoff + (u64)eh->e_phnum * sizeof(Elf64_Phdr) > PAGE_SIZE)
+	memcpy(&eh, page, sizeof(eh));
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(struct elf64_phdr) || eh.e_phoff > PAGE_SIZE ||
+	    eh.e_phoff + (u64)eh.e_phnum * sizeof(struct elf64_phdr) > PAGE_SIZE)
 		goto unmap;
-	for (i = 0; i < eh->e_phnum && !len; i++) {
-		const Elf64_Phdr *ph = page + eh->e_phoff + i * sizeof(Elf64_Phdr);
-		u64 off = ph->p_offset, end = ph->p_offset + ph->p_filesz;
+	for (i = 0; i < eh.e_phnum && !len; i++) {
+		u64 off, end;
 
-		if (ph->p_type != PT_NOTE || end > PAGE_SIZE || end < off)
+		memcpy(&ph, page + eh.e_phoff + i * sizeof(struct elf64_phdr), sizeof(ph));
+		off = ph.p_offset;
+		end = ph.p_offset + ph.p_filesz;
+		if (ph.p_type != PT_NOTE || end > PAGE_SIZE || end < off)
 			continue;
-		while (off + sizeof(Elf64_Nhdr) <= end) {
-			const Elf64_Nhdr *nh = page + off;
-			u64 name = off + sizeof(*nh);
-			u64 desc = name + ALIGN(nh->n_namesz, 4);
+		while (off + sizeof(nh) <= end) {
+			u64 name = off + sizeof(nh), desc;
 
-			off = desc + ALIGN(nh->n_descsz, 4);
+			memcpy(&nh, page + off, sizeof(nh));
+			desc = name + ALIGN((u64)nh.n_namesz, 4);
+			off = desc + ALIGN((u64)nh.n_descsz, 4);
 			if (off > end)
 				break;
-			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
-			    !memcmp(page + name, "GNU", 4) && nh->n_descsz &&
-			    nh->n_descsz <= FORKSTAT_BUILD_ID_MAX) {
-				len = nh->n_descsz;
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    !memcmp(page + name, "GNU", 4) && nh.n_descsz &&
+			    nh.n_descsz <= FORKSTAT_BUILD_ID_MAX) {
+				len = nh.n_descsz;
 				memcpy(id, page + desc, len);
 				break;
 			}
@@ -432,11 +448,27 @@ static void forkstat_uresolve(struct forkstat_uwalk *t)
 	}
 }
 
+/* The mmap lock, read, if had within FORKSTAT_LOCK_TRIES tries. */
+static bool forkstat_umm_lock(struct mm_struct *mm)
+{
+	int i;
+
+	for (i = 0; i < FORKSTAT_LOCK_TRIES; i++) {
+		if (mmap_read_trylock(mm))
+			return true;
+		usleep_range(500, 1000);
+	}
+	return false;
+}
+
 int forkstat_uwalk_current(struct forkstat_ustack *s)
 {
 	struct pt_regs *regs = task_pt_regs(current);
 	struct forkstat_uwalk *t;
 
+	/* Not a user thread with its own stack and mm (ustack.c checks). */
+	if (!current->mm || current->flags & (FORKSTAT_NOT_USER | PF_EXITING))
+		return -ESRCH;
 	t = kzalloc(sizeof(*t), GFP_KERNEL | __GFP_NOWARN);
 	if (!t)
 		return -ENOMEM;
@@ -446,11 +478,7 @@ int forkstat_uwalk_current(struct forkstat_ustack *s)
 		forkstat_uadd(s, instruction_pointer(regs), FORKSTAT_UFRAME_IP);
 		s->end = FORKSTAT_UEND_COMPAT;
 	} else {
-		/*
-		 * Never in a probe: this thread waits, if it must, as long as
-		 * one of its page faults would.
-		 */
-		t->locked = mmap_read_trylock(t->mm) || !mmap_read_lock_killable(t->mm);
+		t->locked = forkstat_umm_lock(t->mm);
 		s->mm = t->locked ? FORKSTAT_UMM_OK : FORKSTAT_UMM_BUSY;
 		forkstat_uwalk_chain(t, regs);
 		forkstat_uresolve(t);

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Who made an event, as a record keeps it: references to the struct pid
- * of the thread and of its thread group leader (so that the record still
- * places the process in its namespaces after it has exited: reader.c),
- * its user, and its cgroup v2 id at the time. Taking it neither sleeps nor
- * allocates; letting it go may free a struct pid, which put_pid() allows
- * in atomic context (RCU callbacks do it).
+ * Who made an event, as a record keeps it: the struct pid of the thread
+ * and of its thread group leader (so that the record still places the
+ * process in its namespaces after it has exited: reader.c), its user, and
+ * its cgroup v2 id at the time.
+ *
+ * Filled from current without references (valid while current runs):
+ * a ring takes its own as it stores the record (ring.c), a copy-on-write
+ * watch with forkstat_who_get(). Taking them never sleeps; letting them
+ * go may free a struct pid and its PID namespace, which takes sleeping
+ * locks on PREEMPT_RT: never in a probe handler (release.c).
  */
 #ifndef FORKSTAT_WHO_H
 #define FORKSTAT_WHO_H
@@ -35,30 +39,31 @@ static inline u64 forkstat_task_cgroup(struct task_struct *t)
 	return id;
 }
 
-/* current, with references taken; *w's old references are the caller's. */
+/* current, borrowed: no references taken. */
 static inline void forkstat_who_current(struct forkstat_who *w)
 {
-	w->pid = get_pid(task_pid(current));
-	w->tgid = get_pid(task_tgid(current));
+	w->pid = task_pid(current);
+	w->tgid = task_tgid(current);
 	w->uid = current_uid();
 	w->cgroup = forkstat_task_cgroup(current);
 }
 
-static inline void forkstat_who_put(struct forkstat_who *w)
-{
-	put_pid(w->pid);
-	put_pid(w->tgid);
-	w->pid = NULL;
-	w->tgid = NULL;
-}
-
-/* A copy for a reader, with references of its own. */
+/* A copy with references of its own. */
 static inline void forkstat_who_get(struct forkstat_who *dst,
 				    const struct forkstat_who *src)
 {
 	*dst = *src;
 	get_pid(dst->pid);
 	get_pid(dst->tgid);
+}
+
+/* Process context only: the references may be the last. */
+static inline void forkstat_who_put(struct forkstat_who *w)
+{
+	put_pid(w->pid);
+	put_pid(w->tgid);
+	w->pid = NULL;
+	w->tgid = NULL;
 }
 
 #endif /* FORKSTAT_WHO_H */

@@ -115,31 +115,16 @@ static long long hist2d_sum(const char *buf, const char *name,
 	return counts_sum(counts);
 }
 
-#define SLOW_US_PARAM "/sys/module/forkstat/parameters/slow_us"
-
 static int write_param(const char *val)
 {
-	int fd = open(SLOW_US_PARAM, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = errno;
-	close(fd);
-	return err;
+	return param_set("slow_us", val);
 }
 
 static long read_param(void)
 {
-	char val[32] = "";
-	int fd = open(SLOW_US_PARAM, O_RDONLY);
+	char val[32];
 
-	if (fd < 0)
-		return -1;
-	if (read(fd, val, sizeof(val) - 1) < 0)
-		val[0] = '\0';
-	close(fd);
-	return strtol(val, NULL, 10);
+	return param_get("slow_us", val, sizeof(val)) ? -1 : strtol(val, NULL, 10);
 }
 
 /* Every fork in the slow ring while the test runs, the default after. */
@@ -157,7 +142,8 @@ FIXTURE_TEARDOWN(every_fork)
 	write_param("1000");
 }
 
-TEST_F(every_fork, big_parent_pays_for_page_tables)
+/* Minutes on make check-debug's PREEMPT_RT kernel. */
+TEST_F_TIMEOUT(every_fork, big_parent_pays_for_page_tables, 900)
 {
 	char *before = malloc(PROC_BUF_SIZE), *after = malloc(PROC_BUF_SIZE);
 	long long small_fast, big_fast;

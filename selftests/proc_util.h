@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "forkstat.h"
@@ -214,6 +216,102 @@ static inline char *map_touched(size_t len)
 		return NULL;
 	memset(p, 1, len);
 	return p;
+}
+
+/* The first line of a /proc or /sys file, its newline cut, in val; 0 or -1. */
+static inline int file_get(const char *path, char *val, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, val, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	val[n] = '\0';
+	val[strcspn(val, "\n")] = '\0';
+	return 0;
+}
+
+/* Writes val to a /proc or /sys file; 0, or an errno. */
+static inline int file_set(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+#define PARAM_DIR	"/sys/module/forkstat/parameters/"
+
+/* Writes val to the module parameter name; 0, or an errno. */
+static inline int param_set(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	return file_set(path, val);
+}
+
+/* The module parameter name's value in val; 0 or -1. */
+static inline int param_get(const char *name, char *val, size_t len)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	return file_get(path, val, len);
+}
+
+static inline long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * Unloads forkstat, trying delete_module() every 10 ms for up to
+ * max_ms while it answers "in use"; returns 0 and the time it took in
+ * *took_ms, or the errno of the last try.
+ */
+static inline int module_unload(int max_ms, long long *took_ms)
+{
+	long long start = now_ns();
+	struct timespec tick = { 0, 10000000 };
+
+	for (;;) {
+		if (!syscall(SYS_delete_module, "forkstat", O_NONBLOCK)) {
+			*took_ms = (now_ns() - start) / 1000000;
+			return 0;
+		}
+		if (errno != EWOULDBLOCK || now_ns() - start > max_ms * 1000000LL)
+			return errno;
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* Loads the module file vm-run names in FORKSTAT_KO; 0, or an errno. */
+static inline int module_load(const char *params)
+{
+	const char *ko = getenv("FORKSTAT_KO");
+	int fd, err = 0;
+
+	if (!ko)
+		return ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (syscall(SYS_finit_module, fd, params, 0))
+		err = errno;
+	close(fd);
+	return err;
 }
 
 /* For qsort of ints, ascending (medians of per-fork figures). */

@@ -29,7 +29,7 @@
  */
 #define FORKSTAT_LAT_BUCKETS	27
 /* Bucket i's bounds in us: [MIN, END); the last bucket has no end. */
-#define FORKSTAT_LAT_MIN_US(i)	((i) ? 1ULL << (i) : 0ULL)
+#define FORKSTAT_LAT_MIN_US(i)	((1ULL << (i)) & ~1ULL)
 #define FORKSTAT_LAT_END_US(i)	(2ULL << (i))
 
 /*

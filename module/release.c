@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * References that probe handlers let go of, dropped later in process
+ * context.
+ *
+ * A record's reference to a struct pid is often the last one: its
+ * process exited and was reaped long before the record is overwritten
+ * (ring.c) or its row taken over (rows.c). Dropping it frees the struct
+ * pid (kmem_cache_free and the memory cgroup's uncharge) and, for the
+ * last pid of a PID namespace, the namespace (ida_free and more): on
+ * PREEMPT_RT each takes a sleeping lock, which a handler, running with
+ * preemption off, must not. So a handler hands them here, into a fixed
+ * array, and a work item puts them.
+ *
+ * All or nothing: a handler that finds no room for every reference it
+ * would hand over keeps the old record and gives up the new event
+ * instead (counted by the caller, and here as refused), so nothing is
+ * ever put in a handler nor leaked. The array only fills when the work
+ * item cannot run for a long while.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "forkstat.h"
+
+#define FORKSTAT_RELEASE_MAX	1024
+/* Put per lock hold by the work item. */
+#define FORKSTAT_RELEASE_BATCH	32
+
+static DEFINE_RAW_SPINLOCK(forkstat_release_lock);
+static struct pid *forkstat_release_pids[FORKSTAT_RELEASE_MAX];
+static unsigned int forkstat_release_n;
+static atomic64_t forkstat_release_refused;
+
+/* Puts everything handed over so far; process context. */
+static void forkstat_release_drain(struct work_struct *work)
+{
+	struct pid *batch[FORKSTAT_RELEASE_BATCH];
+	unsigned long irqflags;
+	unsigned int i, n;
+
+	do {
+		raw_spin_lock_irqsave(&forkstat_release_lock, irqflags);
+		n = min_t(unsigned int, forkstat_release_n, FORKSTAT_RELEASE_BATCH);
+		forkstat_release_n -= n;
+		memcpy(batch, &forkstat_release_pids[forkstat_release_n],
+		       n * sizeof(batch[0]));
+		raw_spin_unlock_irqrestore(&forkstat_release_lock, irqflags);
+		for (i = 0; i < n; i++)
+			put_pid(batch[i]);
+		cond_resched();
+	} while (n);
+}
+
+static DECLARE_WORK(forkstat_release_work, forkstat_release_drain);
+
+bool forkstat_release_pids_later(struct pid *const *pids, unsigned int n)
+{
+	unsigned long irqflags;
+	unsigned int i, queued = 0;
+
+	for (i = 0; i < n; i++)
+		queued += !!pids[i];
+	if (!queued)
+		return true;
+	raw_spin_lock_irqsave(&forkstat_release_lock, irqflags);
+	if (forkstat_release_n + queued > FORKSTAT_RELEASE_MAX) {
+		raw_spin_unlock_irqrestore(&forkstat_release_lock, irqflags);
+		atomic64_inc(&forkstat_release_refused);
+		return false;
+	}
+	for (i = 0; i < n; i++)
+		if (pids[i])
+			forkstat_release_pids[forkstat_release_n++] = pids[i];
+	raw_spin_unlock_irqrestore(&forkstat_release_lock, irqflags);
+	schedule_work(&forkstat_release_work);
+	return true;
+}
+
+/* After everything that hands references over is gone. */
+void forkstat_release_exit(void)
+{
+	cancel_work_sync(&forkstat_release_work);
+	forkstat_release_drain(NULL);
+}
+
+void forkstat_release_show(struct seq_file *m)
+{
+	seq_printf(m, "release max=%d queued=%u refused=%lld\n",
+		   FORKSTAT_RELEASE_MAX, READ_ONCE(forkstat_release_n),
+		   (long long)atomic64_read(&forkstat_release_refused));
+}
+
+void forkstat_release_reset(void)
+{
+	atomic64_set(&forkstat_release_refused, 0);
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The blocked-reader scan of a process with a great many threads: one
+ * process whose threads all wait in read() on one blocking socket,
+ * 100,000 of them on make check-debug's kernels (which get the memory
+ * for it), 10,000 elsewhere. Reading /proc/forkstat walks them all; it
+ * must count every one and never hold an RCU read section (nor the CPU)
+ * for the whole walk: another thread calls membarrier(GLOBAL), which
+ * waits for an RCU grace period, in a loop during each read, and none of
+ * those waits may last half as long as the read itself (one read section
+ * across the walk makes a wait as long as the read). The kernel log must
+ * stay quiet: no soft lockup, no RCU stall.
+ *
+ * The waiting threads are SCHED_IDLE and are let go a thousand at a
+ * time: 100,000 threads waking and exiting at once under emulation keep
+ * the kernel's own threads (RCU's grace-period kthread) off the CPUs for
+ * longer than RCU's stall timeout, whatever the module does.
+ */
+#define _GNU_SOURCE
+#include <linux/membarrier.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include "kselftest_harness.h"
+#include "proc_util.h"
+
+#define STACK		(16 << 10)
+#define READS		3
+/* Threads let go at a time at the end. */
+#define BATCH		1000
+
+/* Room for the threads: raised for the test, never lowered. */
+static const char *const knobs[] = {
+	"/proc/sys/kernel/pid_max",
+	"/proc/sys/kernel/threads-max",
+};
+static const char *const room[] = { "4194304", "400000" };
+#define NKNOBS	(sizeof(knobs) / sizeof(knobs[0]))
+/* A read this long shows a long read section; shorter ones only log. */
+#define LONG_READ_NS	200000000LL
+
+static int sock[2];
+static int waiting, finished;
+
+static void *wait_read(void *unused __attribute__((unused)))
+{
+	struct sched_param idle = { 0 };
+	ssize_t n;
+	char c;
+
+	sched_setscheduler(0, SCHED_IDLE, &idle);	/* this thread only */
+	__atomic_add_fetch(&waiting, 1, __ATOMIC_RELEASE);
+	n = read(sock[0], &c, 1);
+	__atomic_add_fetch(&finished, 1, __ATOMIC_RELEASE);
+	return (void *)(long)n;
+}
+
+/* The longest grace-period wait begun while reading is set. */
+static volatile int reading, stop_gp;
+static long long longest_gp_ns;
+
+static void *wait_grace_periods(void *unused __attribute__((unused)))
+{
+	while (!stop_gp) {
+		int during = reading;
+		long long t0 = now_ns(), ns;
+
+		if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+			return (void *)1;
+		ns = now_ns() - t0;
+		if (during && ns > longest_gp_ns)
+			longest_gp_ns = ns;
+		if (!during)
+			usleep(1000);
+	}
+	return NULL;
+}
+
+/* Whatever the kernel logged since mark (an open /dev/kmsg) that is a complaint. */
+static int kernel_complained(int mark, char *what, size_t len)
+{
+	char rec[2048];
+	ssize_t n;
+
+	while ((n = read(mark, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		if (strstr(rec, "soft lockup") || (strstr(rec, "rcu_") && strstr(rec, "stall")) ||
+		    strstr(rec, "BUG:") || strstr(rec, "WARNING:")) {
+			snprintf(what, len, "%s", rec);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+FIXTURE(many) {
+	char saved[NKNOBS][32];
+	int set[NKNOBS];
+};
+
+FIXTURE_SETUP(many)
+{
+	size_t i;
+
+	for (i = 0; i < NKNOBS; i++) {
+		self->set[i] = !file_get(knobs[i], self->saved[i], sizeof(self->saved[i]));
+		if (self->set[i] && atol(self->saved[i]) < atol(room[i]))
+			self->set[i] = !file_set(knobs[i], room[i]);
+		else
+			self->set[i] = 0;
+	}
+}
+
+FIXTURE_TEARDOWN(many)
+{
+	size_t i;
+
+	for (i = 0; i < NKNOBS; i++)
+		if (self->set[i])
+			file_set(knobs[i], self->saved[i]);
+}
+
+TEST_F_TIMEOUT(many, scan_of_a_huge_thread_group, 3600)
+{
+	static char buf[PROC_BUF_SIZE];
+	int n = debug_kernel() ? 100000 : 10000, i, r, mark, blocked = 0;
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	long long start, read_ns, worst_read = 0, worst_gp = 0;
+	char sel[32], what[2048];
+	pthread_attr_t attr;
+	pthread_t *threads, gp;
+	char *stacks;
+
+	setrlimit(RLIMIT_NPROC, &unlimited);
+	threads = calloc(n, sizeof(*threads));
+	ASSERT_NE(NULL, threads);
+	/* One mapping for every stack: a VMA each would pass max_map_count. */
+	stacks = mmap(NULL, (size_t)n * STACK, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, stacks);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sock));
+	ASSERT_EQ(0, pthread_attr_init(&attr));
+	start = now_ns();
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, pthread_attr_setstack(&attr, stacks + (size_t)i * STACK, STACK));
+		r = pthread_create(&threads[i], &attr, wait_read, NULL);
+		ASSERT_EQ(0, r) TH_LOG("thread %d: %s", i, strerror(r));
+	}
+	while (__atomic_load_n(&waiting, __ATOMIC_ACQUIRE) < n)
+		usleep(10000);
+	TH_LOG("%d threads waiting in read() after %lld s", n, (now_ns() - start) / 1000000000);
+
+	mark = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, mark);
+	lseek(mark, 0, SEEK_END);
+	snprintf(sel, sizeof(sel), "tgid=%d", getpid());
+	for (i = 0; i < 20 && blocked < n; i++) {
+		ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+		blocked = rec_value(buf, "blocked", sel, "blocked");
+	}
+	ASSERT_EQ(0, pthread_create(&gp, NULL, wait_grace_periods, NULL));
+	for (i = 0; i < READS; i++) {
+		usleep(100000);
+		longest_gp_ns = 0;
+		reading = 1;
+		start = now_ns();
+		ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+		read_ns = now_ns() - start;
+		reading = 0;
+		usleep(100000);	/* the last wait begun while reading ends */
+		TH_LOG("read %d: %lld blocked, scan_ns=%lld, the read took %lld ms, the longest grace period meanwhile %lld ms",
+		       i, rec_value(buf, "blocked", sel, "blocked"),
+		       rec_value(buf, "blockedscan", "", "scan_ns"),
+		       read_ns / 1000000, longest_gp_ns / 1000000);
+		if (read_ns > worst_read) {
+			worst_read = read_ns;
+			worst_gp = longest_gp_ns;
+		}
+	}
+	stop_gp = 1;
+	pthread_join(gp, NULL);
+	EXPECT_EQ(n, blocked);
+	if (worst_read >= LONG_READ_NS)
+		EXPECT_GT(worst_read / 2, worst_gp)
+			TH_LOG("a grace period waited %lld ms of a %lld ms read",
+			       worst_gp / 1000000, worst_read / 1000000);
+	EXPECT_EQ(0, kernel_complained(mark, what, sizeof(what))) TH_LOG("%s", what);
+	close(mark);
+	/* A byte per thread, BATCH at a time: each read returns, its thread ends. */
+	memset(what, 'x', BATCH);
+	for (i = 0; i < n; i += BATCH) {
+		int m = n - i < BATCH ? n - i : BATCH;
+
+		ASSERT_EQ(m, write(sock[1], what, m));
+		while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < i + m)
+			usleep(10000);
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A load that runs out of memory fails cleanly: with the n-th allocation
+# the module makes as it loads made to fail (/proc/thread-self/fail-nth,
+# slab and page allocations alike, counted only when module code is on
+# the stack: the kernel's own loader, whose failures are not the
+# module's, is left alone), for n = 1, 2, ... until a load succeeds,
+# each failed load returns an error and leaves nothing behind (no
+# module, no /proc/forkstat, nothing kmemleak finds), and the kernel
+# warns about nothing but the failed allocations themselves. The load
+# that succeeds is the one whose failure landed in a probe's
+# registration: the probes attach last, and one that cannot is
+# skipped. Needs fault injection with its stack-trace filter (make
+# check-debug's kernels); skipped elsewhere.
+#
+# The failed allocations' own reports (a stack dump each) would fill the
+# console vm-run scans: the console is quieted for the loop, and this
+# test reads the kernel log itself instead.
+. "$(dirname "$0")/functions.sh"
+require_env
+dbg=/sys/kernel/debug
+[ -w /proc/self/fail-nth ] && [ -w $dbg/failslab/require-start ] &&
+	[ -w $dbg/fail_page_alloc/require-start ] ||
+	skip "no fault injection with a stack-trace filter in this kernel (make check-debug has it)"
+
+knobs=()
+for k in failslab fail_page_alloc; do
+	knobs+=($k/ignore-gfp-wait $k/verbose $k/require-start $k/require-end)
+done
+saved=()
+for k in "${knobs[@]}"; do saved+=("$(cat $dbg/$k)"); done
+level=$(awk '{ print $1 }' /proc/sys/kernel/printk)
+restore() {
+	local i
+	for i in "${!knobs[@]}"; do echo "${saved[i]}" > "$dbg/${knobs[i]}"; done
+	echo "$level" > /proc/sys/kernel/printk
+	is_loaded || load_mod
+}
+trap restore EXIT
+# The module area holding the module's text: 1 GiB above the kernel's
+# map with KASLR's image size, 512 MiB without.
+text=$(cat /sys/module/$MOD/sections/.text)
+start=0xffffffffc0000000
+(( text >= start )) || start=0xffffffffa0000000
+# Sleeping allocations count too (the module allocates nothing else);
+# no stack dump per injected failure; only with module code on the stack.
+for k in failslab fail_page_alloc; do
+	echo N > $dbg/$k/ignore-gfp-wait
+	echo 0 > $dbg/$k/verbose
+	echo $start > $dbg/$k/require-start
+	echo 0xffffffffff000000 > $dbg/$k/require-end
+done
+unload_mod
+mark_dmesg
+echo 1 > /proc/sys/kernel/printk
+
+out=$(python3 - "$FORKSTAT_KO" <<'PY'
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_finit_module, SYS_delete_module = 313, 176  # x86_64
+ko = os.open(sys.argv[1], os.O_RDONLY)
+nth = os.open("/proc/thread-self/fail-nth", os.O_RDWR)
+failed = loaded = 0
+for n in range(1, 100000):
+    os.pwrite(nth, str(n).encode(), 0)
+    ret = libc.syscall(SYS_finit_module, ko, b"", 0)
+    err = ctypes.get_errno()
+    left = int(os.pread(nth, 32, 0))
+    os.pwrite(nth, b"0", 0)
+    if ret != 0:
+        failed += 1
+        if left or err in (0, errno.EEXIST):
+            sys.exit("allocation %d: load failed without an error: %d" % (n, err))
+        if os.path.exists("/sys/module/forkstat") or os.path.exists("/proc/forkstat"):
+            sys.exit("allocation %d: error %d, yet the module is there" % (n, err))
+        continue
+    loaded += 1
+    with open("/proc/forkstat") as f:
+        probe_failed = any(l.startswith("probe ") and " state=failed " in l for l in f)
+    if libc.syscall(SYS_delete_module, b"forkstat", 0):
+        sys.exit("allocation %d: the load succeeded, the unload did not" % n)
+    if probe_failed or left:
+        break
+    # Else the failure was the kernel's to absorb (KASAN's stack depot,
+    # kmemleak's own pool): go on.
+print("%d allocations made to fail one at a time: %d loads failed, %d succeeded anyway, the last %s" %
+      (n, failed, loaded, "with a probe refused" if not left else "with none failing"))
+PY
+) || die "$out"
+echo "$level" > /proc/sys/kernel/printk
+log "$out"
+
+# What the kernel said, but for the failed allocations' reports.
+bad=$(dmesg_since_mark | grep -E 'WARNING:|BUG:|Oops|KASAN|KFENCE|general protection|possible (circular|recursive) locking|inconsistent lock state|suspected memory leak')
+[ -z "$bad" ] || die "the kernel complained during the failed loads: $bad"
+if [ -w $dbg/kmemleak ]; then
+	sleep 6
+	for scan in 1 2; do
+		for _ in $(seq 50); do /bin/true; done
+		echo scan > $dbg/kmemleak
+	done
+	leaks=$(cat $dbg/kmemleak)
+	[ -z "$leaks" ] || die "kmemleak after the failed loads: $(echo "$leaks" | head -n 30)"
+fi
+load_mod
+log "every failed load returned an error and left nothing behind"

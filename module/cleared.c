@@ -27,8 +27,6 @@
 #include "forkstat.h"
 
 #define FORKSTAT_CLEARED_PROBE	16
-/* Entries a loop over the whole table walks between chances to reschedule. */
-#define FORKSTAT_CLEARED_RESCHED	1024
 
 static unsigned int cleared_max = 4096;
 
@@ -71,8 +69,7 @@ void forkstat_cleared_exit(void)
 
 	for (i = 0; i < cleared_max; i++) {
 		put_pid(forkstat_cleared[i].tgid);
-		if (!(i % FORKSTAT_CLEARED_RESCHED))
-			cond_resched();
+		forkstat_resched_every(i);
 	}
 	kvfree(forkstat_cleared);
 }
@@ -195,7 +192,6 @@ void forkstat_cleared_reset(void)
 		forkstat_cleared[i].tgid = NULL;
 		spin_unlock(&forkstat_cleared_lock);
 		put_pid(old);
-		if (!(i % FORKSTAT_CLEARED_RESCHED))
-			cond_resched();
+		forkstat_resched_every(i);
 	}
 }

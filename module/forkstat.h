@@ -82,6 +82,20 @@ static inline void forkstat_current_comm(char *dst)
 	forkstat_task_comm(dst, current);
 }
 
+/*
+ * For loops over a whole table or ring in process context (reset, unload,
+ * a read), whose size a module parameter sets: each step is at most a
+ * record's copy and a put_pid, and FORKSTAT_RESCHED_EVERY of them run
+ * between chances to reschedule, however large the table.
+ */
+#define FORKSTAT_RESCHED_EVERY	1024
+
+static inline void forkstat_resched_every(unsigned int i)
+{
+	if (!(i % FORKSTAT_RESCHED_EVERY))
+		cond_resched();
+}
+
 #ifdef PF_USER_WORKER
 #define FORKSTAT_PF_USER_WORKER	PF_USER_WORKER	/* vhost's workers, 6.4 on */
 #else

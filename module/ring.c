@@ -64,8 +64,10 @@ void forkstat_ring_exit(struct forkstat_ring *r)
 {
 	unsigned int i;
 
-	for (i = 0; r->slots && i < r->n; i++)
+	for (i = 0; r->slots && i < r->n; i++) {
 		forkstat_ring_put(r, forkstat_ring_slot(r, i));
+		forkstat_resched_every(i);
+	}
 	kvfree(r->slots);
 	r->slots = NULL;
 }
@@ -151,7 +153,6 @@ void forkstat_ring_reset(struct forkstat_ring *r)
 		}
 		raw_spin_unlock_irqrestore(&r->lock, irqflags);
 		forkstat_ring_put(r, old);
-		if (!(i % 256))
-			cond_resched();
+		forkstat_resched_every(i);
 	}
 }

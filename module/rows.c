@@ -43,8 +43,6 @@
 #define FORKSTAT_ROWS_MAX	BIT(20)
 /* Rows looked at before a process is dropped. */
 #define FORKSTAT_ROWS_PROBE	32
-/* Rows a loop over the whole table walks between chances to reschedule. */
-#define FORKSTAT_ROWS_RESCHED	1024
 
 static unsigned int max_procs = 1024;
 
@@ -114,8 +112,7 @@ void forkstat_rows_exit(void)
 
 	for (i = 0; forkstat_rows && i < max_procs; i++) {
 		put_pid(forkstat_rows[i].pid);
-		if (!(i % FORKSTAT_ROWS_RESCHED))
-			cond_resched();
+		forkstat_resched_every(i);
 	}
 	kvfree(forkstat_rows);
 }
@@ -305,8 +302,7 @@ void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r)
 		struct forkstat_row *p = &forkstat_rows[i];
 		pid_t tgid;
 
-		if (!(i % FORKSTAT_ROWS_RESCHED))
-			cond_resched();
+		forkstat_resched_every(i);
 		if (forkstat_key_gen(READ_ONCE(p->key)) != gen)
 			continue;
 		raw_spin_lock_irqsave(&p->lock, irqflags);
@@ -346,7 +342,6 @@ void forkstat_rows_reset(void)
 		}
 		raw_spin_unlock_irqrestore(&p->lock, irqflags);
 		put_pid(old);
-		if (!(i % FORKSTAT_ROWS_RESCHED))
-			cond_resched();
+		forkstat_resched_every(i);
 	}
 }

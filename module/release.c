@@ -17,6 +17,12 @@
  * instead (counted by the caller, and here as refused), so nothing is
  * ever put in a handler nor leaked. The array only fills when the work
  * item cannot run for a long while.
+ *
+ * Waking a worker per reference would cost each handover a wake-up
+ * (thousands of instructions, more than the record itself), so the work
+ * waits FORKSTAT_RELEASE_DELAY after the first handover and collects what
+ * comes meanwhile; only an array half full wakes it at once. A pid held a
+ * tenth of a second longer costs nothing anyone could see.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,6 +37,8 @@
 #define FORKSTAT_RELEASE_MAX	1024
 /* Put per lock hold by the work item. */
 #define FORKSTAT_RELEASE_BATCH	32
+/* How long handed-over references wait for company. */
+#define FORKSTAT_RELEASE_DELAY	(HZ / 10)
 
 static DEFINE_RAW_SPINLOCK(forkstat_release_lock);
 static struct pid *forkstat_release_pids[FORKSTAT_RELEASE_MAX];
@@ -57,12 +65,12 @@ static void forkstat_release_drain(struct work_struct *work)
 	} while (n);
 }
 
-static DECLARE_WORK(forkstat_release_work, forkstat_release_drain);
+static DECLARE_DELAYED_WORK(forkstat_release_work, forkstat_release_drain);
 
 bool forkstat_release_pids_later(struct pid *const *pids, unsigned int n)
 {
 	unsigned long irqflags;
-	unsigned int i, queued = 0;
+	unsigned int i, before, queued = 0;
 
 	for (i = 0; i < n; i++)
 		queued += !!pids[i];
@@ -74,18 +82,31 @@ bool forkstat_release_pids_later(struct pid *const *pids, unsigned int n)
 		atomic64_inc(&forkstat_release_refused);
 		return false;
 	}
+	before = forkstat_release_n;
 	for (i = 0; i < n; i++)
 		if (pids[i])
 			forkstat_release_pids[forkstat_release_n++] = pids[i];
 	raw_spin_unlock_irqrestore(&forkstat_release_lock, irqflags);
-	schedule_work(&forkstat_release_work);
+	/*
+	 * Both take raw locks only (timer base, pool, the waking of a
+	 * worker): fine with preemption off on PREEMPT_RT too. Pending work
+	 * makes the second a test of one bit; the first happens once per
+	 * crossing. Unbound: a CPU hogged by a real-time task must not hold
+	 * the references.
+	 */
+	if (before < FORKSTAT_RELEASE_MAX / 2 &&
+	    before + queued >= FORKSTAT_RELEASE_MAX / 2)
+		mod_delayed_work(system_unbound_wq, &forkstat_release_work, 0);
+	else
+		queue_delayed_work(system_unbound_wq, &forkstat_release_work,
+				   FORKSTAT_RELEASE_DELAY);
 	return true;
 }
 
 /* After everything that hands references over is gone. */
 void forkstat_release_exit(void)
 {
-	cancel_work_sync(&forkstat_release_work);
+	cancel_delayed_work_sync(&forkstat_release_work);
 	forkstat_release_drain(NULL);
 }
 

@@ -16,8 +16,11 @@
 # same outside, a third forks and leaves a row behind. Each exits and is
 # reaped; two seconds later (grace periods: the kernel's own references
 # are gone) the next fork overwrites the record. Then a new process given
-# the third's tgid (ns_last_pid) forks and takes its row over. The kernel log must stay clean, the ring must hold the
-# newest fork and the row the new process.
+# the third's tgid (ns_last_pid) forks and takes its row over. The kernel
+# log must stay clean, the ring must hold the newest fork and the row the
+# new process, and the references handed over (release.c batches them for
+# a tenth of a second) must all have been dropped a moment later: one
+# left queued is a wake-up lost.
 . "$(dirname "$0")/functions.sh"
 require_env
 cg=/sys/fs/cgroup
@@ -108,5 +111,8 @@ PY
 done
 [ "$got" = "$row" ] || die "no new process got tgid $row in 5 tries"
 [ "$(rec_field proc tgid=$row comm)" = python3 ] || die "row $row not taken over by the new process: $(grep "^proc tgid=$row " $PROC)"
+release_queued() { awk '$1 == "release" { for (i = 2; i <= NF; i++) if (index($i, "queued=") == 1) print substr($i, 8) }' $PROC; }
+none_queued() { [ "$(release_queued)" = 0 ]; }
+loop_until 10 none_queued || die "references handed over stay queued: $(grep '^release ' $PROC)"
 check_dmesg_clean
 log "last references let go in a memory cgroup and a dead PID namespace, quietly"

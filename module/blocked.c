@@ -78,7 +78,11 @@ static int forkstat_receive_fd(struct task_struct *t)
 	if (!(state & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)) ||
 	    state & (__TASK_STOPPED | __TASK_TRACED | TASK_PARKED | TASK_DEAD))
 		return -1;
-	if (READ_ONCE(t->flags) & (PF_EXITING | PF_KTHREAD) ||
+	/*
+	 * An io or vhost worker's registers are its creator's, copied when
+	 * it was made, perhaps in a read: it waits for work, not on them.
+	 */
+	if (READ_ONCE(t->flags) & (PF_EXITING | FORKSTAT_NOT_USER) ||
 	    READ_ONCE(task_thread_info(t)->status) & TS_COMPAT)
 		return -1;
 	/* task_pt_regs() would read t->stack again, and exit clears it. */

@@ -85,8 +85,8 @@ static inline void forkstat_current_comm(char *dst)
 /*
  * For loops over a whole table or ring in process context (reset, unload,
  * a read), whose size a module parameter sets: each step is at most a
- * record's copy and a put_pid, and FORKSTAT_RESCHED_EVERY of them run
- * between chances to reschedule, however large the table.
+ * record's copy and its pid references dropped, and FORKSTAT_RESCHED_EVERY
+ * of them run between chances to reschedule, however large the table.
  */
 #define FORKSTAT_RESCHED_EVERY	1024
 

@@ -16,9 +16,19 @@
  * quiet (vm-run checks its log), some slow forks must be an io worker's
  * ("iou-wrk-N"), and none of those may carry a user call chain: an io
  * worker has no user stack.
+ *
+ * A worker's saved user registers are a copy of its creator's, taken
+ * when it was created: one started by task work that interrupted a
+ * blocking read(2) on a socket (a linked request queued when a timeout
+ * fires) looks, to /proc/PID/syscall, like a thread in that read. It
+ * waits for work, not for the socket: it is no blocked receiver.
  */
 #define _GNU_SOURCE
 #include <linux/io_uring.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "proc_util.h"
@@ -214,6 +224,108 @@ TEST_F_TIMEOUT(io_workers, no_chain_for_io_workers, 1800)
 	       ROUNDS, started, by_workers, with_chain);
 	EXPECT_LT(0, by_workers) TH_LOG("no io worker forked: the test proves nothing");
 	EXPECT_EQ(0, with_chain);
+}
+
+/*
+ * In a child: a ring with a 200 ms timeout hard-linked to an fsync of
+ * file (which only a worker runs: 6.1 ignores IOSQE_ASYNC on a linked
+ * request), then a read on a blocking socket that nothing writes. The
+ * timeout's task work interrupts the read and queues the fsync, with no
+ * worker yet: the worker is started there, under the read's registers.
+ */
+static void worker_under_a_read(int sock, int file)
+{
+	struct __kernel_timespec ts = { .tv_nsec = 200 * 1000 * 1000 };
+	struct io_uring_sqe sqe;
+	struct ring r;
+	char c;
+
+	if (ring_setup(&r))
+		_exit(2);
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_TIMEOUT;
+	sqe.flags = IOSQE_IO_HARDLINK;
+	sqe.addr = (unsigned long)&ts;
+	sqe.len = 1;
+	ring_push(&r, &sqe);
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_FSYNC;
+	sqe.flags = IOSQE_ASYNC;
+	sqe.fd = file;
+	ring_push(&r, &sqe);
+	if (syscall(__NR_io_uring_enter, r.fd, 2, 0, 0, NULL, 0) != 2)
+		_exit(3);
+	while (read(sock, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* The tid of pid's io worker, 0 while it has none. */
+static pid_t io_worker_of(pid_t pid)
+{
+	char path[320], comm[32];
+	struct dirent *d;
+	pid_t tid = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	while (dir && !tid && (d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", pid, d->d_name);
+		if (!file_get(path, comm, sizeof(comm)) && !strncmp(comm, "iou-wrk-", 8))
+			tid = atoi(d->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	return tid;
+}
+
+TEST(a_worker_started_in_a_read_is_not_blocked_in_it)
+{
+	static char buf[PROC_BUF_SIZE];
+	char sel[64], val[64], path[64], sc[128];
+	char file_path[] = "/tmp/io_workers.XXXXXX";
+	pid_t child, worker = 0;
+	int sv[2], i, status, file;
+	struct ring probe;
+
+	if (ring_setup(&probe))
+		SKIP(return, "no io_uring here: %s", strerror(errno));
+	ring_close(&probe);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	file = mkstemp(file_path);
+	ASSERT_LE(0, file);
+	unlink(file_path);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		worker_under_a_read(sv[0], file);
+	for (i = 0; i < 200 && !worker; i++) {
+		usleep(50 * 1000);
+		worker = io_worker_of(child);
+	}
+	ASSERT_LT(0, worker) TH_LOG("no io worker started in 10 s");
+	/* Its registers say read(2) on the socket: the setup this test needs. */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", child, worker);
+	ASSERT_EQ(0, file_get(path, sc, sizeof(sc)));
+	snprintf(val, sizeof(val), "0 0x%x ", sv[0]);
+	ASSERT_EQ(0, strncmp(sc, val, strlen(val)))
+		TH_LOG("worker %d's syscall: %s (expected read on fd %d)", worker, sc, sv[0]);
+	/* The child is in the read again by now; the worker waits for work. */
+	usleep(100 * 1000);
+	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+	snprintf(sel, sizeof(sel), "pid=%d tgid=%d", worker, child);
+	EXPECT_NE(0, rec_str(buf, "blockedthread", sel, "fd", val, sizeof(val)))
+		TH_LOG("io worker %d listed as blocked on fd %s", worker, val);
+	snprintf(sel, sizeof(sel), "pid=%d tgid=%d", child, child);
+	EXPECT_EQ(0, rec_str(buf, "blockedthread", sel, "fd", val, sizeof(val)))
+		TH_LOG("the child's own read is not listed");
+	ASSERT_EQ(1, write(sv[1], "x", 1));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, status);
+	close(sv[0]);
+	close(sv[1]);
+	close(file);
 }
 
 TEST_HARNESS_MAIN

@@ -3,7 +3,10 @@
  * How values are written into /proc/forkstat (docs/format.md): every
  * record file uses these, so that a histogram or a name reads the same in
  * every record. A name is anyone's to choose (prctl(PR_SET_NAME), a unix
- * socket's path): whatever could end a field or a line is escaped.
+ * socket's path): whatever could end a field or a line, and every ASCII
+ * control (an escape sequence must not reach the terminal of whoever
+ * cats the file), is written as a \ooo octal escape. Other bytes pass:
+ * a UTF-8 name stays readable, and forkstatctl escapes for terminals.
  */
 #include "forkstat.h"
 
@@ -17,5 +20,12 @@ void forkstat_seq_counts(struct seq_file *m, const u64 *counts, unsigned int n)
 
 void forkstat_seq_comm(struct seq_file *m, const char *comm)
 {
-	seq_escape(m, comm, " \t\n\\=");
+	unsigned char c;
+
+	while ((c = *comm++)) {
+		if (c <= ' ' || c == 0x7f || c == '\\' || c == '=')
+			seq_printf(m, "\\%03o", c);
+		else
+			seq_putc(m, c);
+	}
 }

@@ -34,6 +34,10 @@ s.setblocking(False)
 s.setblocking(True)
 print(os.getpid())')
 [ "$(rec_field proc tgid=$pid sock_clears)" = 1 ] || die "no row with the clear of pid $pid"
+# cat /proc/forkstat must not hand the name's escape sequence to a terminal.
+row_bytes() { LC_ALL=C grep -a "^proc tgid=$pid " $PROC; }
+! row_bytes | LC_ALL=C grep -aq $'[\x01-\x09\x0b-\x1f\x7f]' ||
+	die "a control byte of the name reaches /proc/forkstat raw: $(row_bytes | od -c | head -5)"
 
 "$ctl" --prometheus --per-process -o "$tdir/forkstat.prom" || die "forkstatctl -o failed"
 [ "$(ls "$tdir")" = forkstat.prom ] || die "-o left other files: $(ls "$tdir")"

@@ -280,7 +280,7 @@ static pid_t io_worker_of(pid_t pid)
 	return tid;
 }
 
-TEST(a_worker_started_in_a_read_is_not_blocked_in_it)
+TEST_F_TIMEOUT(io_workers, a_worker_started_in_a_read_is_not_blocked_in_it, 300)
 {
 	static char buf[PROC_BUF_SIZE];
 	char sel[64], val[64], path[64], sc[128];

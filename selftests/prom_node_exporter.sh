@@ -28,16 +28,17 @@ trap cleanup EXIT
 # A hostile name (15 bytes, the kernel's limit) clears O_NONBLOCK on a socket.
 pid=$(python3 -c '
 import ctypes, os, socket
-ctypes.CDLL(None).prctl(15, b"q\"b\\\n\xff\x1b[2Jx", 0, 0, 0)
+ctypes.CDLL(None).prctl(15, b"q\"b\\\n\xff\x1b[2J\xc2\x9bx", 0, 0, 0)
 s = socket.socket()
 s.setblocking(False)
 s.setblocking(True)
 print(os.getpid())')
 [ "$(rec_field proc tgid=$pid sock_clears)" = 1 ] || die "no row with the clear of pid $pid"
-# cat /proc/forkstat must not hand the name's escape sequence to a terminal.
+# cat /proc/forkstat must not hand the name's escape sequences (ESC, and
+# CSI as UTF-8's U+009B) to a terminal: the file is printable ASCII.
 row_bytes() { LC_ALL=C grep -a "^proc tgid=$pid " $PROC; }
-! row_bytes | LC_ALL=C grep -aq $'[\x01-\x09\x0b-\x1f\x7f]' ||
-	die "a control byte of the name reaches /proc/forkstat raw: $(row_bytes | od -c | head -5)"
+! row_bytes | LC_ALL=C grep -aq $'[^\x20-\x7e]' ||
+	die "a byte of the name reaches /proc/forkstat raw: $(row_bytes | od -c | head -5)"
 
 "$ctl" --prometheus --per-process -o "$tdir/forkstat.prom" || die "forkstatctl -o failed"
 [ "$(ls "$tdir")" = forkstat.prom ] || die "-o left other files: $(ls "$tdir")"

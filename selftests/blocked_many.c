@@ -14,12 +14,17 @@
  * The waiting threads are SCHED_IDLE and are let go a thousand at a
  * time: 100,000 threads waking and exiting at once under emulation keep
  * the kernel's own threads (RCU's grace-period kthread) off the CPUs for
- * longer than RCU's stall timeout, whatever the module does.
+ * longer than RCU's stall timeout, whatever the module does. Each is let
+ * go by a signal of its own, which its read returns from without the
+ * socket's lock: a byte written to the socket wakes every reader to look
+ * for it, each in turn under that lock, and on the PREEMPT_RT debugging
+ * kernel threads queued for it past the hung-task timeout.
  */
 #define _GNU_SOURCE
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -42,9 +47,10 @@ static const char *const room[] = { "4194304", "400000" };
 #define LONG_READ_NS	200000000LL
 
 static int sock[2];
-static int waiting, finished;
+static int waiting;
+static char *done;
 
-static void *wait_read(void *unused __attribute__((unused)))
+static void *wait_read(void *arg)
 {
 	struct sched_param idle = { 0 };
 	ssize_t n;
@@ -53,8 +59,34 @@ static void *wait_read(void *unused __attribute__((unused)))
 	sched_setscheduler(0, SCHED_IDLE, &idle);	/* this thread only */
 	__atomic_add_fetch(&waiting, 1, __ATOMIC_RELEASE);
 	n = read(sock[0], &c, 1);
-	__atomic_add_fetch(&finished, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&done[(long)arg], 1, __ATOMIC_RELEASE);
 	return (void *)(long)n;
+}
+
+/* Only to end a read: no SA_RESTART. */
+static void let_go(int sig __attribute__((unused)))
+{
+}
+
+/*
+ * Signals threads [from, to) until each has left its read (one signalled
+ * just before it entered read() would wait there for ever).
+ */
+static void release_readers(pthread_t *threads, int from, int to)
+{
+	int i, left;
+
+	do {
+		left = 0;
+		for (i = from; i < to; i++) {
+			if (__atomic_load_n(&done[i], __ATOMIC_ACQUIRE))
+				continue;
+			pthread_kill(threads[i], SIGUSR1);
+			left++;
+		}
+		if (left)
+			usleep(100000);
+	} while (left);
 }
 
 /* The longest grace-period wait begun while reading is set. */
@@ -129,6 +161,7 @@ TEST_F_TIMEOUT(many, scan_of_a_huge_thread_group, 3600)
 	static char buf[PROC_BUF_SIZE];
 	int n = debug_kernel() ? 100000 : 10000, i, r, mark, blocked = 0;
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	struct sigaction sa = { .sa_handler = let_go };
 	long long start, read_ns, worst_read = 0, worst_gp = 0;
 	char sel[32], what[2048];
 	pthread_attr_t attr;
@@ -138,6 +171,9 @@ TEST_F_TIMEOUT(many, scan_of_a_huge_thread_group, 3600)
 	setrlimit(RLIMIT_NPROC, &unlimited);
 	threads = calloc(n, sizeof(*threads));
 	ASSERT_NE(NULL, threads);
+	done = calloc(n, 1);
+	ASSERT_NE(NULL, done);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	/* One mapping for every stack: a VMA each would pass max_map_count. */
 	stacks = mmap(NULL, (size_t)n * STACK, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -147,7 +183,7 @@ TEST_F_TIMEOUT(many, scan_of_a_huge_thread_group, 3600)
 	start = now_ns();
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(0, pthread_attr_setstack(&attr, stacks + (size_t)i * STACK, STACK));
-		r = pthread_create(&threads[i], &attr, wait_read, NULL);
+		r = pthread_create(&threads[i], &attr, wait_read, (void *)(long)i);
 		ASSERT_EQ(0, r) TH_LOG("thread %d: %s", i, strerror(r));
 	}
 	while (__atomic_load_n(&waiting, __ATOMIC_ACQUIRE) < n)
@@ -190,17 +226,11 @@ TEST_F_TIMEOUT(many, scan_of_a_huge_thread_group, 3600)
 			       worst_gp / 1000000, worst_read / 1000000);
 	EXPECT_EQ(0, kernel_complained(mark, what, sizeof(what))) TH_LOG("%s", what);
 	close(mark);
-	/* A byte per thread, BATCH at a time: each read returns, its thread ends. */
-	memset(what, 'x', BATCH);
-	for (i = 0; i < n; i += BATCH) {
-		int m = n - i < BATCH ? n - i : BATCH;
-
-		ASSERT_EQ(m, write(sock[1], what, m));
-		while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < i + m)
-			usleep(10000);
-	}
+	for (i = 0; i < n; i += BATCH)
+		release_readers(threads, i, n - i < BATCH ? n : i + BATCH);
 	for (i = 0; i < n; i++)
 		pthread_join(threads[i], NULL);
+	free(done);
 }
 
 TEST_HARNESS_MAIN

@@ -13,6 +13,9 @@ ctl=$dir/forkstatctl
 command -v jq >/dev/null || skip "jq is not installed"
 [ -x "$ctl" ] || skip "no forkstatctl next to the tests"
 
+# From a reset: a process of an earlier test with more clears than the
+# blockers' (real_go.sh's, real_python.sh's) would top `top -s clears`.
+echo reset > $PROC || die "reset refused"
 # A process that forks 25 times and exits; 3 connections cleared and parked.
 bash -c 'for ((i = 0; i < 25; i++)); do /bin/true; done; exit 0' &
 forker=$!

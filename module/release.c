@@ -12,11 +12,18 @@
  * preemption off, must not. So a handler hands them here, into a fixed
  * array, and a work item puts them.
  *
+ * Most references are not the last: the process still runs. Those are
+ * dropped on the spot with refcount_dec_not_one(), which never takes the
+ * count to zero, so nothing is freed and no lock taken; only a reference
+ * that may be the last goes into the array. Handing over live ones too
+ * filled it with a single process's 10,000 socket-mode changes in a row
+ * whenever the worker was slow to run (sock_many, PREEMPT_RT kernels).
+ *
  * All or nothing: a handler that finds no room for every reference it
  * would hand over keeps the old record and gives up the new event
  * instead (counted by the caller, and here as refused), so nothing is
- * ever put in a handler nor leaked. The array only fills when the work
- * item cannot run for a long while.
+ * ever put in a handler nor leaked. The array only fills when processes
+ * die faster than the work item runs.
  *
  * Waking a worker per reference would cost each handover a wake-up
  * (thousands of instructions, more than the record itself), so the work
@@ -28,6 +35,7 @@
 
 #include <linux/atomic.h>
 #include <linux/pid.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -70,13 +78,14 @@ static DECLARE_DELAYED_WORK(forkstat_release_work, forkstat_release_drain);
 bool forkstat_release_pids_later(struct pid *const *pids, unsigned int n)
 {
 	unsigned long irqflags;
-	unsigned int i, before, queued = 0;
+	unsigned int i, before, queued = 0, handed = 0;
 
 	for (i = 0; i < n; i++)
 		queued += !!pids[i];
 	if (!queued)
 		return true;
 	raw_spin_lock_irqsave(&forkstat_release_lock, irqflags);
+	/* Room for the worst case first: a drop cannot be taken back. */
 	if (forkstat_release_n + queued > FORKSTAT_RELEASE_MAX) {
 		raw_spin_unlock_irqrestore(&forkstat_release_lock, irqflags);
 		atomic64_inc(&forkstat_release_refused);
@@ -84,9 +93,12 @@ bool forkstat_release_pids_later(struct pid *const *pids, unsigned int n)
 	}
 	before = forkstat_release_n;
 	for (i = 0; i < n; i++)
-		if (pids[i])
-			forkstat_release_pids[forkstat_release_n++] = pids[i];
+		if (pids[i] && !refcount_dec_not_one(&pids[i]->count))
+			forkstat_release_pids[before + handed++] = pids[i];
+	forkstat_release_n += handed;
 	raw_spin_unlock_irqrestore(&forkstat_release_lock, irqflags);
+	if (!handed)
+		return true;
 	/*
 	 * Both take raw locks only (timer base, pool, the waking of a
 	 * worker): fine with preemption off on PREEMPT_RT too. Pending work
@@ -95,7 +107,7 @@ bool forkstat_release_pids_later(struct pid *const *pids, unsigned int n)
 	 * the references.
 	 */
 	if (before < FORKSTAT_RELEASE_MAX / 2 &&
-	    before + queued >= FORKSTAT_RELEASE_MAX / 2)
+	    before + handed >= FORKSTAT_RELEASE_MAX / 2)
 		mod_delayed_work(system_unbound_wq, &forkstat_release_work, 0);
 	else
 		queue_delayed_work(system_unbound_wq, &forkstat_release_work,

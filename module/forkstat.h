@@ -142,7 +142,10 @@ void forkstat_later_show(struct seq_file *m);
 void forkstat_later_reset(void);
 
 /* release.c: references a probe handler lets go of. */
-/* Hands n pids (NULLs skipped) over to be put; all or none: false if none. */
+/*
+ * Lets go of n pids (NULLs skipped): those that are not the last at once,
+ * the others handed to a work item; all or none: false if none.
+ */
 bool forkstat_release_pids_later(struct pid *const *pids, unsigned int n);
 void forkstat_release_exit(void);
 void forkstat_release_show(struct seq_file *m);

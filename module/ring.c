@@ -9,7 +9,7 @@
  * and refcount increments.
  *
  * Adding takes the lock with interrupts off and neither sleeps nor
- * allocates nor drops a reference: a probe handler may add. The
+ * allocates nor drops a last reference: a probe handler may add. The
  * references of the record it overwrites, maybe the last ones of
  * processes long gone, go to release.c.
  */

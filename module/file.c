@@ -7,6 +7,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/mutex.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
@@ -18,9 +20,9 @@
 static struct proc_dir_entry *forkstat_file;
 
 /* In the order docs/format.md lists the records. */
-static int forkstat_show(struct seq_file *m, void *v)
+static int forkstat_show(struct seq_file *m)
 {
-	const struct forkstat_reader *r = m->private;
+	struct forkstat_reader *r = m->private;
 	int ret = 0;
 
 	seq_printf(m, "forkstat format=%d module=%s kernel=%s\n",
@@ -31,6 +33,7 @@ static int forkstat_show(struct seq_file *m, void *v)
 		forkstat_stall_show(m);
 		forkstat_later_show(m);
 		forkstat_release_show(m);
+		forkstat_snap_show(m);
 		ret = forkstat_stats_show(m);
 	}
 	forkstat_ustack_show_cfg(m, r);
@@ -48,35 +51,107 @@ static int forkstat_show(struct seq_file *m, void *v)
 }
 
 /*
- * Room for the whole document up front: seq_file would otherwise run the
- * show again for every doubling of its buffer, and a full per-process
- * table is hundreds of KiB. Huge tables still grow the buffer as needed.
+ * Room for the whole document in the first render: the biggest the
+ * tables can print. The text kept is only as long as the document.
  */
-#define FORKSTAT_READ_BUF_MAX	(16 << 20)
+static size_t forkstat_show_size(void)
+{
+	return PAGE_SIZE * 8 + forkstat_rows_show_size() +
+	       forkstat_slow_show_size() + forkstat_cow_show_size() +
+	       forkstat_sockmode_show_size() + forkstat_blocked_show_size() +
+	       forkstat_ustack_show_size();
+}
+
+/* One per open file: its view, and the snapshot it is reading. */
+struct forkstat_opener {
+	struct mutex lock;		/* one read at a time */
+	struct forkstat_reader *r;
+	struct forkstat_snap *snap;
+	/* Length of the last snapshot read to its end, -1 before one is. */
+	ssize_t done;
+};
 
 /* The reader's view is taken at open, with the opener's namespaces. */
 static int forkstat_open(struct inode *inode, struct file *file)
 {
-	size_t size = PAGE_SIZE * 8 + forkstat_rows_show_size() +
-		      forkstat_slow_show_size() + forkstat_cow_show_size() +
-		      forkstat_sockmode_show_size() +
-		      forkstat_blocked_show_size() + forkstat_ustack_show_size();
-	struct forkstat_reader *r = forkstat_reader_new(file);
-	int ret;
+	struct forkstat_opener *o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
 
-	if (!r)
+	if (!o)
 		return -ENOMEM;
-	ret = single_open_size(file, forkstat_show, r,
-			       min_t(size_t, size, FORKSTAT_READ_BUF_MAX));
-	if (ret)
-		forkstat_reader_free(r);
-	return ret;
+	o->r = forkstat_reader_new(file);
+	if (!o->r) {
+		kfree(o);
+		return -ENOMEM;
+	}
+	mutex_init(&o->lock);
+	o->done = -1;
+	file->private_data = o;
+	forkstat_snap_opened();
+	return 0;
 }
 
 static int forkstat_release(struct inode *inode, struct file *file)
 {
-	forkstat_reader_free(((struct seq_file *)file->private_data)->private);
-	return single_release(inode, file);
+	struct forkstat_opener *o = file->private_data;
+
+	forkstat_snap_put(o->snap);
+	forkstat_reader_free(o->r);
+	mutex_destroy(&o->lock);
+	kfree(o);
+	forkstat_snap_closed();
+	return 0;
+}
+
+/*
+ * From offset 0, a new snapshot; further on, the rest of the one being
+ * read, let go of once read to its end. A read past the end of the last
+ * one is end of file; one into it after that, a new snapshot.
+ */
+static ssize_t forkstat_read(struct file *file, char __user *buf, size_t count,
+			     loff_t *ppos)
+{
+	struct forkstat_opener *o = file->private_data;
+	loff_t pos = *ppos;
+	const char *text;
+	size_t len, n;
+	ssize_t ret;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	if (mutex_lock_killable(&o->lock))
+		return -EINTR;
+	if (pos == 0 || (!o->snap && (o->done < 0 || pos < o->done))) {
+		forkstat_snap_put(o->snap);
+		o->snap = forkstat_snap_get(o->r, forkstat_show_size(), forkstat_show);
+		if (IS_ERR(o->snap)) {
+			ret = PTR_ERR(o->snap);
+			o->snap = NULL;
+			goto out;
+		}
+	}
+	ret = 0;
+	if (!o->snap)
+		goto out;
+	text = forkstat_snap_text(o->snap, &len);
+	if (pos < len) {
+		n = min_t(size_t, count, len - pos);
+		if (copy_to_user(buf, text + pos, n)) {
+			ret = -EFAULT;
+			goto out;
+		}
+		*ppos = pos + n;
+		ret = n;
+	}
+	if (pos + ret >= len) {
+		o->done = len;
+		forkstat_snap_put(o->snap);
+		o->snap = NULL;
+	}
+out:
+	mutex_unlock(&o->lock);
+	return ret;
 }
 
 /* Longest command accepted, with its newline and terminating NUL. */
@@ -116,8 +191,8 @@ static ssize_t forkstat_write(struct file *file, const char __user *ubuf,
 
 static const struct proc_ops forkstat_file_ops = {
 	.proc_open	= forkstat_open,
-	.proc_read	= seq_read,
-	.proc_lseek	= seq_lseek,
+	.proc_read	= forkstat_read,
+	.proc_lseek	= no_seek_end_llseek,
 	.proc_release	= forkstat_release,
 	.proc_write	= forkstat_write,
 };

@@ -54,6 +54,7 @@ struct forkstat_reader {
 	struct pid_namespace *pid_ns;	/* held while the file is open */
 	u64 net_cookie;
 	kuid_t uid;
+	bool admin;		/* CAP_SYS_ADMIN in the initial user namespace */
 };
 
 struct forkstat_reader *forkstat_reader_new(struct file *file);
@@ -65,6 +66,19 @@ bool forkstat_reader_sees_net(const struct forkstat_reader *r, u64 net_cookie);
 bool forkstat_reader_sees_host(const struct forkstat_reader *r);
 bool forkstat_reader_sees_addrs(const struct forkstat_reader *r, kuid_t uid);
 void forkstat_reader_show(struct seq_file *m, const struct forkstat_reader *r);
+bool forkstat_reader_same_view(const struct forkstat_reader *a,
+			       const struct forkstat_reader *b);
+
+/* snapshot.c: what a read of /proc/forkstat returns. */
+struct forkstat_snap;
+/* A snapshot for r rendered by show (or, at r's user's limit, shared). */
+struct forkstat_snap *forkstat_snap_get(struct forkstat_reader *r, size_t size,
+					int (*show)(struct seq_file *m));
+void forkstat_snap_put(struct forkstat_snap *s);
+const char *forkstat_snap_text(const struct forkstat_snap *s, size_t *len);
+void forkstat_snap_opened(void);
+void forkstat_snap_closed(void);
+void forkstat_snap_show(struct seq_file *m);
 
 /*
  * t's name into dst (TASK_COMM_LEN bytes), NUL-terminated. Not

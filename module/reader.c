@@ -75,12 +75,11 @@ struct forkstat_reader *forkstat_reader_new(struct file *file)
 	r->pid_ns = get_pid_ns(task_active_pid_ns(current));
 	r->net_cookie = current->nsproxy->net_ns->net_cookie;
 	r->uid = current_uid();
-	root = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) &&
-	       r->pid_ns == &init_pid_ns;
+	r->admin = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	root = r->admin && r->pid_ns == &init_pid_ns;
 	if (root || r->access == FORKSTAT_ACCESS_OPEN)
 		r->sees = FORKSTAT_SEES_ALL;
-	else if (r->access == FORKSTAT_ACCESS_PRIVATE &&
-		 !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+	else if (r->access == FORKSTAT_ACCESS_PRIVATE && !r->admin)
 		r->sees = FORKSTAT_SEES_OWN;
 	else
 		r->sees = FORKSTAT_SEES_NAMESPACE;
@@ -138,6 +137,15 @@ bool forkstat_reader_sees_addrs(const struct forkstat_reader *r, kuid_t uid)
 bool forkstat_reader_sees_host(const struct forkstat_reader *r)
 {
 	return r->sees != FORKSTAT_SEES_OWN;
+}
+
+/* Whether a and b see the same document. */
+bool forkstat_reader_same_view(const struct forkstat_reader *a,
+			       const struct forkstat_reader *b)
+{
+	return a->access == b->access && a->sees == b->sees &&
+	       a->pid_ns == b->pid_ns && a->net_cookie == b->net_cookie &&
+	       uid_eq(a->uid, b->uid) && a->admin == b->admin;
 }
 
 void forkstat_reader_show(struct seq_file *m, const struct forkstat_reader *r)

@@ -257,13 +257,24 @@ static void forkstat_blocked_group(struct seq_file *m, struct task_struct *leade
 	seq_putc(m, '\n');
 }
 
-/* A user process the reader may see. */
+/*
+ * A user process whose details the reader may see: where its threads
+ * are blocked is /proc/PID/syscall's. Under RCU, leader pinned; its mm
+ * read under task_lock, a spinlock_t, never in a probe handler.
+ */
 static bool forkstat_blocked_sees(const struct forkstat_reader *r,
 				  struct task_struct *leader)
 {
+	struct forkstat_cred cred;
+
 	if (!leader || leader->flags & PF_KTHREAD)
 		return false;
-	return r->sees != FORKSTAT_SEES_OWN || uid_eq(task_uid(leader), r->uid);
+	task_lock(leader);
+	forkstat_cred_of(&cred, __task_cred(leader), leader->mm);
+	task_unlock(leader);
+	if (r->sees == FORKSTAT_SEES_OWN && !uid_eq(cred.uid, r->uid))
+		return false;
+	return forkstat_reader_sees_details(r, &cred);
 }
 
 void forkstat_blocked_show(struct seq_file *m, const struct forkstat_reader *r)

@@ -137,6 +137,7 @@ bool forkstat_cleared_note(unsigned long ino, bool now_nonblock, u64 time_ns)
 		e->ino = ino;
 		e->time_ns = time_ns;
 		e->tgid = tgid;
+		forkstat_cred_current(&e->cred);
 	}
 	spin_unlock(&forkstat_cleared_lock);
 	put_pid(old);
@@ -154,7 +155,9 @@ bool forkstat_cleared_find(unsigned long ino, const struct forkstat_reader *r,
 	e = forkstat_cleared_lookup(ino, &room);
 	if (e) {
 		*time_ns = e->time_ns;
-		*by = forkstat_reader_nr(r, e->tgid);
+		/* Which process had the socket: one of its details. */
+		if (forkstat_reader_sees_details(r, &e->cred))
+			*by = forkstat_reader_nr(r, e->tgid);
 	}
 	spin_unlock(&forkstat_cleared_lock);
 	return e;

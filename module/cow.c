@@ -559,7 +559,7 @@ void forkstat_cow_detach(void)
 static void forkstat_cow_show_one(struct seq_file *m, const struct forkstat_reader *r,
 				  const struct forkstat_cow_rec *c)
 {
-	pid_t tgid = forkstat_reader_pid(r, c->who.tgid, c->who.uid);
+	pid_t tgid = forkstat_reader_pid(r, c->who.tgid, &c->who.cred);
 
 	if (!tgid)
 		return;

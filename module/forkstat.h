@@ -55,16 +55,23 @@ struct forkstat_reader {
 	u64 net_cookie;
 	kuid_t uid;
 	bool admin;		/* CAP_SYS_ADMIN in the initial user namespace */
+	/* What /proc/PID's ptrace rule asks of a reader: its fs ids, */
+	kuid_t fsuid;
+	kgid_t fsgid;
+	bool ptrace;		/* CAP_SYS_PTRACE in the initial user namespace */
+	/* and of its proc mount: whether hidepid= hides what it may not ptrace. */
+	bool hidepid;
 };
 
 struct forkstat_reader *forkstat_reader_new(struct file *file);
 void forkstat_reader_free(struct forkstat_reader *r);
 pid_t forkstat_reader_pid(const struct forkstat_reader *r, struct pid *pid,
-			  kuid_t uid);
+			  const struct forkstat_cred *cred);
 pid_t forkstat_reader_nr(const struct forkstat_reader *r, struct pid *pid);
 bool forkstat_reader_sees_net(const struct forkstat_reader *r, u64 net_cookie);
 bool forkstat_reader_sees_host(const struct forkstat_reader *r);
-bool forkstat_reader_sees_addrs(const struct forkstat_reader *r, kuid_t uid);
+bool forkstat_reader_sees_details(const struct forkstat_reader *r,
+				  const struct forkstat_cred *cred);
 void forkstat_reader_show(struct seq_file *m, const struct forkstat_reader *r);
 bool forkstat_reader_same_view(const struct forkstat_reader *a,
 			       const struct forkstat_reader *b);
@@ -310,6 +317,7 @@ struct forkstat_cleared {
 	unsigned long ino;	/* 0: free */
 	u64 time_ns;		/* CLOCK_REALTIME of the clear */
 	struct pid *tgid;	/* who cleared it (a reference) */
+	struct forkstat_cred cred;	/* and with what credentials */
 };
 
 int forkstat_cleared_init(void);
@@ -385,9 +393,8 @@ u64 forkstat_ustack_take(void);
 /* From a probe handler: the id its chain will have once current returns. */
 u64 forkstat_ustack_take_later(void);
 void forkstat_ustack_show_cfg(struct seq_file *m, const struct forkstat_reader *r);
-/* The chain of an event by a process of uid, after the event's line. */
-void forkstat_ustack_show(struct seq_file *m, const struct forkstat_reader *r,
-			  u64 id, kuid_t uid);
+/* Chain id after its event's line; 0 (none, or not the reader's): nothing. */
+void forkstat_ustack_show(struct seq_file *m, u64 id);
 size_t forkstat_ustack_show_size(void);
 void forkstat_ustack_reset(void);
 

@@ -21,6 +21,19 @@
  * opener's credentials and namespaces, as a write's permission is: a
  * descriptor passed to another process keeps the opener's view.
  *
+ * Within what a reader sees, a process's details (its call chains with
+ * their files and addresses, its sockets and descriptors, where its
+ * threads are blocked) follow /proc/PID/maps's rule, ptrace read access:
+ * the reader's fs user and group are the process's real, effective and
+ * saved ones and the process was dumpable (not setuid, setgid or made
+ * undumpable), or the reader has CAP_SYS_PTRACE (access=0 shows them to
+ * all). Others get the process's counts only. Decided per record from
+ * the credentials the event was made with (who.h), so an exited process
+ * is judged as it was. A proc mount with hidepid=invisible or noaccess
+ * (a reader outside its gid=), or hidepid=ptraceable, hides the
+ * processes whose details the reader may not see altogether, as /proc
+ * does; subset=pid has no /proc/forkstat at all.
+ *
  * Records keep references to the struct pid of the processes they name
  * (rows.c, slow.c, cow.c, sockmode.c, cleared.c), so that a process that has
  * exited is still placed in its namespaces and numbered as each numbers
@@ -34,6 +47,7 @@
 #include <linux/moduleparam.h>
 #include <linux/nsproxy.h>
 #include <linux/pid_namespace.h>
+#include <linux/proc_fs.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
@@ -64,6 +78,16 @@ static const char *const forkstat_sees_names[] = {
 	[FORKSTAT_SEES_OWN] = "own",
 };
 
+/* has_pid_permissions() for a process the reader may not ptrace. */
+static bool forkstat_reader_hidepid(struct file *file)
+{
+	struct proc_fs_info *fs_info = proc_sb_info(file_inode(file)->i_sb);
+
+	if (fs_info->hide_pid == HIDEPID_NOT_PTRACEABLE)
+		return true;
+	return fs_info->hide_pid >= HIDEPID_NO_ACCESS && !in_group_p(fs_info->pid_gid);
+}
+
 struct forkstat_reader *forkstat_reader_new(struct file *file)
 {
 	struct forkstat_reader *r = kzalloc(sizeof(*r), GFP_KERNEL);
@@ -76,6 +100,10 @@ struct forkstat_reader *forkstat_reader_new(struct file *file)
 	r->net_cookie = current->nsproxy->net_ns->net_cookie;
 	r->uid = current_uid();
 	r->admin = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	r->ptrace = file_ns_capable(file, &init_user_ns, CAP_SYS_PTRACE);
+	r->fsuid = current_fsuid();
+	r->fsgid = current_fsgid();
+	r->hidepid = forkstat_reader_hidepid(file);
 	root = r->admin && r->pid_ns == &init_pid_ns;
 	if (root || r->access == FORKSTAT_ACCESS_OPEN)
 		r->sees = FORKSTAT_SEES_ALL;
@@ -96,17 +124,19 @@ void forkstat_reader_free(struct forkstat_reader *r)
 
 /*
  * The number the reader knows the process of pid by (a thread group
- * leader's or a thread's struct pid), or 0 when it may not see it. A
- * NULL pid (no process recorded) reads as 0.
+ * leader's or a thread's struct pid), made with cred, or 0 when it may
+ * not see it. A NULL pid (no process recorded) reads as 0.
  */
 pid_t forkstat_reader_pid(const struct forkstat_reader *r, struct pid *pid,
-			  kuid_t uid)
+			  const struct forkstat_cred *cred)
 {
 	if (!pid)
 		return 0;
 	if (r->sees == FORKSTAT_SEES_ALL)
 		return pid_nr(pid);
-	if (r->sees == FORKSTAT_SEES_OWN && !uid_eq(uid, r->uid))
+	if (r->sees == FORKSTAT_SEES_OWN && !uid_eq(cred->uid, r->uid))
+		return 0;
+	if (r->hidepid && !forkstat_reader_sees_details(r, cred))
 		return 0;
 	return pid_nr_ns(pid, r->pid_ns);
 }
@@ -125,13 +155,16 @@ bool forkstat_reader_sees_net(const struct forkstat_reader *r, u64 net_cookie)
 }
 
 /*
- * Raw user addresses of a process of uid: its memory layout, which
- * /proc/PID/maps shows only to whom may ptrace it. Here: a reader that
- * sees all, or one of the same user.
+ * The details of a process made with cred: what /proc/PID/maps, fd and
+ * syscall show only to whom may ptrace it (see the top of this file).
  */
-bool forkstat_reader_sees_addrs(const struct forkstat_reader *r, kuid_t uid)
+bool forkstat_reader_sees_details(const struct forkstat_reader *r,
+				  const struct forkstat_cred *cred)
 {
-	return r->sees == FORKSTAT_SEES_ALL || uid_eq(uid, r->uid);
+	if (r->sees == FORKSTAT_SEES_ALL || r->ptrace)
+		return true;
+	return !cred->shielded && uid_eq(cred->uid, r->fsuid) &&
+	       gid_eq(cred->gid, r->fsgid);
 }
 
 bool forkstat_reader_sees_host(const struct forkstat_reader *r)
@@ -145,12 +178,17 @@ bool forkstat_reader_same_view(const struct forkstat_reader *a,
 {
 	return a->access == b->access && a->sees == b->sees &&
 	       a->pid_ns == b->pid_ns && a->net_cookie == b->net_cookie &&
-	       uid_eq(a->uid, b->uid) && a->admin == b->admin;
+	       uid_eq(a->uid, b->uid) && a->admin == b->admin &&
+	       uid_eq(a->fsuid, b->fsuid) && gid_eq(a->fsgid, b->fsgid) &&
+	       a->ptrace == b->ptrace && a->hidepid == b->hidepid;
 }
 
 void forkstat_reader_show(struct seq_file *m, const struct forkstat_reader *r)
 {
-	seq_printf(m, "reader access=%u sees=%s pidns_level=%u totals=%s\n",
+	bool all = r->sees == FORKSTAT_SEES_ALL || r->ptrace;
+
+	seq_printf(m, "reader access=%u sees=%s pidns_level=%u totals=%s details=%s hidepid=%d\n",
 		   r->access, forkstat_sees_names[r->sees], r->pid_ns->level,
-		   forkstat_reader_sees_host(r) ? "host" : "none");
+		   forkstat_reader_sees_host(r) ? "host" : "none",
+		   all ? "all" : "ptraceable", !all && r->hidepid);
 }

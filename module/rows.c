@@ -67,7 +67,7 @@ struct forkstat_row {
 	u64 key;
 	u64 start_time;		/* of the group leader */
 	struct pid *pid;	/* the group leader's, a reference */
-	kuid_t uid;		/* at its last event */
+	struct forkstat_cred cred;	/* at its last event */
 	u64 cgroup;		/* at its last event */
 	char comm[TASK_COMM_LEN];
 	struct {
@@ -164,7 +164,7 @@ static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
 found:
 	/* The latest name: a process that execs shows as what it is now. */
 	forkstat_current_comm(p->comm);
-	p->uid = current_uid();
+	forkstat_cred_current(&p->cred);
 	p->cgroup = forkstat_task_cgroup(current);
 	return p;
 }
@@ -309,7 +309,7 @@ void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r)
 		row = *p;
 		get_pid(row.pid);
 		raw_spin_unlock_irqrestore(&p->lock, irqflags);
-		tgid = forkstat_reader_pid(r, row.pid, row.uid);
+		tgid = forkstat_reader_pid(r, row.pid, &row.cred);
 		if (forkstat_key_gen(row.key) == gen && tgid)
 			forkstat_row_show(m, &row, tgid);
 		put_pid(row.pid);

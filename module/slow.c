@@ -96,7 +96,8 @@ void forkstat_slow_add(const struct forkstat_fork *f)
 static void forkstat_slow_show_one(struct seq_file *m, const struct forkstat_reader *r,
 				   const struct forkstat_slow *s)
 {
-	pid_t tgid = forkstat_reader_pid(r, s->who.tgid, s->who.uid);
+	pid_t tgid = forkstat_reader_pid(r, s->who.tgid, &s->who.cred);
+	u64 stack = forkstat_reader_sees_details(r, &s->who.cred) ? s->stack : 0;
 
 	if (!tgid)
 		return;		/* not the reader's to see */
@@ -107,10 +108,10 @@ static void forkstat_slow_show_one(struct seq_file *m, const struct forkstat_rea
 		   s->f.rss_kb, s->f.pgtables_kb, s->f.vmas, s->f.total_ns,
 		   s->f.ptcopy_ns, s->f.ptcopy_vmas, s->f.mmdup_ns,
 		   s->f.stall_waits, s->f.stall_ns, s->f.stall_max_ns, s->who.cgroup,
-		   s->stack);
+		   stack);
 	forkstat_seq_comm(m, s->comm);
 	seq_putc(m, '\n');
-	forkstat_ustack_show(m, r, s->stack, s->who.uid);
+	forkstat_ustack_show(m, stack);
 }
 
 /* Oldest first: those the reader may see. */

@@ -247,13 +247,17 @@ void forkstat_sockmode_detach(void)
 				   ARRAY_SIZE(forkstat_sockmode_probes));
 }
 
-/* Only the reader's own network namespace's, by processes it may see. */
+/*
+ * Only the reader's own network namespace's, by processes whose details
+ * it may see: a record names a descriptor and its socket.
+ */
 static void forkstat_clear_show(struct seq_file *m, const struct forkstat_reader *r,
 				const char *type, const struct forkstat_clear *c)
 {
-	pid_t tgid = forkstat_reader_pid(r, c->who.tgid, c->who.uid);
+	pid_t tgid = forkstat_reader_pid(r, c->who.tgid, &c->who.cred);
 
-	if (!tgid || !forkstat_reader_sees_net(r, c->sd.net_cookie))
+	if (!tgid || !forkstat_reader_sees_net(r, c->sd.net_cookie) ||
+	    !forkstat_reader_sees_details(r, &c->who.cred))
 		return;
 	seq_printf(m, "%s time_ns=%llu pid=%d tgid=%d fd=%d path=%s", type,
 		   c->time_ns, forkstat_reader_nr(r, c->who.pid), tgid, c->fd,
@@ -262,7 +266,7 @@ static void forkstat_clear_show(struct seq_file *m, const struct forkstat_reader
 	seq_printf(m, " cgroup=%llu stack=%llu comm=", c->who.cgroup, c->stack);
 	forkstat_seq_comm(m, c->comm);
 	seq_putc(m, '\n');
-	forkstat_ustack_show(m, r, c->stack, c->who.uid);
+	forkstat_ustack_show(m, c->stack);
 }
 
 /* Host-wide counts: probe health, changes per path, the cleared table. */

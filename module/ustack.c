@@ -173,8 +173,7 @@ void forkstat_ustack_show_cfg(struct seq_file *m, const struct forkstat_reader *
 		   stack_ring * sizeof(*forkstat_ustacks));
 }
 
-static void forkstat_ustack_show_one(struct seq_file *m, const struct forkstat_ustack *s,
-				     bool addrs)
+static void forkstat_ustack_show_one(struct seq_file *m, const struct forkstat_ustack *s)
 {
 	int i;
 
@@ -194,18 +193,17 @@ static void forkstat_ustack_show_one(struct seq_file *m, const struct forkstat_u
 		const struct forkstat_uframe *f = &s->frames[i];
 
 		seq_printf(m, "uframe stack=%llu n=%d how=%s addr=0x%llx file=%d off=0x%llx\n",
-			   s->id, i, forkstat_uframe_hows[f->how], addrs ? f->addr : 0,
+			   s->id, i, forkstat_uframe_hows[f->how], f->addr,
 			   f->file, f->file < 0 ? 0 : f->off);
 	}
 }
 
 /*
- * The chain numbered id, after its event's line, if still kept. Its raw
- * addresses only for a reader who may see the process's layout: one that
- * sees all, or its own user's.
+ * The chain numbered id, after its event's line, if still kept. The
+ * caller passes 0 for a reader who may not see the process's details
+ * (reader.c): a chain is its memory layout, files and addresses.
  */
-void forkstat_ustack_show(struct seq_file *m, const struct forkstat_reader *r,
-			  u64 id, kuid_t uid)
+void forkstat_ustack_show(struct seq_file *m, u64 id)
 {
 	struct forkstat_ustack *s;
 	bool found;
@@ -220,7 +218,7 @@ void forkstat_ustack_show(struct seq_file *m, const struct forkstat_reader *r,
 	spin_unlock(&forkstat_ustack_lock);
 	found = s->id == id;
 	if (found)
-		forkstat_ustack_show_one(m, s, forkstat_reader_sees_addrs(r, uid));
+		forkstat_ustack_show_one(m, s);
 	kfree(s);
 }
 

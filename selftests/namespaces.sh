@@ -107,7 +107,7 @@ for level in 1 2 0; do
 	esac
 	case $level in
 	1)
-		has "$v" '^reader access=1 sees=namespace pidns_level=1 totals=host$' || die "access=1: $(grep ^reader "$v")"
+		has "$v" '^reader access=1 sees=namespace pidns_level=1 totals=host details=ptraceable hidepid=0$' || die "access=1: $(grep ^reader "$v")"
 		has "$v" '^flavour name=fork ' || die "access=1: no host-wide totals"
 		has "$v" "^proc tgid=$(cat "$out/rootpid") " || die "access=1: root's process in the container is not shown"
 		netpid=$(cat "$out/netpid")
@@ -116,7 +116,7 @@ for level in 1 2 0; do
 			die "access=1: sockets of another network namespace are shown"
 		;;
 	2)
-		has "$v" '^reader access=2 sees=own pidns_level=1 totals=none$' || die "access=2: $(grep ^reader "$v")"
+		has "$v" '^reader access=2 sees=own pidns_level=1 totals=none details=ptraceable hidepid=0$' || die "access=2: $(grep ^reader "$v")"
 		has "$v" '^(flavour|hist|probe|fail|sockmode|health|method) ' && die "access=2: host-wide figures shown"
 		has "$v" "^proc tgid=$(cat "$out/rootpid") " && die "access=2: root's process shown to nobody"
 		;;

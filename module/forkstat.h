@@ -70,6 +70,7 @@ pid_t forkstat_reader_pid(const struct forkstat_reader *r, struct pid *pid,
 pid_t forkstat_reader_nr(const struct forkstat_reader *r, struct pid *pid);
 bool forkstat_reader_sees_net(const struct forkstat_reader *r, u64 net_cookie);
 bool forkstat_reader_sees_host(const struct forkstat_reader *r);
+bool forkstat_reader_sees_every_row(const struct forkstat_reader *r);
 bool forkstat_reader_sees_details(const struct forkstat_reader *r,
 				  const struct forkstat_cred *cred);
 void forkstat_reader_show(struct seq_file *m, const struct forkstat_reader *r);
@@ -262,6 +263,23 @@ void forkstat_stats_add(const struct forkstat_fork *f);
 int forkstat_stats_show(struct seq_file *m);
 void forkstat_stats_reset(void);
 
+/* What a process's row counts (rows.c), and what evicted rows leave (evicted.c). */
+struct forkstat_row_stats {
+	u64 count[FORKSTAT_NR_FLAVOURS];
+	u64 errors;
+	u64 sum_ns;
+	u64 max_ns;
+	u64 ptcopy_ns;
+	unsigned long max_rss_kb;
+	u64 sock_clears;
+	u64 sock_sets;
+	u64 last_clear_ns;	/* CLOCK_REALTIME */
+	u64 stall_waits;
+	u64 stall_ns;
+	u64 stall_max_ns;
+	struct forkstat_cow_side cow[2];	/* parent, children */
+};
+
 /* rows.c: the per-process table, shown as "proc" records. */
 int forkstat_rows_init(void);
 void forkstat_rows_exit(void);
@@ -274,6 +292,12 @@ void forkstat_rows_add_cow(struct pid *tgid, u64 start_time,
 void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r);
 size_t forkstat_rows_show_size(void);
 void forkstat_rows_reset(void);
+
+/* evicted.c: the figures of evicted rows, per cgroup. */
+void forkstat_evicted_add(u64 cgroup, const struct forkstat_row_stats *st);
+void forkstat_evicted_show(struct seq_file *m, const struct forkstat_reader *r);
+size_t forkstat_evicted_show_size(void);
+void forkstat_evicted_reset(void);
 
 /* slow.c: the ring of the last slow forks. */
 int forkstat_slow_init(void);

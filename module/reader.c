@@ -167,6 +167,18 @@ bool forkstat_reader_sees_details(const struct forkstat_reader *r,
 	       gid_eq(cred->gid, r->fsgid);
 }
 
+/*
+ * Every process's counts: figures summed over processes without naming
+ * them may be shown (evicted.c). Not in a container, under hidepid or
+ * at access=2, where some rows are hidden from the reader.
+ */
+bool forkstat_reader_sees_every_row(const struct forkstat_reader *r)
+{
+	return r->sees == FORKSTAT_SEES_ALL ||
+	       (r->sees == FORKSTAT_SEES_NAMESPACE && r->pid_ns == &init_pid_ns &&
+		!r->hidepid);
+}
+
 bool forkstat_reader_sees_host(const struct forkstat_reader *r)
 {
 	return r->sees != FORKSTAT_SEES_OWN;

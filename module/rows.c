@@ -4,12 +4,16 @@
  * (thread group) that called copy_process or changed a socket's mode.
  *
  * The table is allocated once, max_procs rows, open-addressed by tgid so
- * that handlers never allocate. Policy when full: a process that finds no
- * free row within FORKSTAT_ROWS_PROBE places of its hash gets none; its
- * forks still count in the flavour totals and in "dropped". Rows of
- * exited processes stay (a short-lived forker is often the culprit) until
- * a reset. A tgid reused by a new process takes over its row, told apart
- * by the group leader's start time.
+ * that handlers never allocate. Rows of exited processes stay (a
+ * short-lived forker is often the culprit) until a new process finds no
+ * free row within FORKSTAT_ROWS_PROBE places of its hash: it then takes
+ * the row there of the exited process worth least (the least time in
+ * fork, socket clearers last), whose figures are added to its cgroup's
+ * in evicted.c, so that per-cgroup sums never go down. A live process's
+ * row is never taken: a process that finds only those gets none; its
+ * forks still count in the flavour totals and in "dropped". A tgid
+ * reused by a new process takes over its row, told apart by the group
+ * leader's start time.
  *
  * A reset bumps the generation: rows of older generations are free.
  * Each row has its own lock, so only the threads of one process ever
@@ -70,27 +74,14 @@ struct forkstat_row {
 	struct forkstat_cred cred;	/* at its last event */
 	u64 cgroup;		/* at its last event */
 	char comm[TASK_COMM_LEN];
-	struct {
-		u64 count[FORKSTAT_NR_FLAVOURS];
-		u64 errors;
-		u64 sum_ns;
-		u64 max_ns;
-		u64 ptcopy_ns;
-		unsigned long max_rss_kb;
-		u64 sock_clears;
-		u64 sock_sets;
-		u64 last_clear_ns;	/* CLOCK_REALTIME */
-		u64 stall_waits;
-		u64 stall_ns;
-		u64 stall_max_ns;
-		struct forkstat_cow_side cow[2];	/* parent, children */
-	} st;
+	struct forkstat_row_stats st;
 };
 
 static struct forkstat_row *forkstat_rows;
 static unsigned int forkstat_rows_bits;
 static atomic_t forkstat_rows_gen = ATOMIC_INIT(1);
 static atomic64_t forkstat_rows_dropped;
+static atomic64_t forkstat_rows_evicted;
 
 int forkstat_rows_init(void)
 {
@@ -123,8 +114,82 @@ static u32 forkstat_key_gen(u64 key)
 }
 
 /*
+ * Row p, locked, becomes current's process's; false, p unlocked, when
+ * the old reference finds no room in release.c.
+ */
+static bool forkstat_row_take(struct forkstat_row *p, u64 key, u64 start_time,
+			      unsigned long irqflags)
+{
+	if (!forkstat_release_pids_later(&p->pid, 1)) {
+		raw_spin_unlock_irqrestore(&p->lock, irqflags);
+		return false;
+	}
+	memset(&p->st, 0, sizeof(p->st));
+	p->key = key;
+	p->start_time = start_time;
+	p->pid = get_pid(task_tgid(current));
+	return true;
+}
+
+/* Whether the process of a row in use has exited and been reaped. */
+static bool forkstat_row_exited(const struct forkstat_row *p)
+{
+	bool exited;
+
+	rcu_read_lock();
+	exited = !pid_task(p->pid, PIDTYPE_TGID);
+	rcu_read_unlock();
+	return exited;
+}
+
+/*
+ * What a dead process's row is worth keeping for: its time in fork, and
+ * before any of that its socket clears (the clearer is the culprit of
+ * threads blocked long after it has gone).
+ */
+static u64 forkstat_row_worth(const struct forkstat_row *p)
+{
+	return p->st.sum_ns + (p->st.sock_clears ? BIT_ULL(62) : 0);
+}
+
+/*
+ * The row, among those probed from h, of an exited process worth the
+ * least, locked; NULL when all hold live processes. A live row is never
+ * given up, whatever the number of processes that want one.
+ */
+static struct forkstat_row *forkstat_row_victim(unsigned int h, u32 gen,
+						unsigned long *irqflags)
+{
+	struct forkstat_row *p, *victim = NULL;
+	u64 least = U64_MAX;
+	unsigned int i;
+
+	for (i = 0; i < FORKSTAT_ROWS_PROBE; i++) {
+		p = &forkstat_rows[(h + i) & (max_procs - 1)];
+		raw_spin_lock_irqsave(&p->lock, *irqflags);
+		if (forkstat_key_gen(p->key) == gen && forkstat_row_worth(p) < least &&
+		    forkstat_row_exited(p)) {
+			victim = p;
+			least = forkstat_row_worth(p);
+		}
+		raw_spin_unlock_irqrestore(&p->lock, *irqflags);
+	}
+	if (!victim)
+		return NULL;
+	raw_spin_lock_irqsave(&victim->lock, *irqflags);
+	/* Taken meanwhile by a live process, or freed by a reset. */
+	if (forkstat_key_gen(victim->key) == gen && forkstat_row_exited(victim))
+		return victim;
+	raw_spin_unlock_irqrestore(&victim->lock, *irqflags);
+	return NULL;
+}
+
+/*
  * Returns the row of current's process, locked and carrying current's
- * name, user and cgroup, or NULL when full. Any context.
+ * name, user and cgroup, or NULL when none can be had. A new process
+ * takes a free row near its hash, else the cheapest of an exited
+ * process there (its figures go to its cgroup's in evicted.c). Any
+ * context.
  */
 static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
 {
@@ -132,7 +197,9 @@ static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
 	u64 want = (u64)gen << 32 | (u32)current->tgid;
 	u64 start_time = current->group_leader->start_time;
 	unsigned int i, h = hash_32(current->tgid, forkstat_rows_bits);
+	struct forkstat_row_stats old;
 	struct forkstat_row *p;
+	u64 cgroup;
 
 	for (i = 0; i < FORKSTAT_ROWS_PROBE; i++) {
 		u64 key;
@@ -147,18 +214,23 @@ static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
 		/* Free, stale or a dead process's with our tgid: take it. */
 		if (p->key == want || forkstat_key_gen(p->key) != gen) {
 			/* Or not at all: no other row of the same tgid. */
-			if (!forkstat_release_pids_later(&p->pid, 1)) {
-				raw_spin_unlock_irqrestore(&p->lock, *irqflags);
-				break;
-			}
-			memset(&p->st, 0, sizeof(p->st));
-			p->key = want;
-			p->start_time = start_time;
-			p->pid = get_pid(task_tgid(current));
+			if (!forkstat_row_take(p, want, start_time, *irqflags))
+				goto dropped;
 			goto found;
 		}
 		raw_spin_unlock_irqrestore(&p->lock, *irqflags);
 	}
+	p = forkstat_row_victim(h, gen, irqflags);
+	if (!p)
+		goto dropped;
+	old = p->st;
+	cgroup = p->cgroup;
+	if (!forkstat_row_take(p, want, start_time, *irqflags))
+		goto dropped;
+	forkstat_evicted_add(cgroup, &old);
+	atomic64_inc(&forkstat_rows_evicted);
+	goto found;
+dropped:
 	atomic64_inc(&forkstat_rows_dropped);
 	return NULL;
 found:
@@ -290,14 +362,16 @@ static void forkstat_row_show(struct seq_file *m, const struct forkstat_row *row
 void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r)
 {
 	u32 gen = atomic_read(&forkstat_rows_gen);
+	bool host = forkstat_reader_sees_host(r);
 	struct forkstat_row row;
 	unsigned int i;
 	unsigned long irqflags;
 
-	seq_printf(m, "procs max=%u dropped=%lld bytes=%zu\n", max_procs,
-		   forkstat_reader_sees_host(r) ?
-			(long long)atomic64_read(&forkstat_rows_dropped) : 0,
+	seq_printf(m, "procs max=%u dropped=%lld evicted=%lld bytes=%zu\n", max_procs,
+		   host ? (long long)atomic64_read(&forkstat_rows_dropped) : 0,
+		   host ? (long long)atomic64_read(&forkstat_rows_evicted) : 0,
 		   (size_t)max_procs * sizeof(*forkstat_rows));
+	forkstat_evicted_show(m, r);
 	for (i = 0; i < max_procs; i++) {
 		struct forkstat_row *p = &forkstat_rows[i];
 		pid_t tgid;
@@ -319,7 +393,7 @@ void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r)
 /* The most a full table prints: a proc line is under 640 bytes. */
 size_t forkstat_rows_show_size(void)
 {
-	return (size_t)max_procs * 640;
+	return (size_t)max_procs * 640 + forkstat_evicted_show_size();
 }
 
 /* Rows of older generations are free; their references go now. */
@@ -331,6 +405,8 @@ void forkstat_rows_reset(void)
 	unsigned int i;
 
 	atomic64_set(&forkstat_rows_dropped, 0);
+	atomic64_set(&forkstat_rows_evicted, 0);
+	forkstat_evicted_reset();
 	for (i = 0; i < max_procs; i++) {
 		struct forkstat_row *p = &forkstat_rows[i];
 

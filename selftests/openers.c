@@ -72,7 +72,19 @@ out:
 	_exit(0);
 }
 
-TEST(a_thousand_half_read_openers_pin_little)
+FIXTURE(openers) {
+};
+
+FIXTURE_SETUP(openers)
+{
+}
+
+FIXTURE_TEARDOWN(openers)
+{
+}
+
+/* A thousand opens and reads: minutes on make check-debug's kernels. */
+TEST_F_TIMEOUT(openers, a_thousand_half_read_openers_pin_little, 600)
 {
 	static char buf[PROC_BUF_SIZE];
 	struct rlimit nofile = { OPENERS + 64, OPENERS + 64 };

@@ -512,20 +512,15 @@ static int parse_blocked(struct line *l, struct fs_doc *d)
 	       u64(l, "longest_ns", &p->blocked_longest_ns) ? -1 : 0;
 }
 
-static int parse_proc(struct line *l, struct fs_doc *d)
+/* What a proc row and a procgone record both count. */
+static int parse_row_figures(struct line *l, struct fs_proc *p)
 {
-	struct fs_proc *p = GROW(l, d->procs, d->nprocs);
 	int f;
 
-	if (!get(l, "tgid"))
-		return fail(l, "proc without tgid=");
-	p->has_row = 1;
-	str(l, "comm", p->comm, sizeof(p->comm));
 	for (f = 0; f < FS_NR_FLAVOURS; f++)
 		if (u64(l, fs_flavour_names[f], &p->n[f]))
 			return -1;
-	return s64(l, "tgid", &p->tgid) || s64(l, "threads", &p->threads) ||
-	       u64(l, "errors", &p->errors) || u64(l, "sum_ns", &p->sum_ns) ||
+	return u64(l, "errors", &p->errors) || u64(l, "sum_ns", &p->sum_ns) ||
 	       u64(l, "max_ns", &p->max_ns) || u64(l, "ptcopy_ns", &p->ptcopy_ns) ||
 	       u64(l, "max_rss_kb", &p->max_rss_kb) || u64(l, "cgroup", &p->cgroup) ||
 	       u64(l, "stall_waits", &p->stall.waits) ||
@@ -536,6 +531,25 @@ static int parse_proc(struct line *l, struct fs_doc *d)
 	       u64(l, "sock_clears", &p->sock_clears) ||
 	       u64(l, "sock_sets", &p->sock_sets) ||
 	       u64(l, "last_clear_ns", &p->last_clear_ns) ? -1 : 0;
+}
+
+static int parse_proc(struct line *l, struct fs_doc *d)
+{
+	struct fs_proc *p = GROW(l, d->procs, d->nprocs);
+
+	if (!get(l, "tgid"))
+		return fail(l, "proc without tgid=");
+	p->has_row = 1;
+	str(l, "comm", p->comm, sizeof(p->comm));
+	return s64(l, "tgid", &p->tgid) || s64(l, "threads", &p->threads) ||
+	       parse_row_figures(l, p) ? -1 : 0;
+}
+
+static int parse_procgone(struct line *l, struct fs_doc *d)
+{
+	struct fs_proc *p = GROW(l, d->gone, d->ngone);
+
+	return u64(l, "rows", &p->evicted_rows) || parse_row_figures(l, p) ? -1 : 0;
 }
 
 static int cmp_tgid(const void *a, const void *b)
@@ -632,7 +646,8 @@ static int parse_blockedscan(struct line *l, struct fs_doc *d)
 
 static int parse_procs(struct line *l, struct fs_doc *d)
 {
-	return u64(l, "max", &d->procs_max) || u64(l, "dropped", &d->procs_dropped);
+	return u64(l, "max", &d->procs_max) || u64(l, "dropped", &d->procs_dropped) ||
+	       u64(l, "evicted", &d->procs_evicted);
 }
 
 static int second_header(struct line *l, struct fs_doc *d)
@@ -678,6 +693,7 @@ static const struct {
 	{ "blockedscan", parse_blockedscan },
 	{ "procs", parse_procs },
 	{ "proc", parse_proc },
+	{ "procgone", parse_procgone },
 };
 
 static int parse_line(struct line *l, struct fs_doc *d)
@@ -786,6 +802,7 @@ void fs_free(struct fs_doc *doc)
 	free(doc->sets);
 	free(doc->blocked);
 	free(doc->procs);
+	free(doc->gone);
 	free(doc->ustacks);
 	memset(doc, 0, sizeof(*doc));
 }

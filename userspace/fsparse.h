@@ -130,6 +130,8 @@ struct fs_proc {
 	uint64_t blocked_now, blocked_on_cleared, blocked_longest_ns;
 	int has_row;		/* 0: only a "blocked" record named it */
 	char comm[64];
+	/* A procgone record: the rows of exited processes evicted, summed. */
+	uint64_t evicted_rows;
 };
 
 /* Everything one read of /proc/forkstat holds. */
@@ -178,7 +180,10 @@ struct fs_doc {
 	uint64_t ustack_ring, ustack_taken, ustack_lost;
 	struct fs_ustack *ustacks;
 	size_t nustacks;
-	uint64_t procs_max, procs_dropped;
+	uint64_t procs_max, procs_dropped, procs_evicted;
+	/* Per cgroup, what evicted rows counted (procgone; tgid 0). */
+	struct fs_proc *gone;
+	size_t ngone;
 	struct fs_proc *procs;
 	size_t nprocs;
 };

@@ -418,6 +418,7 @@ static void procs(struct jw *j, const struct fs_doc *d)
 	jw_obj(j, "procs");
 	jw_u64(j, "max", d->procs_max);
 	jw_u64(j, "dropped", d->procs_dropped);
+	jw_u64(j, "evicted", d->procs_evicted);
 	jw_arr(j, "rows");
 	for (i = 0; i < d->nprocs; i++) {
 		const struct fs_proc *p = &d->procs[i];

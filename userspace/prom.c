@@ -81,6 +81,10 @@ static void health(FILE *out, const struct fs_doc *d)
 	     "Calls from processes the per-process table had no room for.");
 	fprintf(out, "forkstat_process_rows_dropped_total %llu\n",
 		(unsigned long long)d->procs_dropped);
+	head(out, "process_rows_evicted_total", "counter",
+	     "Rows of exited processes given to new ones (their figures stay in their cgroup's).");
+	fprintf(out, "forkstat_process_rows_evicted_total %llu\n",
+		(unsigned long long)d->procs_evicted);
 }
 
 static void latency(FILE *out, const struct fs_doc *d)

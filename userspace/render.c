@@ -32,22 +32,26 @@ uint64_t proc_calls(const struct fs_proc *p)
 	return hist_total(p->n, FS_NR_FLAVOURS);
 }
 
+/*
+ * Rows and, per cgroup, the rows of exited processes evicted to make room
+ * (procgone): so that a cgroup's sums never go down.
+ */
 size_t cgroup_sums(const struct fs_doc *d, struct cgroup_sum **out)
 {
-	struct cgroup_sum *s = calloc(d->nprocs + 1, sizeof(*s));
+	struct cgroup_sum *s = calloc(d->nprocs + d->ngone + 1, sizeof(*s));
 	size_t i, j, n = 0;
 
 	*out = s;
 	if (!s)
 		return 0;
-	for (i = 0; i < d->nprocs; i++) {
-		const struct fs_proc *p = &d->procs[i];
+	for (i = 0; i < d->nprocs + d->ngone; i++) {
+		const struct fs_proc *p = i < d->nprocs ? &d->procs[i] : &d->gone[i - d->nprocs];
 
 		for (j = 0; j < n && s[j].id != p->cgroup; j++)
 			;
 		if (j == n)
 			s[n++].id = p->cgroup;
-		s[j].procs++;
+		s[j].procs += i < d->nprocs ? 1 : p->evicted_rows;
 		s[j].calls += proc_calls(p);
 		s[j].forks += p->n[FS_FORK];
 		s[j].sum_ns += p->sum_ns;

@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 
 #include "fsparse.h"
+#include "render.h"
 #include "symbolize.h"
 
 static int failures, checks;
@@ -198,6 +199,32 @@ static void test_future_values(void)
 	fs_free(&d);
 }
 
+/* A cgroup's sums take in its evicted rows: they never go down. */
+static void test_cgroup_sums_with_evicted(void)
+{
+	static const char text[] =
+		"forkstat format=2 module=9 kernel=x\n"
+		"procs max=16 dropped=0 evicted=3 bytes=1\n"
+		"procgone cgroup=7 rows=3 fork=5 vfork=1 vm_clone=0 thread=0 errors=0 sum_ns=100 ptcopy_ns=40 stall_ns=9 cow_pages=2 child_cow_pages=1 sock_clears=4\n"
+		"proc tgid=10 fork=1 vfork=0 vm_clone=0 thread=2 errors=0 sum_ns=10 ptcopy_ns=4 stall_ns=1 cow_pages=0 child_cow_pages=0 sock_clears=1 threads=3 cgroup=7 comm=a\n"
+		"proc tgid=11 fork=1 vfork=0 vm_clone=0 thread=0 errors=0 sum_ns=20 cgroup=8 comm=b\n";
+	char err[256] = "";
+	struct cgroup_sum *s;
+	struct fs_doc d;
+	size_t n, i;
+
+	CHECK(fs_parse(text, sizeof(text) - 1, &d, err, sizeof(err)) == 0, "%s", err);
+	CHECK(d.ngone == 1 && d.procs_evicted == 3, "procgone: %zu records", d.ngone);
+	n = cgroup_sums(&d, &s);
+	for (i = 0; i < n && s[i].id != 7; i++)
+		;
+	CHECK(i < n && s[i].procs == 4 && s[i].calls == 9 && s[i].forks == 6 &&
+	      s[i].sum_ns == 110 && s[i].ptcopy_ns == 44 && s[i].stall_ns == 10 &&
+	      s[i].cow_pages == 3 && s[i].clears == 5, "cgroup 7 with its evicted rows");
+	free(s);
+	fs_free(&d);
+}
+
 /* Not static, not inlined: a function of this binary to find by its name. */
 __attribute__((noinline)) int symbolize_me(int x)
 {
@@ -321,6 +348,7 @@ int main(int argc, char **argv)
 	test_truncations(argv[1], "edge.txt");
 	test_truncations(argv[1], "live-6.12.txt");
 	test_future_values();
+	test_cgroup_sums_with_evicted();
 	test_bad(bad, "truncated.txt", "line 2: the file ends in the middle");
 	test_bad(bad, "future-format.txt", "format 3, but this forkstatctl reads format 2");
 	test_bad(bad, "bad-number.txt", "line 2: flavour count=: expected a number, got '12x'");

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A row for every new forker, whatever the uptime. 3,000 short-lived
+ * forkers, three times the table, in a cgroup of their own: a process
+ * that forks after them has its row, a dead process whose fork was
+ * costly still has its own, and the cgroup's sums (rows and procgone)
+ * count every fork. An unprivileged storm of 10,000 cannot take a live
+ * process's row.
+ */
+#define _GNU_SOURCE
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "proc_util.h"
+
+#define FORKERS		3000
+#define STORM		10000
+#define NOBODY		65534
+#define CGROUP		"/sys/fs/cgroup/forkstat-rows-evict"
+
+static int reset(void)
+{
+	int fd = open(FORKSTAT_PROC_PATH, O_WRONLY);
+	int ok = fd >= 0 && write(fd, "reset", 5) == 5;
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/* n processes that fork once each and exit, one after the other. */
+static int short_lived_forkers(int n)
+{
+	int i, status;
+
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return -1;
+		if (!pid)
+			_exit(fork_children(1) == 1 ? 0 : 1);
+		if (waitpid(pid, &status, 0) != pid || status)
+			return -1;
+	}
+	return 0;
+}
+
+/* A process that forks once from 64 MiB, then exits; its pid. */
+static pid_t costly_forker(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(map_touched(64 << 20) && fork_children(1) == 1 ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || status)
+		return -1;
+	return pid;
+}
+
+/* KEY summed over the proc and procgone records of cgroup id. */
+static long long cgroup_sum(const char *buf, unsigned long long id, const char *key)
+{
+	long long sum = 0, v;
+	char sel[48], line[8192];
+	const char *p, *nl;
+
+	snprintf(sel, sizeof(sel), "cgroup=%llu", id);
+	for (p = buf; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl || (size_t)(nl - p) >= sizeof(line))
+			break;
+		memcpy(line, p, nl - p);
+		line[nl - p] = '\0';
+		v = rec_value(line, "proc", sel, key);
+		if (v < 0)
+			v = rec_value(line, "procgone", sel, key);
+		if (v > 0)
+			sum += v;
+	}
+	return sum;
+}
+
+FIXTURE(rows) {
+};
+
+FIXTURE_SETUP(rows)
+{
+}
+
+FIXTURE_TEARDOWN(rows)
+{
+}
+
+/* Minutes of forks on make check-debug's kernels. */
+TEST_F_TIMEOUT(rows, a_new_forker_has_a_row_after_three_thousand, 1800)
+{
+	static char buf[PROC_BUF_SIZE];
+	int ready[2], status;
+	struct stat st;
+	pid_t costly, spawner, late;
+	char pid[16], c;
+
+	ASSERT_EQ(0, reset());
+	costly = costly_forker();
+	ASSERT_LT(0, costly);
+
+	/* The forkers, from a spawner in a cgroup of their own. */
+	ASSERT_EQ(0, mkdir(CGROUP, 0755) && errno != EEXIST ? -1 : 0);
+	ASSERT_EQ(0, stat(CGROUP, &st));
+	spawner = fork();
+	ASSERT_LE(0, spawner);
+	if (!spawner) {
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		_exit(file_set(CGROUP "/cgroup.procs", pid) ||
+		      short_lived_forkers(FORKERS) ? 1 : 0);
+	}
+	ASSERT_EQ(spawner, waitpid(spawner, &status, 0));
+	ASSERT_EQ(0, status);
+
+	/* A newcomer: forks once and waits to be read. */
+	ASSERT_EQ(0, pipe(ready));
+	late = fork();
+	ASSERT_LE(0, late);
+	if (!late) {
+		close(ready[1]);
+		_exit(fork_children(1) == 1 && read(ready[0], &c, 1) >= 0 ? 0 : 1);
+	}
+	close(ready[0]);
+	/* Its fork is in when its row counts it. */
+	for (status = 0; status < 600; status++) {
+		ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+		if (proc_row(buf, late, "fork") == 1)
+			break;
+		usleep(100000);
+	}
+	close(ready[1]);
+	waitpid(late, NULL, 0);
+	rmdir(CGROUP);
+
+	TH_LOG("procs: max=%lld evicted=%lld dropped=%lld",
+	       rec_value(buf, "procs", "", "max"), rec_value(buf, "procs", "", "evicted"),
+	       rec_value(buf, "procs", "", "dropped"));
+	EXPECT_EQ(1, proc_row(buf, late, "fork"));
+	EXPECT_EQ(1, proc_row(buf, costly, "fork"));
+	EXPECT_LT(0, rec_value(buf, "procs", "", "evicted"));
+	/* The spawner's forks and each forker's one: none lost. */
+	EXPECT_EQ(2 * FORKERS, cgroup_sum(buf, st.st_ino, "fork"));
+	EXPECT_EQ(0, rec_value(buf, "procs", "", "dropped"));
+}
+
+/* nobody's storm: STORM processes that fork once each. */
+static int storm_as_nobody(void)
+{
+	if (setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
+		return 2;
+	return short_lived_forkers(STORM) ? 1 : 0;
+}
+
+TEST_F_TIMEOUT(rows, a_storm_cannot_take_a_live_row, 3600)
+{
+	static char buf[PROC_BUF_SIZE];
+	long long before;
+	int status;
+	pid_t storm;
+
+	/* This process, alive throughout, with a fork of its own. */
+	ASSERT_EQ(1, fork_children(1));
+	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+	before = proc_row(buf, getpid(), "fork");
+	ASSERT_LT(0, before);
+
+	storm = fork();
+	ASSERT_LE(0, storm);
+	if (!storm)
+		_exit(storm_as_nobody());
+	ASSERT_EQ(storm, waitpid(storm, &status, 0));
+	ASSERT_EQ(0, status);
+
+	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+	TH_LOG("after %d: procs evicted=%lld dropped=%lld", STORM,
+	       rec_value(buf, "procs", "", "evicted"), rec_value(buf, "procs", "", "dropped"));
+	/* Its own fork of the storm, and nothing taken. */
+	EXPECT_EQ(before + 1, proc_row(buf, getpid(), "fork"));
+}
+
+TEST_HARNESS_MAIN

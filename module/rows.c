@@ -211,18 +211,21 @@ static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
 		raw_spin_lock_irqsave(&p->lock, *irqflags);
 		if (p->key == want && p->start_time == start_time)
 			goto found;
-		/* Free, stale or a dead process's with our tgid: take it. */
-		if (p->key == want || forkstat_key_gen(p->key) != gen) {
-			/* Or not at all: no other row of the same tgid. */
+		/* Free or stale: take it. */
+		if (forkstat_key_gen(p->key) != gen) {
 			if (!forkstat_row_take(p, want, start_time, *irqflags))
 				goto dropped;
 			goto found;
 		}
+		/* A dead process's with our tgid: evict it, or no row at all. */
+		if (p->key == want)
+			goto evict;
 		raw_spin_unlock_irqrestore(&p->lock, *irqflags);
 	}
 	p = forkstat_row_victim(h, gen, irqflags);
 	if (!p)
 		goto dropped;
+evict:
 	old = p->st;
 	cgroup = p->cgroup;
 	if (!forkstat_row_take(p, want, start_time, *irqflags))

@@ -259,8 +259,9 @@ static void forkstat_blocked_group(struct seq_file *m, struct task_struct *leade
 
 /*
  * A user process whose details the reader may see: where its threads
- * are blocked is /proc/PID/syscall's. Under RCU, leader pinned; its mm
- * read under task_lock, a spinlock_t, never in a probe handler.
+ * are blocked is /proc/PID/syscall's. Under RCU; the leader's mm read
+ * under task_lock, a spinlock_t, never in a probe handler. A process
+ * whose leader has exited (its mm gone) counts as shielded.
  */
 static bool forkstat_blocked_sees(const struct forkstat_reader *r,
 				  struct task_struct *leader)
@@ -269,6 +270,8 @@ static bool forkstat_blocked_sees(const struct forkstat_reader *r,
 
 	if (!leader || leader->flags & PF_KTHREAD)
 		return false;
+	if (r->sees == FORKSTAT_SEES_ALL || (r->ptrace && r->sees != FORKSTAT_SEES_OWN))
+		return true;
 	task_lock(leader);
 	forkstat_cred_of(&cred, __task_cred(leader), leader->mm);
 	task_unlock(leader);

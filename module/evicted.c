@@ -121,11 +121,15 @@ size_t forkstat_evicted_show_size(void)
 	return (FORKSTAT_EVICTED_SLOTS + 1) * 500;
 }
 
+/* A slot per lock hold: interrupts stay off for 200 bytes' clearing. */
 void forkstat_evicted_reset(void)
 {
 	unsigned long irqflags;
+	unsigned int i;
 
-	raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
-	memset(forkstat_evicted, 0, sizeof(forkstat_evicted));
-	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+	for (i = 0; i <= FORKSTAT_EVICTED_SLOTS; i++) {
+		raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
+		memset(&forkstat_evicted[i], 0, sizeof(forkstat_evicted[i]));
+		raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+	}
 }

@@ -113,7 +113,7 @@ static ssize_t forkstat_read(struct file *file, char __user *buf, size_t count,
 	struct forkstat_opener *o = file->private_data;
 	loff_t pos = *ppos;
 	const char *text;
-	size_t len, n;
+	size_t len, n, left;
 	ssize_t ret;
 
 	if (pos < 0)
@@ -137,10 +137,12 @@ static ssize_t forkstat_read(struct file *file, char __user *buf, size_t count,
 	text = forkstat_snap_text(o->snap, &len);
 	if (pos < len) {
 		n = min_t(size_t, count, len - pos);
-		if (copy_to_user(buf, text + pos, n)) {
+		left = copy_to_user(buf, text + pos, n);
+		if (left == n) {
 			ret = -EFAULT;
 			goto out;
 		}
+		n -= left;
 		*ppos = pos + n;
 		ret = n;
 	}

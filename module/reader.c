@@ -5,9 +5,10 @@
  *
  *   access=0  open: everyone sees everything, numbered as the initial
  *             PID namespace numbers it (single-tenant hosts).
- *   access=1  namespaced (default): a reader sees the processes its own
- *             PID namespace sees, numbered as there (what getpid()
- *             returns inside a container), and socket records of its own
+ *   access=1  namespaced (default): a reader sees the processes the PID
+ *             namespace of its proc mount sees (a container's own),
+ *             numbered as there (what getpid() returns inside a
+ *             container), and socket records of its own
  *             network namespace. Host-wide totals and histograms carry
  *             no identity and are shown, as /proc/stat shows every
  *             reader the host's count of forks.
@@ -90,13 +91,20 @@ static bool forkstat_reader_hidepid(struct file *file)
 
 struct forkstat_reader *forkstat_reader_new(struct file *file)
 {
-	struct forkstat_reader *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	struct forkstat_reader *r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	bool root;
 
 	if (!r)
 		return NULL;
 	r->access = READ_ONCE(access);
-	r->pid_ns = get_pid_ns(task_active_pid_ns(current));
+	/*
+	 * The processes of the proc mount's PID namespace, as that mount's
+	 * /proc shows them (in a container, its own). Not the opener's
+	 * namespace: a host user could open the file through the proc
+	 * mount of a namespace it made, without hidepid=, and see every
+	 * host process that the host /proc's hidepid= hides from it.
+	 */
+	r->pid_ns = get_pid_ns(proc_sb_info(file_inode(file)->i_sb)->pid_ns);
 	r->net_cookie = current->nsproxy->net_ns->net_cookie;
 	r->uid = current_uid();
 	r->admin = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);

@@ -30,6 +30,7 @@
 
 #include <linux/atomic.h>
 #include <linux/hash.h>
+#include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
@@ -82,6 +83,13 @@ static unsigned int forkstat_rows_bits;
 static atomic_t forkstat_rows_gen = ATOMIC_INIT(1);
 static atomic64_t forkstat_rows_dropped;
 static atomic64_t forkstat_rows_evicted;
+/*
+ * Until when (jiffies) a search for an exited process's row is not
+ * tried again, after one found only live rows: a table full of live
+ * processes would cost every event of a process without a row 32 lock
+ * sections.
+ */
+static unsigned long forkstat_rows_full_until;
 
 int forkstat_rows_init(void)
 {
@@ -94,6 +102,7 @@ int forkstat_rows_init(void)
 		raw_spin_lock_init(&forkstat_rows[i].lock);
 	forkstat_rows_bits = ilog2(n);
 	max_procs = n;
+	forkstat_rows_full_until = jiffies;
 	return 0;
 }
 
@@ -222,9 +231,13 @@ static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
 			goto evict;
 		raw_spin_unlock_irqrestore(&p->lock, *irqflags);
 	}
-	p = forkstat_row_victim(h, gen, irqflags);
-	if (!p)
+	if (time_before(jiffies, READ_ONCE(forkstat_rows_full_until)))
 		goto dropped;
+	p = forkstat_row_victim(h, gen, irqflags);
+	if (!p) {
+		WRITE_ONCE(forkstat_rows_full_until, jiffies + 1);
+		goto dropped;
+	}
 evict:
 	old = p->st;
 	cgroup = p->cgroup;

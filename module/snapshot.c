@@ -9,13 +9,17 @@
  * Memory an opener can pin: opening costs the view only; a snapshot is
  * as large as its text (rendered into a scratch buffer, one render at a
  * time host-wide, then copied), and a user without CAP_SYS_ADMIN holds at
- * most FORKSTAT_SNAPS_PER_USER of them at once. Beyond that a read gets
- * the newest of that user's snapshots of the same view again (complete,
- * only older), or -EBUSY when none is of its view. So a thousand
+ * most FORKSTAT_SNAPS_PER_USER of them at once per PID namespace (so
+ * that containers that run as the same user do not share a limit).
+ * Beyond that a read gets that user's newest snapshot of the same view
+ * again if it is under a second old, else -EBUSY. So a thousand
  * half-read descriptors of one user pin four documents, not a thousand;
  * an administrator's reads are not limited (root can pin memory anyway).
- * A later read never gets a snapshot older than its own: sharing happens
- * only at the limit, never to save a render.
+ * Sharing happens only at the limit, never to save a render.
+ *
+ * Closing, or reading to the end, never waits for a render: the list is
+ * under a spinlock held for a few instructions, renders under a mutex of
+ * their own, taken killable.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,13 +29,19 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
 #include "forkstat.h"
 
 #define FORKSTAT_SNAPS_PER_USER	4
-/* The largest document rendered: sixteen times the biggest tables' estimate. */
-#define FORKSTAT_SNAP_MAX	(256 << 20)
+/* How old a snapshot shared at the limit may be. */
+#define FORKSTAT_SNAP_SHARE_AGE	HZ
+/* The first scratch buffer at most; it grows as the document needs. */
+#define FORKSTAT_RENDER_FIRST	SZ_16M
+/* The largest document rendered. */
+#define FORKSTAT_SNAP_MAX	SZ_1G
 
 struct forkstat_snap {
 	struct list_head node;		/* in forkstat_snaps */
@@ -42,8 +52,10 @@ struct forkstat_snap {
 	char *text;
 };
 
-/* Guards the list, every snapshot's users, and the render. */
-static DEFINE_MUTEX(forkstat_snaps_lock);
+/* The list, its counts and every snapshot's users. */
+static DEFINE_SPINLOCK(forkstat_snaps_lock);
+/* One render at a time: bounds the scratch memory; limits are checked under it. */
+static DEFINE_MUTEX(forkstat_render_lock);
 static LIST_HEAD(forkstat_snaps);
 static unsigned int forkstat_snaps_n;
 static size_t forkstat_snaps_bytes;
@@ -56,6 +68,7 @@ static int forkstat_render(struct forkstat_reader *r, size_t size,
 	struct seq_file m = { .private = r };
 	int ret;
 
+	size = min_t(size_t, size, FORKSTAT_RENDER_FIRST);
 	for (;;) {
 		m.buf = kvmalloc(size, GFP_KERNEL_ACCOUNT);
 		if (!m.buf)
@@ -80,7 +93,10 @@ static int forkstat_render(struct forkstat_reader *r, size_t size,
 	return ret;
 }
 
-/* At the limit: the newest of r's user's snapshots of r's view. */
+/*
+ * At the limit of r's user in r's PID namespace: its newest snapshot of
+ * r's view, if young enough to share.
+ */
 static struct forkstat_snap *forkstat_snap_limit(const struct forkstat_reader *r,
 						 bool *limited)
 {
@@ -91,7 +107,8 @@ static struct forkstat_snap *forkstat_snap_limit(const struct forkstat_reader *r
 	if (r->admin)
 		return NULL;
 	list_for_each_entry(s, &forkstat_snaps, node) {
-		if (s->view.admin || !uid_eq(s->view.uid, r->uid))
+		if (s->view.admin || !uid_eq(s->view.uid, r->uid) ||
+		    s->view.pid_ns != r->pid_ns)
 			continue;
 		held++;
 		if (forkstat_reader_same_view(&s->view, r) &&
@@ -99,7 +116,10 @@ static struct forkstat_snap *forkstat_snap_limit(const struct forkstat_reader *r
 			newest = s;
 	}
 	*limited = held >= FORKSTAT_SNAPS_PER_USER;
-	return *limited ? newest : NULL;
+	if (!*limited || !newest ||
+	    time_after(jiffies, newest->born + FORKSTAT_SNAP_SHARE_AGE))
+		return NULL;
+	return newest;
 }
 
 struct forkstat_snap *forkstat_snap_get(struct forkstat_reader *r, size_t size,
@@ -109,13 +129,15 @@ struct forkstat_snap *forkstat_snap_get(struct forkstat_reader *r, size_t size,
 	bool limited;
 	int ret;
 
-	if (mutex_lock_killable(&forkstat_snaps_lock))
+	if (mutex_lock_killable(&forkstat_render_lock))
 		return ERR_PTR(-EINTR);
+	spin_lock(&forkstat_snaps_lock);
 	s = forkstat_snap_limit(r, &limited);
-	if (s) {
+	if (s)
 		s->users++;
+	spin_unlock(&forkstat_snaps_lock);
+	if (s)
 		goto out;
-	}
 	if (limited) {
 		s = ERR_PTR(-EBUSY);
 		goto out;
@@ -134,11 +156,13 @@ struct forkstat_snap *forkstat_snap_get(struct forkstat_reader *r, size_t size,
 	s->users = 1;
 	s->view = *r;
 	s->born = jiffies;
+	spin_lock(&forkstat_snaps_lock);
 	list_add(&s->node, &forkstat_snaps);
 	forkstat_snaps_n++;
 	forkstat_snaps_bytes += s->len;
+	spin_unlock(&forkstat_snaps_lock);
 out:
-	mutex_unlock(&forkstat_snaps_lock);
+	mutex_unlock(&forkstat_render_lock);
 	return s;
 }
 
@@ -146,7 +170,7 @@ void forkstat_snap_put(struct forkstat_snap *s)
 {
 	if (!s)
 		return;
-	mutex_lock(&forkstat_snaps_lock);
+	spin_lock(&forkstat_snaps_lock);
 	if (--s->users) {
 		s = NULL;
 	} else {
@@ -154,7 +178,7 @@ void forkstat_snap_put(struct forkstat_snap *s)
 		forkstat_snaps_n--;
 		forkstat_snaps_bytes -= s->len;
 	}
-	mutex_unlock(&forkstat_snaps_lock);
+	spin_unlock(&forkstat_snaps_lock);
 	if (s) {
 		kvfree(s->text);
 		kfree(s);
@@ -177,10 +201,16 @@ void forkstat_snap_closed(void)
 	atomic_dec(&forkstat_openers);
 }
 
-/* Rendered under the lock: the snapshot being made is not counted. */
+/* The snapshot being rendered is not counted. */
 void forkstat_snap_show(struct seq_file *m)
 {
+	unsigned int n;
+	size_t bytes;
+
+	spin_lock(&forkstat_snaps_lock);
+	n = forkstat_snaps_n;
+	bytes = forkstat_snaps_bytes;
+	spin_unlock(&forkstat_snaps_lock);
 	seq_printf(m, "readers open=%d snapshots=%u bytes=%zu per_user=%d\n",
-		   atomic_read(&forkstat_openers), forkstat_snaps_n,
-		   forkstat_snaps_bytes, FORKSTAT_SNAPS_PER_USER);
+		   atomic_read(&forkstat_openers), n, bytes, FORKSTAT_SNAPS_PER_USER);
 }

@@ -20,9 +20,15 @@ BOB=60002
 work=$(mktemp -d)
 chmod 755 "$work"
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; wait
+# Lazily unmounted, and never removed through a mount: rm -rf in a proc
+# mount would walk the whole of /proc.
+ns=
+# unshare --fork blocks SIGTERM while it waits: SIGKILL, and its child,
+# the namespace's init, dies of --kill-child.
+trap 'kill "${pids[@]}" 2>/dev/null; [ -z "$ns" ] || kill -KILL "$ns"; wait
       mount -o remount,hidepid=off /proc
-      umount "$work/suid" "$work/proc" 2>/dev/null; rm -rf "$work"' EXIT
+      for m in suid proc nsproc; do umount -l "$work/$m" 2>/dev/null; done
+      rm -rf --one-file-system "$work"' EXIT
 
 # Commands as alice and as bob, their groups the same numbers (arrays, not
 # functions: "$!" of a function run in the background is its subshell's).
@@ -112,7 +118,21 @@ mount -o remount,hidepid=invisible /proc || die "cannot remount /proc hidepid=in
 "${as_bob[@]}" cat $PROC > "$work/bob-hidepid" || die "bob cannot read $PROC with hidepid"
 "${as_alice[@]}" cat $PROC > "$work/alice-hidepid" || die "alice cannot read $PROC with hidepid"
 cat $PROC > "$work/root-hidepid"
+# The way around it: the file through the proc mount of another PID
+# namespace, without hidepid (one a user can make with a user namespace;
+# made here by root, in the host's mount namespace): it shows that
+# namespace's processes, not the host's.
+mkdir "$work/nsproc"
+unshare -pf --kill-child sh -c "mount -t proc proc '$work/nsproc' && exec sleep 600" > /dev/null 2>&1 &
+ns=$!
+loop_until 30 test -e "$work/nsproc/forkstat" || die "no proc mount of a new PID namespace"
+"${as_bob[@]}" cat "$work/nsproc/forkstat" > "$work/bob-own-ns" || die "bob cannot read the other mount's forkstat"
 mount -o remount,hidepid=off /proc
+for p in $srv $suid; do
+	has "$work/bob-own-ns" "^proc tgid=$p " && die "bob sees the row of $p through another proc mount"
+done
+has "$work/bob-own-ns" '^reader access=1 sees=namespace pidns_level=1 ' ||
+	die "bob's reader line through another proc mount: $(grep ^reader "$work/bob-own-ns")"
 for p in $srv $suid; do
 	has "$work/bob-hidepid" "^proc tgid=$p " && die "hidepid=invisible: bob sees the row of $p"
 	has "$work/root-hidepid" "^proc tgid=$p " || die "hidepid=invisible: root does not see the row of $p"
@@ -120,7 +140,7 @@ done
 has "$work/alice-hidepid" "^proc tgid=$srv " || die "hidepid=invisible: alice does not see her server"
 has "$work/alice-hidepid" "^proc tgid=$suid " && die "hidepid=invisible: alice sees the setuid server"
 has "$work/bob-hidepid" '^reader .* hidepid=1$' || die "bob's reader line: $(grep ^reader "$work/bob-hidepid")"
-log "with hidepid=invisible bob sees no row of alice's, alice none of the setuid server's"
+log "with hidepid=invisible bob sees no row of alice's (nor through another proc mount), alice none of the setuid server's"
 
 mount -t proc -o subset=pid proc "$work/proc" || die "cannot mount proc with subset=pid"
 [ -e "$work/proc/forkstat" ] && die "a subset=pid proc mount shows forkstat"

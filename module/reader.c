@@ -5,8 +5,8 @@
  *
  *   access=0  open: everyone sees everything, numbered as the initial
  *             PID namespace numbers it (single-tenant hosts).
- *   access=1  namespaced (default): a reader sees the processes the PID
- *             namespace of its proc mount sees (a container's own),
+ *   access=1  namespaced (default): a reader sees the processes its own
+ *             PID namespace sees (or its proc mount's, if narrower),
  *             numbered as there (what getpid() returns inside a
  *             container), and socket records of its own
  *             network namespace. Host-wide totals and histograms carry
@@ -89,6 +89,25 @@ static bool forkstat_reader_hidepid(struct file *file)
 	return fs_info->hide_pid >= HIDEPID_NO_ACCESS && !in_group_p(fs_info->pid_gid);
 }
 
+/*
+ * The narrower of the opener's PID namespace and its proc mount's: the
+ * opener's when it lives inside the mount's (a container reading the
+ * host's /proc sees its own processes, as it always did), else the
+ * mount's, as that /proc numbers and shows. Not the opener's alone: a
+ * host user could open the file through the proc mount of a namespace
+ * it made, without hidepid=, and see every host process that the host
+ * /proc's hidepid= hides from it.
+ */
+static struct pid_namespace *forkstat_reader_pid_ns(struct file *file)
+{
+	struct pid_namespace *mnt = proc_sb_info(file_inode(file)->i_sb)->pid_ns;
+	struct pid_namespace *own = task_active_pid_ns(current), *ns = own;
+
+	while (ns && ns->level > mnt->level)
+		ns = ns->parent;
+	return ns == mnt ? own : mnt;
+}
+
 struct forkstat_reader *forkstat_reader_new(struct file *file)
 {
 	struct forkstat_reader *r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
@@ -97,14 +116,7 @@ struct forkstat_reader *forkstat_reader_new(struct file *file)
 	if (!r)
 		return NULL;
 	r->access = READ_ONCE(access);
-	/*
-	 * The processes of the proc mount's PID namespace, as that mount's
-	 * /proc shows them (in a container, its own). Not the opener's
-	 * namespace: a host user could open the file through the proc
-	 * mount of a namespace it made, without hidepid=, and see every
-	 * host process that the host /proc's hidepid= hides from it.
-	 */
-	r->pid_ns = get_pid_ns(proc_sb_info(file_inode(file)->i_sb)->pid_ns);
+	r->pid_ns = get_pid_ns(forkstat_reader_pid_ns(file));
 	r->net_cookie = current->nsproxy->net_ns->net_cookie;
 	r->uid = current_uid();
 	r->admin = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);

@@ -3,12 +3,15 @@
 #
 # Module parameters: a bad value refuses the load with one line in the
 # kernel log naming the parameter; a small per-process table fills up and
-# follows its policy: processes that find no row are counted as dropped,
-# never lost from the totals.
+# follows its policy: rows of exited processes are given to new ones,
+# their figures kept in their cgroup's procgone, so no fork is lost from
+# the rows and procgone (and dropped, when only live rows are left).
 . "$(dirname "$0")/functions.sh"
 require_env
 
-trap 'is_loaded || load_mod' EXIT
+# Whatever happened, the module as the next test expects it: default
+# parameters.
+trap 'is_loaded && rmmod $MOD; load_mod' EXIT
 unload_mod
 
 for bad in slow_us=0 slow_us=60000001 slow_us=abc slow_ring=0 slow_ring=4097 \
@@ -35,21 +38,21 @@ echo reset > $PROC
 for i in $(seq 40); do
 	(/bin/true; /bin/true)
 done
-# Every user fork is in a row or in dropped, none in both.
-read -r rows dropped total rowsum < <(awk '
-	$1 == "proc" { n++; for (i = 2; i <= NF; i++) if ($i ~ /^(fork|vfork|vm_clone|thread|errors)=/) { split($i, kv, "="); s += kv[2] } }
-	$1 == "procs" { for (i = 2; i <= NF; i++) if ($i ~ /^dropped=/) { split($i, kv, "="); d = kv[2] } }
+# Every user fork is in a row, a procgone or dropped, in one only.
+read -r rows dropped evicted total rowsum < <(awk '
+	$1 == "proc" || $1 == "procgone" { n += $1 == "proc"; for (i = 2; i <= NF; i++) if ($i ~ /^(fork|vfork|vm_clone|thread|errors)=/) { split($i, kv, "="); s += kv[2] } }
+	$1 == "procs" { for (i = 2; i <= NF; i++) if ($i ~ /^(dropped|evicted)=/) { split($i, kv, "="); c[kv[1]] = kv[2] } }
 	$1 == "flavour" && $2 != "name=kthread" { for (i = 3; i <= NF; i++) if ($i ~ /^(count|errors)=/) { split($i, kv, "="); t += kv[2] } }
-	END { print n + 0, d + 0, t + 0, s + 0 }' $PROC)
-log "rows=$rows dropped=$dropped forks=$total"
+	END { print n + 0, c["dropped"] + 0, c["evicted"] + 0, t + 0, s + 0 }' $PROC)
+log "rows=$rows dropped=$dropped evicted=$evicted forks=$total"
 [ "$rows" -le 16 ] || die "$rows rows in a table of 16"
-[ "$dropped" -gt 0 ] || die "41 forking processes, 16 rows, yet nothing dropped"
+[ "$evicted" -gt 0 ] || die "41 forking processes, 16 rows, yet no row of an exited one given to a new one"
 [ "$total" -ge 80 ] || die "only $total forks counted, at least 80 made"
-[ $((rowsum + dropped)) = "$total" ] || die "rows hold $rowsum, dropped $dropped, totals $total"
+[ $((rowsum + dropped)) = "$total" ] || die "rows and procgone hold $rowsum, dropped $dropped, totals $total"
 slow=$(grep -c '^slow ' $PROC)
 [ "$slow" -le 1 ] || die "$slow slow records in a ring of 1"
 unload_mod
-log "full table: rows and dropped add up to the totals"
+log "full table: rows, procgone and dropped add up to the totals"
 
 # stack_ring=0: clears are recorded, their call chains are not taken.
 dir=$(cd "$(dirname "$0")" && pwd)

@@ -40,8 +40,6 @@
 #define FORKSTAT_SNAP_SHARE_AGE	HZ
 /* The first scratch buffer at most; it grows as the document needs. */
 #define FORKSTAT_RENDER_FIRST	SZ_16M
-/* The largest document rendered. */
-#define FORKSTAT_SNAP_MAX	SZ_1G
 
 struct forkstat_snap {
 	struct list_head node;		/* in forkstat_snaps */
@@ -79,7 +77,7 @@ static int forkstat_render(struct forkstat_reader *r, size_t size,
 		if (ret || !seq_has_overflowed(&m))
 			break;
 		kvfree(m.buf);
-		if (size >= FORKSTAT_SNAP_MAX)
+		if (size >= FORKSTAT_DOC_MAX)
 			return -EFBIG;
 		size *= 2;
 	}

@@ -40,7 +40,7 @@ static void frame_line(FILE *out, size_t n, const char *text)
 static void chain(FILE *out, struct symbolizer *sy, const struct fs_doc *d, uint64_t id)
 {
 	const struct fs_ustack *u = fs_ustack(d, id);
-	char text[SYM_NAME_MAX * 3 + 200], file[200];
+	char text[SYM_NAME_MAX * 3 + 300], file[sizeof(((struct fs_ufile *)0)->path) + 4];
 	struct sym_frame sf;
 	int k, last = -2;
 	size_t n;

@@ -29,6 +29,9 @@ static int match(const struct fs_filter *f, const struct fs_cgroups *cg,
 size_t fs_filter_apply(struct fs_doc *d, const struct fs_filter *f,
 		       const struct fs_cgroups *cg)
 {
+	if (!fs_filter_active(f))
+		return d->nprocs + d->nslow + d->ncows + d->nclears + d->nsets + d->nblocked;
+	d->filtered = 1;
 	KEEP(d->procs, d->nprocs, f, cg);
 	KEEP(d->slow, d->nslow, f, cg);
 	KEEP(d->cows, d->ncows, f, cg);

@@ -2,7 +2,9 @@
 /*
  * Narrowing a parsed document to what the user asked about (--cgroup,
  * -p, --comm): every view then shows the rest of it. Host-wide totals and
- * histograms stay as they are: they carry no identity to filter by.
+ * histograms stay as they are: they carry no identity to filter by, so
+ * the views made of them alone (hist, heatmap, watch) refuse a filter,
+ * and the summary marks its host-wide lines when one is given.
  */
 #ifndef FILTER_H
 #define FILTER_H
@@ -19,7 +21,16 @@ struct fs_filter {
 	const char *comm;		/* --comm: this exact name only; NULL any */
 };
 
-/* Drops the rows and records that do not match; returns how many stay. */
+/* Whether any of -p, --comm, --cgroup was given. */
+static inline int fs_filter_active(const struct fs_filter *f)
+{
+	return f->tgid || f->comm || f->by_cgroup;
+}
+
+/*
+ * Drops the rows and records that do not match (and sets d->filtered);
+ * returns how many stay.
+ */
 size_t fs_filter_apply(struct fs_doc *d, const struct fs_filter *f,
 		       const struct fs_cgroups *cg);
 

@@ -15,20 +15,18 @@
 #include <unistd.h>
 
 #include "cgroups.h"
+#include "escape.h"
 #include "forkstat.h"
 #include "options.h"
 #include "output.h"
-
-/* Exit codes, as documented in --help and forkstatctl.8. */
-enum {
-	EXIT_OK = 0,
-	EXIT_ERROR = 1,		/* the file could not be read or written */
-	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_FORMAT = 3,	/* the file is malformed or of an unknown format */
-};
+#include "status.h"
 
 static struct options opt;
 static struct fs_cgroups cgroups;
+/* The filter as given, for messages: "-p 77 --comm 'x'". */
+static char filter_words[1024];
+/* The output stands even though the command failed: forkstat_up 0. */
+static int keep_failed_output;
 
 static int live(void)
 {
@@ -81,7 +79,12 @@ static int load(struct fs_doc *doc)
 		fprintf(stderr, "forkstatctl: %s: %s\n", opt.path, err);
 		return EXIT_FORMAT;
 	}
-	fs_filter_apply(doc, &opt.filter, &cgroups);
+	if (!fs_filter_apply(doc, &opt.filter, &cgroups) && fs_filter_active(&opt.filter) &&
+	    opt.form != FORM_PROMETHEUS) {
+		fprintf(stderr, "forkstatctl: no process matches %s\n", filter_words);
+		fs_free(doc);
+		return EXIT_ERROR;	/* as pgrep: nothing matched */
+	}
 	return EXIT_OK;
 }
 
@@ -134,8 +137,14 @@ static int cmd_snapshot(FILE *out)
 		return EXIT_OK;
 	}
 	ret = load(&doc);
-	if (ret)
+	if (ret) {
+		/* A textfile must not go on saying forkstat_up 1 with old figures. */
+		if (opt.form == FORM_PROMETHEUS) {
+			render_prometheus(out, NULL, &opt.prom);
+			keep_failed_output = 1;
+		}
 		return ret;
+	}
 	if (opt.form == FORM_JSON)
 		render_json(out, &doc, realtime_ns());
 	else if (opt.form == FORM_PROMETHEUS)
@@ -239,16 +248,33 @@ static const struct command {
 	const char *name;
 	int (*run)(FILE *out);
 	int forms;		/* bit per enum output_form it has */
+	int host_wide;		/* no filter: 1 host-wide records alone, 2 not a view */
 } commands[] = {
-	{ "summary", cmd_snapshot, 7 },
-	{ "hist", cmd_hist, 3 },
-	{ "heatmap", cmd_snapshot, 7 },
-	{ "top", cmd_snapshot, 7 },
-	{ "events", cmd_snapshot, 7 },
-	{ "watch", cmd_watch, 3 },
-	{ "raw", cmd_raw, 1 },
-	{ "reset", cmd_reset, 1 },
+	{ "summary", cmd_snapshot, 7, 0 },
+	{ "hist", cmd_hist, 3, 1 },
+	{ "heatmap", cmd_snapshot, 7, 1 },
+	{ "top", cmd_snapshot, 7, 0 },
+	{ "events", cmd_snapshot, 7, 0 },
+	{ "watch", cmd_watch, 3, 1 },
+	{ "raw", cmd_raw, 1, 2 },
+	{ "reset", cmd_reset, 1, 2 },
 };
+
+/* filter_words from the options: what the user typed, escaped. */
+static void describe_filter(void)
+{
+	char comm[256], *p = filter_words, *end = filter_words + sizeof(filter_words);
+
+	if (opt.filter.tgid)
+		p += snprintf(p, end - p, "-p %lld ", (long long)opt.filter.tgid);
+	if (opt.filter.comm && p < end)
+		p += snprintf(p, end - p, "--comm '%s' ",
+			      esc_term(opt.filter.comm, comm, sizeof(comm)));
+	if (opt.cgroup && p < end)
+		p += snprintf(p, end - p, "--cgroup '%s' ", esc_term(opt.cgroup, comm, sizeof(comm)));
+	if (p > filter_words && p <= end)
+		p[-1] = '\0';
+}
 
 static const char *const form_names[] = { "plain", "--json", "--prometheus" };
 
@@ -265,6 +291,18 @@ static const struct command *find_command(void)
 		    (interval && opt.form == FORM_PROMETHEUS)) {
 			fprintf(stderr, "forkstatctl: %s has no %s form\n", opt.cmd,
 				form_names[opt.form]);
+			return NULL;
+		}
+		if (commands[i].host_wide && filter_words[0]) {
+			fprintf(stderr, "forkstatctl: %s %s: %s narrows the summary, top, events, --json and --prometheus\n",
+				opt.cmd, commands[i].host_wide == 1 ?
+				"is host-wide (no process owns a histogram)" : "takes no filter",
+				filter_words);
+			return NULL;
+		}
+		if (interval && strcmp(opt.path, "-") == 0) {
+			fprintf(stderr, "forkstatctl: -f - is read once: %s by interval reads its file again each interval\n",
+				opt.cmd);
 			return NULL;
 		}
 		if (interval && opt.out_path) {
@@ -286,6 +324,7 @@ int main(int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
+	describe_filter();
 	cmd = find_command();
 	if (!cmd)
 		return EXIT_USAGE;
@@ -301,10 +340,11 @@ int main(int argc, char **argv)
 		}
 		opt.filter.by_cgroup = 1;
 	}
-	if (output_open(&out, opt.out_path))
-		return EXIT_ERROR;
+	ret = output_open(&out, opt.out_path);
+	if (ret)
+		return ret;
 	ret = cmd->run(out.f);
-	if (output_close(&out, ret == EXIT_OK) && !ret)
+	if (output_close(&out, ret == EXIT_OK || keep_failed_output) && !ret)
 		ret = EXIT_ERROR;
 	fs_cgroups_free(&cgroups);
 	return ret;

@@ -10,6 +10,7 @@
  * the line.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -72,11 +73,12 @@ static int u64(struct line *l, const char *key, uint64_t *out)
 	if (!v)
 		return 0;
 	errno = 0;
-	if (strncmp(v, "0x", 2) == 0)
+	/* strto* would take leading blanks and signs: only digits here. */
+	if (strncmp(v, "0x", 2) == 0 && isxdigit((unsigned char)v[2]))
 		*out = strtoull(v + 2, &end, 16);
 	else
 		*out = strtoull(v, &end, 10);
-	if (errno || end == v || *end || *v == '-')
+	if (errno || end == v || *end || !isdigit((unsigned char)*v))
 		return fail(l, "%s %s=: expected a number, got '%s'", l->type, key, v);
 	return 0;
 }
@@ -91,7 +93,7 @@ static int s64(struct line *l, const char *key, int64_t *out)
 		return 0;
 	errno = 0;
 	*out = strtoll(v, &end, 10);
-	if (errno || end == v || *end)
+	if (errno || end == v || *end || !(isdigit((unsigned char)*v) || *v == '-'))
 		return fail(l, "%s %s=: expected a number, got '%s'", l->type, key, v);
 	return 0;
 }
@@ -127,7 +129,7 @@ static int counts(struct line *l, uint64_t *out)
 	for (i = 0; i < FS_LAT_BUCKETS; i++) {
 		errno = 0;
 		out[i] = strtoull(v, &end, 10);
-		if (errno || end == v || *v == '-')
+		if (errno || end == v || !isdigit((unsigned char)*v))
 			return fail(l, "counts=: expected %d numbers", FS_LAT_BUCKETS);
 		v = end;
 		if (i < FS_LAT_BUCKETS - 1 && *v++ != ',')
@@ -161,13 +163,20 @@ static int lookup(struct line *l, const char *key, const char *const *names,
 	return 1;
 }
 
-/* Appends one zeroed element to a growing array. */
+/*
+ * Appends one zeroed element to a growing array. Its room doubles when
+ * *n reaches a power of two, so a file of many rows is not copied once
+ * per row; a caller may take back its last element (*n--) and grow again.
+ */
 static void *grow(void **arr, size_t *n, size_t size)
 {
-	char *p = realloc(*arr, (*n + 1) * size);
+	char *p = *arr;
 
-	if (!p)
-		return NULL;
+	if (*n == 0 || (*n & (*n - 1)) == 0) {
+		p = realloc(*arr, (*n ? *n * 2 : 1) * size);
+		if (!p)
+			return NULL;
+	}
 	*arr = p;
 	memset(p + *n * size, 0, size);
 	return p + (*n)++ * size;
@@ -569,7 +578,8 @@ static void join_blocked(struct fs_doc *d)
 {
 	size_t i, o = 0;
 
-	qsort(d->procs, d->nprocs, sizeof(*d->procs), cmp_tgid);
+	if (d->nprocs)
+		qsort(d->procs, d->nprocs, sizeof(*d->procs), cmp_tgid);
 	for (i = 0; i < d->nprocs; i++) {
 		struct fs_proc *p = &d->procs[i];
 
@@ -715,8 +725,11 @@ static int parse_header(struct line *l, struct fs_doc *d)
 		return fail(l, "expected the header 'forkstat format=...', got '%.40s'", l->type);
 	if (u64(l, "format", &format))
 		return -1;
-	if (format != FORKSTAT_FORMAT)
+	if (format > FORKSTAT_FORMAT)
 		return fail(l, "format %llu, but this forkstatctl reads format %d: update forkstatctl",
+			    (unsigned long long)format, FORKSTAT_FORMAT);
+	if (format < FORKSTAT_FORMAT)
+		return fail(l, "format %llu, from an older module than this forkstatctl reads (format %d): load the module it came with",
 			    (unsigned long long)format, FORKSTAT_FORMAT);
 	d->format = format;
 	str(l, "module", d->module, sizeof(d->module));
@@ -758,6 +771,11 @@ int fs_parse(const char *text, size_t len, struct fs_doc *doc,
 		snprintf(err, errlen, "not a text file (holds a NUL byte)");
 		return -1;
 	}
+	if (len >= FORKSTAT_DOC_MAX) {
+		snprintf(err, errlen, "larger than %lu MiB: the module writes no such document",
+			 FORKSTAT_DOC_MAX >> 20);
+		return -1;
+	}
 	copy = malloc(len + 1);
 	if (!copy) {
 		snprintf(err, errlen, "out of memory");
@@ -774,6 +792,8 @@ int fs_parse(const char *text, size_t len, struct fs_doc *doc,
 			goto out;
 		}
 		*nl = '\0';
+		if (nl > s && nl[-1] == '\r')
+			nl[-1] = '\0';	/* a copy that passed through CRLF tools */
 		if (split(&l, s))
 			goto out;
 		if (l.no == 1 ? parse_header(&l, doc) : parse_line(&l, doc))
@@ -824,6 +844,18 @@ const struct fs_ustack *fs_ustack(const struct fs_doc *d, uint64_t id)
 	return NULL;
 }
 
+/*
+ * Whether the bytes read so far already show that this is no document:
+ * a NUL byte in the new ones, or a start other than the header's.
+ */
+static int not_a_document(const char *buf, size_t from, size_t n)
+{
+	static const char head[] = "forkstat ";
+	size_t h = n < sizeof(head) - 1 ? n : sizeof(head) - 1;
+
+	return memchr(buf + from, '\0', n - from) || memcmp(buf, head, h);
+}
+
 char *fs_read_file(const char *path, size_t *len)
 {
 	size_t size = 65536, n = 0;
@@ -836,9 +868,10 @@ char *fs_read_file(const char *path, size_t *len)
 	fd = strcmp(path, "-") ? open(path, O_RDONLY) : dup(STDIN_FILENO);
 	if (fd < 0)
 		goto fail;
-	for (;;) {
+	while (n < FORKSTAT_DOC_MAX) {
 		if (n == size) {
-			p = realloc(buf, size *= 2);
+			size = size * 2 < FORKSTAT_DOC_MAX ? size * 2 : FORKSTAT_DOC_MAX;
+			p = realloc(buf, size);
 			if (!p)
 				goto fail;
 			buf = p;
@@ -851,6 +884,8 @@ char *fs_read_file(const char *path, size_t *len)
 		if (r == 0)
 			break;
 		n += r;
+		if (not_a_document(buf, n - r, n))
+			break;	/* fs_parse says why */
 	}
 	close(fd);
 	*len = n;

@@ -186,6 +186,8 @@ struct fs_doc {
 	size_t ngone;
 	struct fs_proc *procs;
 	size_t nprocs;
+	/* Narrowed by a filter (filter.h): the host-wide records are not. */
+	int filtered;
 };
 
 /*

@@ -10,8 +10,7 @@
 
 #include "forkstat.h"
 #include "options.h"
-
-#define USAGE_ERROR 2
+#include "status.h"
 
 void options_usage(FILE *out)
 {
@@ -37,10 +36,11 @@ void options_usage(FILE *out)
 		"  -p PID              only that process (as the reader's namespace numbers it)\n"
 		"  --comm NAME         only processes of that name\n"
 		"  --cgroup PATH       only that cgroup and those below it (or cgroup:ID)\n"
+		"                      (these three: summary, top, events, --json, --prometheus)\n"
 		"  -i SEC, -c COUNT    interval (0.1 to 86400 s) and count for hist and watch\n"
 		"  -T                  a timestamp on each interval; -m  milliseconds\n"
 		"  --version, -h       version; this help\n"
-		"exit status: 0 ok, 1 a file could not be read or written,\n"
+		"exit status: 0 ok, 1 a file could not be read or written, or no process matched,\n"
 		"             2 bad usage, 3 the file is malformed or of an unknown format\n",
 		FORKSTAT_PROC_PATH);
 }
@@ -54,7 +54,7 @@ static int bad(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, " (see forkstatctl --help)\n");
-	return USAGE_ERROR;
+	return EXIT_USAGE;
 }
 
 /* A whole number in [min, max], in decimal. */
@@ -121,7 +121,7 @@ static int sort_key(const char *arg, enum top_key *key)
 /* One option; -1 to go on, else the exit status. */
 static int option(int opt, const char *arg, struct options *o)
 {
-	long v;
+	long v = 0;
 	int r;
 
 	switch (opt) {
@@ -164,7 +164,7 @@ static int option(int opt, const char *arg, struct options *o)
 		return 0;
 	default:
 		options_usage(stderr);
-		return USAGE_ERROR;
+		return EXIT_USAGE;
 	}
 }
 

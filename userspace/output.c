@@ -2,29 +2,69 @@
 /* stdout or an atomically replaced file (output.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "output.h"
+#include "status.h"
+
+static int refuse(const char *path, const char *why)
+{
+	fprintf(stderr, "forkstatctl: -o %s: %s\n", path, why);
+	return EXIT_USAGE;
+}
+
+/*
+ * What -o path replaces, in o->target: path itself, or the file its
+ * symbolic link (of any depth) ends at. The check and the rename are
+ * not one step: a directory where others may swap entries between them
+ * is not a place for -o.
+ */
+static int output_target(struct output *o, const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st)) {
+		if (errno != ENOENT) {
+			fprintf(stderr, "forkstatctl: -o %s: %s\n", path, strerror(errno));
+			return EXIT_ERROR;
+		}
+	} else if (S_ISLNK(st.st_mode)) {
+		if (!realpath(path, o->target))
+			return refuse(path, errno == ENOENT ? "a symbolic link to nothing" :
+				      strerror(errno));
+		if (stat(o->target, &st) || !S_ISREG(st.st_mode))
+			return refuse(path, "not a regular file (a link to one)");
+		return 0;
+	} else if (!S_ISREG(st.st_mode)) {
+		return refuse(path, "not a regular file: -o replaces a file whole");
+	}
+	if (snprintf(o->target, sizeof(o->target), "%s", path) >= (int)sizeof(o->target))
+		return refuse(path, "path too long");
+	return 0;
+}
 
 int output_open(struct output *o, const char *path)
 {
-	int fd;
+	int fd, r;
 
-	o->path = path;
+	o->path = NULL;
 	o->f = stdout;
 	if (!path)
 		return 0;
-	if (snprintf(o->tmp, sizeof(o->tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(o->tmp)) {
-		fprintf(stderr, "forkstatctl: -o %s: path too long\n", path);
-		return -1;
-	}
+	r = output_target(o, path);
+	if (r)
+		return r;
+	o->path = o->target;
+	if (snprintf(o->tmp, sizeof(o->tmp), "%s.tmp.XXXXXX", o->target) >= (int)sizeof(o->tmp))
+		return refuse(path, "path too long");
 	fd = mkstemp(o->tmp);
 	if (fd < 0) {
 		fprintf(stderr, "forkstatctl: -o %s: %s\n", path, strerror(errno));
-		return -1;
+		return EXIT_ERROR;
 	}
 	/* Readable by a collector running as another user, as node_exporter does. */
 	fchmod(fd, 0644);
@@ -33,7 +73,7 @@ int output_open(struct output *o, const char *path)
 		fprintf(stderr, "forkstatctl: -o %s: %s\n", path, strerror(errno));
 		close(fd);
 		unlink(o->tmp);
-		return -1;
+		return EXIT_ERROR;
 	}
 	return 0;
 }

@@ -31,16 +31,19 @@ static void line1(FILE *out, const char *name, const char *label, const char *va
 
 static void up_and_info(FILE *out, const struct fs_doc *d)
 {
-	head(out, "up", "gauge", "1 when /proc/forkstat was read, 0 when the module is not loaded.");
+	head(out, "up", "gauge",
+	     "1 when /proc/forkstat was read, 0 when the module is not loaded or its file could not be read or parsed.");
 	fprintf(out, "forkstat_up %d\n", d != NULL);
-	if (!d)
-		return;
-	head(out, "build_info", "gauge", "The module, forkstatctl and kernel versions; always 1.");
+	head(out, "build_info", "gauge",
+	     "The module, forkstatctl and kernel versions (module empty when not read); always 1.");
 	fputs("forkstat_build_info{module=\"", out);
-	esc_prom_label(out, d->module);
+	esc_prom_label(out, d ? d->module : "");
 	fputs("\",forkstatctl=\"" FORKSTATCTL_VERSION "\",kernel=\"", out);
-	esc_prom_label(out, d->kernel);
-	fprintf(out, "\",format=\"%d\"} 1\n", d->format);
+	esc_prom_label(out, d ? d->kernel : "");
+	if (d)
+		fprintf(out, "\",format=\"%d\"} 1\n", d->format);
+	else
+		fputs("\",format=\"\"} 1\n", out);
 }
 
 static void probes(FILE *out, const struct fs_doc *d)

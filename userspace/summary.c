@@ -284,6 +284,8 @@ static void flavour_table(FILE *out, const struct fs_doc *d)
 	char a[16], b[16], c[16], e[16], g[16], h[16];
 	int f;
 
+	if (d->filtered)
+		fprintf(out, "host-wide (a filter narrows processes, events and hints):\n");
 	fprintf(out, "%-8s %9s %7s %8s %8s %8s %8s %11s\n", "FLAVOUR", "CALLS",
 		"ERRORS", "AVG", "P50", "P99", "MAX", "PTCOPY/FORK");
 	for (f = 0; f < FS_NR_FLAVOURS; f++) {
@@ -330,8 +332,8 @@ static void fork_costs(FILE *out, const struct fs_doc *d)
 	const struct fs_cow_side *c = &d->cow_sum[FS_COW_CHILD];
 	char a[16], b[16], e[16], f[16], g[16];
 
-	fprintf(out, "\nbeyond copy_process: other threads waited %llu times, %s in all, while\n  their mm was duplicated\n",
-		(unsigned long long)d->stall_sum.waits,
+	fprintf(out, "\nbeyond copy_process%s: other threads waited %llu times, %s in all,\n  while their mm was duplicated\n",
+		d->filtered ? " (host-wide)" : "", (unsigned long long)d->stall_sum.waits,
 		fmt_ns(d->stall_sum.ns, a, sizeof(a)));
 	fprintf(out, "  copy-on-write after %llu forks (%llu followed now): parents copied %s in\n  %s of faults, children %s in %s\n",
 		(unsigned long long)d->cow_forks, (unsigned long long)d->cow_open,
@@ -352,14 +354,15 @@ void render_summary(FILE *out, const struct fs_doc *d)
 	flavour_table(out, d);
 	top_processes(out, d);
 	fork_costs(out, d);
-	fprintf(out, "\nsockets: %llu O_NONBLOCK clears (fcntl %llu, ioctl %llu), %llu sets\n",
-		(unsigned long long)clears,
+	fprintf(out, "\nsockets%s: %llu O_NONBLOCK clears (fcntl %llu, ioctl %llu), %llu sets\n",
+		d->filtered ? " (host-wide)" : "", (unsigned long long)clears,
 		(unsigned long long)d->sock_clears[FS_PATH_FCNTL],
 		(unsigned long long)d->sock_clears[FS_PATH_IOCTL],
 		(unsigned long long)(d->sock_sets[0] + d->sock_sets[1]));
 	fprintf(out, "  %llu threads blocked in socket reads now\n",
 		(unsigned long long)d->scan_blocked);
-	fprintf(out, "slow forks (>= %s): %llu\n\nhints:\n",
-		fmt_ns(d->slow_us * 1000, a, sizeof(a)), (unsigned long long)d->slow_total);
+	fprintf(out, "slow forks (>= %s)%s: %llu\n\nhints:\n",
+		fmt_ns(d->slow_us * 1000, a, sizeof(a)), d->filtered ? " (host-wide)" : "",
+		(unsigned long long)d->slow_total);
 	hints(out, d);
 }

@@ -193,7 +193,8 @@ static void load_sections(struct sym_file *f)
 			e->gopclntab_size = sh[i].sh_size;
 		}
 	}
-	qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
+	if (f->nsyms)	/* qsort(NULL, 0) is undefined */
+		qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
 }
 
 /*

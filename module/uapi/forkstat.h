@@ -19,6 +19,12 @@
  */
 #define FORKSTAT_FORMAT		2
 
+/*
+ * Every document is shorter than this: the module refuses to render a
+ * longer one (EFBIG), and a reader need not accept more.
+ */
+#define FORKSTAT_DOC_MAX	(1024UL * 1024 * 1024)
+
 /* The one command a write accepts (with or without a trailing newline). */
 #define FORKSTAT_CMD_RESET	"reset"
 

@@ -174,8 +174,8 @@ echo old > "$dir/f.prom"
 "$ctl" -f "$e" --prometheus -o "$dir/f.prom" || fail "-o failed"
 grep -q '^forkstat_up 1$' "$dir/f.prom" && grep -q '^forkstat_build_info{module="9.9.9",' "$dir/f.prom" ||
 	fail "-o: no forkstat_up 1 or build_info"
-"$ctl" -f "$bad/truncated.txt" --prometheus -o "$dir/f.prom" 2>/dev/null && fail "-o of a bad file exits 0"
-grep -q '^forkstat_up 1$' "$dir/f.prom" || fail "-o of a bad file changed the old file"
+"$ctl" -f "$bad/truncated.txt" -o "$dir/f.prom" top 2>/dev/null && fail "-o of a bad file exits 0"
+grep -q '^forkstat_up 1$' "$dir/f.prom" || fail "-o top of a bad file changed the old file"
 [ "$(ls "$dir")" = f.prom ] || fail "-o left temporary files: $(ls "$dir")"
 rm -rf "$dir"
 expect 0 '^forkstat_probe_failed\{symbol="dup_mmap"\} 0$' -f "$e" --prometheus
@@ -184,7 +184,7 @@ expect 0 '^forkstat_probe_failed\{symbol="dup_mmap"\} 0$' -f "$e" --prometheus
 # (live-6.12.txt holds the fork_stall and fork_cow selftests' figures).
 expect 0 'pid 4242 \(my server\): its forks cost 4.56 s in copy_process but 11.00 s more$' -f "$e"
 expect 0 '^    after it: 400 thread waits for 9.00 s while its mm was copied, and 2.00 s of$' -f "$e"
-expect 0 '^beyond copy_process: other threads waited 20 times, 284 ms in all, while$' -f "$l"
+expect 0 '^beyond copy_process: other threads waited 20 times, 284 ms in all,$' -f "$l"
 expect 0 '^  copy-on-write after 47 forks \(0 followed now\): parents copied 20.4 MiB in$' -f "$l"
 expect 0 '^ +189 fork_stall +5 +108 ms +20 +284 ms +20.9 ms +256 KiB +7.6 ms$' -f "$l" top -s stall
 expect 0 '^ +224 fork_cow +1 +6.1 ms +0 +0 ns +0 ns +15.6 MiB +56.2 ms$' -f "$l" top -s cow
@@ -225,6 +225,77 @@ checks=$((checks + 1))
 	fail "--json changed a chain's path"
 [ "$(jq -c '[.sockets.clears[0].stack.frames[] | .unnamed]' "$out")" = '["file gone","no file"]' ] ||
 	fail "--json: why the frames have no names"
+
+# -o writes a regular file, or creates one; anything else at the path is
+# refused untouched (as root, -o /dev/null would have replaced the device).
+# A symbolic link is written through: its target is replaced.
+dir=$(mktemp -d)
+mkfifo "$dir/fifo"
+mknod "$dir/null" c 1 3 2>/dev/null || cp -a /dev/null "$dir/null" 2>/dev/null
+mkdir "$dir/sub"
+for p in fifo null sub; do
+	[ -e "$dir/$p" ] || continue
+	expect 2 "-o $dir/$p: not a regular file" -f "$e" -o "$dir/$p" top
+	checks=$((checks + 1))
+	[ -f "$dir/$p" ] && fail "-o replaced $p with a regular file"
+done
+echo old > "$dir/target.prom"
+ln -s target.prom "$dir/link.prom"
+checks=$((checks + 1))
+"$ctl" -f "$e" --prometheus -o "$dir/link.prom" || fail "-o through a symbolic link failed"
+[ -L "$dir/link.prom" ] && grep -q '^forkstat_up 1$' "$dir/target.prom" ||
+	fail "-o through a symbolic link: link $(stat -c %F "$dir/link.prom"), target $(head -c 20 "$dir/target.prom")"
+ln -s nowhere.prom "$dir/dangling.prom"
+expect 2 "-o $dir/dangling.prom: a symbolic link to nothing" -f "$e" -o "$dir/dangling.prom" top
+rm -rf "$dir"
+
+# A file that cannot be read or parsed leaves a textfile that says so
+# (forkstat_up 0 and build info), never the last good figures.
+dir=$(mktemp -d)
+"$ctl" -f "$e" --prometheus -o "$dir/f.prom" || fail "-o failed"
+for f in "$bad/future-format.txt" "$bad/truncated.txt" /no/such/file; do
+	checks=$((checks + 1))
+	"$ctl" -f "$f" --prometheus -o "$dir/f.prom" 2>/dev/null && fail "-o --prometheus of $f exits 0"
+	grep -q '^forkstat_up 0$' "$dir/f.prom" && grep -q '^forkstat_build_info{.*forkstatctl="' "$dir/f.prom" &&
+		! grep -q '^forkstat_copy_process' "$dir/f.prom" ||
+		fail "-o --prometheus of $f: $(grep -c . "$dir/f.prom") lines, forkstat_up $(sed -n 's/^forkstat_up //p' "$dir/f.prom")"
+done
+rm -rf "$dir"
+
+# stdin is read once: an interval cannot re-read it.
+expect 2 '-f - is read once' -f - watch -i 0.1 -c 2 < "$e"
+expect 2 '-f - is read once' -f - hist 0.1 2 < "$e"
+
+# Input is bounded and must be text starting with the header.
+checks=$((checks + 1))
+timeout 20 "$ctl" -f /dev/zero > "$out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q 'not a text file' "$out" || fail "-f /dev/zero: exit $rc, $(head -c 200 "$out")"
+checks=$((checks + 1))
+yes 'x a=1' | timeout 20 "$ctl" -f - > "$out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q "expected the header" "$out" || fail "yes | forkstatctl -f -: exit $rc, $(head -c 200 "$out")"
+checks=$((checks + 1))
+{ head -n 1 "$e"; yes 'x a=1'; } | timeout 60 "$ctl" -f - > "$out" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q "larger than" "$out" || fail "an endless document: exit $rc, $(head -c 200 "$out")"
+
+# A filter narrows what carries a process; host-wide views refuse it,
+# host-wide lines say so, and a filter that matches nothing says that.
+for view in hist "hist 0.1 1" heatmap "watch -i 0.1 -c 1"; do
+	for flt in "-p 4242" "--comm manager" "--cgroup cgroup:7001"; do
+		# shellcheck disable=SC2086
+		expect 2 "is host-wide" -f "$e" $flt $view
+	done
+done
+expect 1 'no process matches -p 99999' -f "$e" -p 99999
+expect 1 'no process matches -p 99999' -f "$e" -p 99999 top
+expect 1 "no process matches --comm 'nobody'" -f "$e" --comm nobody events
+expect 1 'no process matches' -f "$e" -p 99999 --json
+expect 0 '^host-wide \(a filter narrows processes, events and hints\):$' -f "$e" -p 77
+expect 0 '^sockets \(host-wide\): ' -f "$e" -p 77
+checks=$((checks + 1))
+"$ctl" -f "$e" | grep -q 'host-wide' && fail "the unfiltered summary says host-wide"
 
 echo "cli.sh: $checks checks, $failed failed"
 [ $failed = 0 ]

@@ -199,6 +199,76 @@ static void test_future_values(void)
 	fs_free(&d);
 }
 
+/* Refused: a number strto* would take after a blank or a sign. */
+static void test_strict_numbers(void)
+{
+	static const char *const lines[] = {
+		"flavour name=fork count=\t-5\n",
+		"flavour name=fork count=+5\n",
+		"flavour name=fork count=0x-5\n",
+		"slow time_ns=1 pid=\t7 tgid=1 flavour=fork\n",
+		"hist name=latency flavour=fork counts=1,\t-2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n",
+	};
+	char text[512], err[256];
+	struct fs_doc d;
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		snprintf(text, sizeof(text), "forkstat format=2 module=9 kernel=x\n%s", lines[i]);
+		err[0] = '\0';
+		CHECK(fs_parse(text, strlen(text), &d, err, sizeof(err)) == -1 &&
+		      strstr(err, "line 2:"), "'%.40s' read as a number (%s)", lines[i], err);
+	}
+}
+
+/* A copy that went through CRLF tools reads as the original. */
+static void test_crlf(const char *dir)
+{
+	char err[256] = "", *text, *crlf;
+	struct fs_doc a, b;
+	size_t len, i, n = 0;
+
+	text = fixture(dir, "edge.txt", &len);
+	crlf = malloc(2 * len);
+	for (i = 0; i < len; i++) {
+		if (text[i] == '\n')
+			crlf[n++] = '\r';
+		crlf[n++] = text[i];
+	}
+	CHECK(fs_parse(text, len, &a, err, sizeof(err)) == 0, "edge.txt: %s", err);
+	CHECK(fs_parse(crlf, n, &b, err, sizeof(err)) == 0, "edge.txt with CRLF: %s", err);
+	CHECK(a.nprocs == b.nprocs && a.nslow == b.nslow && !strcmp(a.kernel, b.kernel) &&
+	      !strcmp(a.procs[0].comm, b.procs[0].comm),
+	      "CRLF: %zu/%zu rows, kernel '%s'", a.nprocs, b.nprocs, b.kernel);
+	fs_free(&a);
+	fs_free(&b);
+	free(crlf);
+	free(text);
+}
+
+/* Many rows, a file without any, and an older module's format. */
+static void test_sizes(void)
+{
+	size_t cap = 64 + 10000 * 64, n, i;
+	char *text = malloc(cap), err[256] = "";
+	struct fs_doc d;
+
+	n = snprintf(text, cap, "forkstat format=2 module=9 kernel=x\n");
+	for (i = 1; i <= 10000; i++)
+		n += snprintf(text + n, cap - n, "proc tgid=%zu fork=%zu comm=p\n", 10001 - i, i);
+	CHECK(fs_parse(text, n, &d, err, sizeof(err)) == 0, "10,000 rows: %s", err);
+	CHECK(d.nprocs == 10000 && d.procs[0].tgid == 1 && d.procs[9999].tgid == 10000 &&
+	      d.procs[0].n[FS_FORK] == 10000, "10,000 rows read as %zu", d.nprocs);
+	fs_free(&d);
+	n = snprintf(text, cap, "forkstat format=2 module=9 kernel=x\nprocs max=16\n");
+	CHECK(fs_parse(text, n, &d, err, sizeof(err)) == 0 && d.nprocs == 0, "no rows: %s", err);
+	fs_free(&d);
+	n = snprintf(text, cap, "forkstat format=1 module=0.1 kernel=x\n");
+	CHECK(fs_parse(text, n, &d, err, sizeof(err)) == -1 && strstr(err, "older module"),
+	      "format 1: '%s'", err);
+	free(text);
+}
+
 /* A cgroup's sums take in its evicted rows: they never go down. */
 static void test_cgroup_sums_with_evicted(void)
 {
@@ -285,7 +355,8 @@ static void test_symbolize(void)
 	CHECK(sym_frame(sy, &u, 0, &sf) == 0 && !strcmp(sf.why, "file gone"),
 	      "a path through a link was followed");
 	unlink(link);
-	snprintf(u.files[0].path, sizeof(u.files[0].path), "%s/%s", path, dir + 1);
+	CHECK(snprintf(u.files[0].path, sizeof(u.files[0].path), "%s/%s", path, dir + 1) <
+	      (int)sizeof(u.files[0].path), "%s: path too long", path);
 	u.files[0].ino++;
 	CHECK(sym_frame(sy, &u, 0, &sf) == 0 && !strcmp(sf.why, "not the file mapped"),
 	      "a replaced file named: %s", sf.why ? sf.why : sf.name[0]);
@@ -348,6 +419,9 @@ int main(int argc, char **argv)
 	test_truncations(argv[1], "edge.txt");
 	test_truncations(argv[1], "live-6.12.txt");
 	test_future_values();
+	test_strict_numbers();
+	test_crlf(argv[1]);
+	test_sizes();
 	test_cgroup_sums_with_evicted();
 	test_bad(bad, "truncated.txt", "line 2: the file ends in the middle");
 	test_bad(bad, "future-format.txt", "format 3, but this forkstatctl reads format 2");

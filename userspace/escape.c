@@ -4,8 +4,11 @@
  * terminals, Prometheus and JSON. One UTF-8 decoder under all three, so
  * they agree on what a valid character is.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <stdio.h>
 
 #include "escape.h"
 
@@ -126,11 +129,26 @@ void esc_prom_label(FILE *out, const char *s)
 		} else if (cp == '\n') {
 			fputs("\\n", out);
 			p++;
+		} else if (term_unsafe(cp)) {
+			/* Visible, as \x1b, for whoever reads the series on a terminal. */
+			fprintf(out, cp < 0x100 ? "\\\\x%02x" : "\\\\u%04x", (unsigned int)cp);
+			p += n;
 		} else {
 			fwrite(p, 1, n, out);
 			p += n;
 		}
 	}
+}
+
+void esc_warn(const char *fmt, ...)
+{
+	char text[2048], safe[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "forkstatctl: %s\n", esc_term(text, safe, sizeof(safe)));
 }
 
 void esc_json(FILE *out, const char *s)

@@ -39,4 +39,12 @@ void esc_prom_label(FILE *out, const char *s);
  */
 void esc_json(FILE *out, const char *s);
 
+/*
+ * Every message forkstatctl writes to stderr: "forkstatctl: " and the
+ * formatted text, escaped as esc_term does (a path, a command-line
+ * argument or a line quoted from a file may hold any byte), and a
+ * newline.
+ */
+void esc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif /* ESCAPE_H */

@@ -37,13 +37,13 @@ static int live(void)
 static int file_error(const char *path, int err)
 {
 	if (err == ENOENT && live())
-		fprintf(stderr, "forkstatctl: %s not found: load the module with `sudo modprobe forkstat`\n",
+		esc_warn("%s not found: load the module with `sudo modprobe forkstat`",
 			path);
 	else if (err == EACCES || err == EPERM)
-		fprintf(stderr, "forkstatctl: %s: permission denied%s\n", path,
+		esc_warn("%s: permission denied%s", path,
 			live() ? " (run as root)" : "");
 	else
-		fprintf(stderr, "forkstatctl: %s: %s\n", path, strerror(err));
+		esc_warn("%s: %s", path, strerror(err));
 	return EXIT_ERROR;
 }
 
@@ -76,12 +76,12 @@ static int load(struct fs_doc *doc)
 	ret = fs_parse(text, len, doc, err, sizeof(err));
 	free(text);
 	if (ret) {
-		fprintf(stderr, "forkstatctl: %s: %s\n", opt.path, err);
+		esc_warn("%s: %s", opt.path, err);
 		return EXIT_FORMAT;
 	}
 	if (!fs_filter_apply(doc, &opt.filter, &cgroups) && fs_filter_active(&opt.filter) &&
 	    opt.form != FORM_PROMETHEUS) {
-		fprintf(stderr, "forkstatctl: no process matches %s\n", filter_words);
+		esc_warn("no process matches %s", filter_words);
 		fs_free(doc);
 		return EXIT_ERROR;	/* as pgrep: nothing matched */
 	}
@@ -107,7 +107,7 @@ static int cmd_reset(FILE *out)
 
 	(void)out;
 	if (!live()) {
-		fprintf(stderr, "forkstatctl: reset zeroes the live module; -f %s is a saved copy\n",
+		esc_warn("reset zeroes the live module; -f %s is a saved copy",
 			opt.path);
 		return EXIT_USAGE;
 	}
@@ -119,7 +119,7 @@ static int cmd_reset(FILE *out)
 		close(fd);
 		if (err == EPERM)
 			return file_error(path, err);
-		fprintf(stderr, "forkstatctl: reset: %s\n", strerror(err));
+		esc_warn("reset: %s", strerror(err));
 		return EXIT_ERROR;
 	}
 	close(fd);
@@ -244,21 +244,45 @@ static int cmd_watch(FILE *out)
 	return every_interval(out, watch_tick);
 }
 
+/* What an interval command takes; hist's -T and -m, and -m without one. */
+#define OB_INTERVALS	(OB(OB_INTERVAL) | OB(OB_COUNT) | OB(OB_TIMESTAMPS))
+#define OB_FORMS	(OB(OB_JSON) | OB(OB_PROM) | OB(OB_PER_PROCESS) | OB(OB_MAX_CGROUPS))
+
 static const struct command {
 	const char *name;
 	int (*run)(FILE *out);
 	int forms;		/* bit per enum output_form it has */
 	int host_wide;		/* no filter: 1 host-wide records alone, 2 not a view */
+	unsigned int takes;	/* OB() bits of the options it takes */
 } commands[] = {
-	{ "summary", cmd_snapshot, 7, 0 },
-	{ "hist", cmd_hist, 3, 1 },
-	{ "heatmap", cmd_snapshot, 7, 1 },
-	{ "top", cmd_snapshot, 7, 0 },
-	{ "events", cmd_snapshot, 7, 0 },
-	{ "watch", cmd_watch, 3, 1 },
-	{ "raw", cmd_raw, 1, 2 },
-	{ "reset", cmd_reset, 1, 2 },
+	{ "summary", cmd_snapshot, 7, 0, OB_FORMS },
+	{ "hist", cmd_hist, 3, 1, OB_FORMS | OB_INTERVALS | OB(OB_MS) },
+	{ "heatmap", cmd_snapshot, 7, 1, OB_FORMS },
+	{ "top", cmd_snapshot, 7, 0, OB_FORMS | OB(OB_SORT) | OB(OB_TOPN) | OB(OB_BY) },
+	{ "events", cmd_snapshot, 7, 0, OB_FORMS | OB(OB_FORKS) | OB(OB_SOCKETS) },
+	{ "watch", cmd_watch, 3, 1, OB_FORMS | OB(OB_INTERVAL) | OB(OB_COUNT) },
+	{ "raw", cmd_raw, 1, 2, 0 },
+	{ "reset", cmd_reset, 1, 2, 0 },
 };
+
+/* An option the command does not take: said, and a usage error. */
+static int takes_all(const struct command *c)
+{
+	unsigned int extra = opt.given & ~c->takes;
+	int b;
+
+	for (b = 0; b < OB_NR; b++) {
+		if (!(extra & OB(b)))
+			continue;
+		esc_warn("%s takes no %s (see forkstatctl --help)", c->name, option_names[b]);
+		return 0;
+	}
+	if ((opt.given & OB(OB_TIMESTAMPS)) && !opt.have_interval) {
+		esc_warn("-T stamps each interval: %s without one prints one snapshot", c->name);
+		return 0;
+	}
+	return 1;
+}
 
 /* filter_words from the options: what the user typed, escaped. */
 static void describe_filter(void)
@@ -289,30 +313,32 @@ static const struct command *find_command(void)
 			continue;
 		if (!(commands[i].forms & 1 << opt.form) ||
 		    (interval && opt.form == FORM_PROMETHEUS)) {
-			fprintf(stderr, "forkstatctl: %s has no %s form\n", opt.cmd,
+			esc_warn("%s has no %s form", opt.cmd,
 				form_names[opt.form]);
 			return NULL;
 		}
+		if (!takes_all(&commands[i]))
+			return NULL;
 		if (commands[i].host_wide && filter_words[0]) {
-			fprintf(stderr, "forkstatctl: %s %s: %s narrows the summary, top, events, --json and --prometheus\n",
+			esc_warn("%s %s: %s narrows the summary, top, events, --json and --prometheus",
 				opt.cmd, commands[i].host_wide == 1 ?
 				"is host-wide (no process owns a histogram)" : "takes no filter",
 				filter_words);
 			return NULL;
 		}
 		if (interval && strcmp(opt.path, "-") == 0) {
-			fprintf(stderr, "forkstatctl: -f - is read once: %s by interval reads its file again each interval\n",
+			esc_warn("-f - is read once: %s by interval reads its file again each interval",
 				opt.cmd);
 			return NULL;
 		}
 		if (interval && opt.out_path) {
-			fprintf(stderr, "forkstatctl: -o writes one snapshot, not %s by interval\n",
+			esc_warn("-o writes one snapshot, not %s by interval",
 				opt.cmd);
 			return NULL;
 		}
 		return &commands[i];
 	}
-	fprintf(stderr, "forkstatctl: unknown command '%s' (see forkstatctl --help)\n", opt.cmd);
+	esc_warn("unknown command '%s' (see forkstatctl --help)", opt.cmd);
 	return NULL;
 }
 
@@ -334,7 +360,7 @@ int main(int argc, char **argv)
 	render_use_cgroups(&cgroups);
 	if (opt.cgroup) {
 		if (fs_cgroup_lookup(&cgroups, opt.cgroup, &opt.filter.cgroup)) {
-			fprintf(stderr, "forkstatctl: --cgroup: no cgroup '%s' here (a path in the cgroup2 mount, or cgroup:ID)\n",
+			esc_warn("--cgroup: no cgroup '%s' here (a path in the cgroup2 mount, or cgroup:ID)",
 				opt.cgroup);
 			return EXIT_USAGE;
 		}

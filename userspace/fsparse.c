@@ -120,10 +120,13 @@ static void str(struct line *l, const char *key, char *out, size_t size)
 
 static int counts(struct line *l, uint64_t *out)
 {
-	const char *v = get(l, "counts");
+	const char *v = get(l, "counts"), *unit = get(l, "unit");
 	char *end;
 	int i;
 
+	/* A histogram of other bounds would be misread: refused. */
+	if (unit && strcmp(unit, "log2_us"))
+		return fail(l, "%s unit=%.20s: expected log2_us", l->type, unit);
 	if (!v)
 		return fail(l, "%s without counts=", l->type);
 	for (i = 0; i < FS_LAT_BUCKETS; i++) {

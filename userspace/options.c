@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "forkstat.h"
 #include "options.h"
 #include "status.h"
@@ -45,15 +46,23 @@ void options_usage(FILE *out)
 		FORKSTAT_PROC_PATH);
 }
 
-static int bad(const char *fmt, ...)
+const char *const option_names[OB_NR] = {
+	[OB_JSON] = "--json", [OB_PROM] = "--prometheus", [OB_FORKS] = "--forks",
+	[OB_SOCKETS] = "--sockets", [OB_SORT] = "-s", [OB_TOPN] = "-n", [OB_BY] = "--by",
+	[OB_TIMESTAMPS] = "-T", [OB_MS] = "-m", [OB_INTERVAL] = "an interval",
+	[OB_COUNT] = "a count", [OB_PER_PROCESS] = "--per-process",
+	[OB_MAX_CGROUPS] = "--max-cgroups",
+};
+
+static int __attribute__((format(printf, 1, 2))) bad(const char *fmt, ...)
 {
+	char text[1024];
 	va_list ap;
 
-	fprintf(stderr, "forkstatctl: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see forkstatctl --help)\n");
+	esc_warn("%s (see forkstatctl --help)", text);
 	return EXIT_USAGE;
 }
 
@@ -124,6 +133,18 @@ static int option(int opt, const char *arg, struct options *o)
 	long v = 0;
 	int r;
 
+	static const struct { int opt; enum option_bit bit; } bits[] = {
+		{ OPT_JSON, OB_JSON }, { OPT_PROM, OB_PROM }, { OPT_FORKS, OB_FORKS },
+		{ OPT_SOCKETS, OB_SOCKETS }, { 's', OB_SORT }, { 'n', OB_TOPN },
+		{ OPT_BY, OB_BY }, { 'T', OB_TIMESTAMPS }, { 'm', OB_MS },
+		{ 'i', OB_INTERVAL }, { 'c', OB_COUNT },
+		{ OPT_PER_PROCESS, OB_PER_PROCESS }, { OPT_MAX_CGROUPS, OB_MAX_CGROUPS },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (bits[i].opt == opt)
+			o->given |= OB(bits[i].bit);
 	switch (opt) {
 	case 'f': o->path = arg; return -1;
 	case 'o': o->out_path = arg; return -1;
@@ -176,17 +197,35 @@ static int positional(int argc, char **argv, struct options *o)
 
 	if (optind < argc && interval_cmd) {
 		o->have_interval = 1;
+		o->given |= OB(OB_INTERVAL);
 		r = seconds_arg("the interval", argv[optind++], &o->interval);
 		if (r >= 0)
 			return r;
 	}
 	if (optind < argc && interval_cmd) {
+		o->given |= OB(OB_COUNT);
 		r = count_arg("the count", argv[optind++], 1, 1000000000, &o->count);
 		if (r >= 0)
 			return r;
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+/* Options that say opposite things, or need another that is missing. */
+static int conflicts(const struct options *o)
+{
+	unsigned int g = o->given;
+
+	if ((g & OB(OB_JSON)) && (g & OB(OB_PROM)))
+		return bad("--json and --prometheus: one form at a time");
+	if ((g & OB(OB_FORKS)) && (g & OB(OB_SOCKETS)))
+		return bad("--forks and --sockets: one, or neither for both");
+	if ((g & (OB(OB_PER_PROCESS) | OB(OB_MAX_CGROUPS))) && !(g & OB(OB_PROM)))
+		return bad("--per-process and --max-cgroups shape --prometheus only");
+	if ((g & OB(OB_COUNT)) && !(g & OB(OB_INTERVAL)) && strcmp(o->cmd, "watch"))
+		return bad("a count (-c) needs an interval");
 	return -1;
 }
 
@@ -206,5 +245,8 @@ int options_parse(int argc, char **argv, struct options *o)
 			return r;
 	}
 	o->cmd = optind < argc ? argv[optind++] : "summary";
-	return positional(argc, argv, o);
+	r = positional(argc, argv, o);
+	if (r >= 0)
+		return r;
+	return conflicts(o);
 }

@@ -12,6 +12,16 @@
 
 enum output_form { FORM_VIEW, FORM_JSON, FORM_PROMETHEUS };
 
+/* The options a command line gave, one bit each (struct options.given). */
+enum option_bit {
+	OB_JSON, OB_PROM, OB_FORKS, OB_SOCKETS, OB_SORT, OB_TOPN, OB_BY,
+	OB_TIMESTAMPS, OB_MS, OB_INTERVAL, OB_COUNT, OB_PER_PROCESS,
+	OB_MAX_CGROUPS, OB_NR,
+};
+#define OB(b)	(1U << (b))
+/* How each is spelt, for messages. */
+extern const char *const option_names[OB_NR];
+
 struct options {
 	const char *path;		/* -f; "-" is stdin */
 	const char *out_path;		/* -o; NULL stdout */
@@ -28,12 +38,14 @@ struct options {
 	const char *cgroup;		/* --cgroup */
 	struct fs_filter filter;	/* -p, --comm (and --cgroup, resolved later) */
 	struct prom_options prom;
+	unsigned int given;		/* OB() bits */
 };
 
 /*
  * Fills o from argv. Returns -1 to go on, or the exit status to leave
  * with (0 after --help or --version, 2 after a usage error, said on
- * stderr).
+ * stderr). Options that cannot go together are refused here; whether
+ * a command takes an option is the command table's (forkstatctl.c).
  */
 int options_parse(int argc, char **argv, struct options *o);
 void options_usage(FILE *out);

@@ -8,12 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "output.h"
 #include "status.h"
 
 static int refuse(const char *path, const char *why)
 {
-	fprintf(stderr, "forkstatctl: -o %s: %s\n", path, why);
+	esc_warn("-o %s: %s", path, why);
 	return EXIT_USAGE;
 }
 
@@ -29,7 +30,7 @@ static int output_target(struct output *o, const char *path)
 
 	if (lstat(path, &st)) {
 		if (errno != ENOENT) {
-			fprintf(stderr, "forkstatctl: -o %s: %s\n", path, strerror(errno));
+			esc_warn("-o %s: %s", path, strerror(errno));
 			return EXIT_ERROR;
 		}
 	} else if (S_ISLNK(st.st_mode)) {
@@ -63,14 +64,14 @@ int output_open(struct output *o, const char *path)
 		return refuse(path, "path too long");
 	fd = mkstemp(o->tmp);
 	if (fd < 0) {
-		fprintf(stderr, "forkstatctl: -o %s: %s\n", path, strerror(errno));
+		esc_warn("-o %s: %s", path, strerror(errno));
 		return EXIT_ERROR;
 	}
 	/* Readable by a collector running as another user, as node_exporter does. */
 	fchmod(fd, 0644);
 	o->f = fdopen(fd, "w");
 	if (!o->f) {
-		fprintf(stderr, "forkstatctl: -o %s: %s\n", path, strerror(errno));
+		esc_warn("-o %s: %s", path, strerror(errno));
 		close(fd);
 		unlink(o->tmp);
 		return EXIT_ERROR;
@@ -80,7 +81,7 @@ int output_open(struct output *o, const char *path)
 
 static int failed(struct output *o, int err)
 {
-	fprintf(stderr, "forkstatctl: writing %s: %s\n", o->path ? o->path : "the output",
+	esc_warn("writing %s: %s", o->path ? o->path : "the output",
 		strerror(err));
 	if (o->path)
 		unlink(o->tmp);

@@ -185,18 +185,27 @@ static void fork_hint(FILE *out, const struct fs_doc *d, const struct fs_proc *p
 static void bill_hint(FILE *out, const struct fs_doc *d, const struct fs_proc *p)
 {
 	(void)d;
-	char text[400], comm[64], a[16], b[16], c[16], e[16], g[16];
+	char text[600], comm[64], a[16], b[16], c[16], e[16], g[16];
 	uint64_t pages = p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages;
 
+	/*
+	 * Stalls are other threads waiting: a parent without them is not
+	 * told to fork before its threads start, but that its writes while
+	 * the child lives are what is copied.
+	 */
+	const char *advice = p->stall.ns >= p->cow[FS_COW_PARENT].ns && p->stall.waits ?
+		"fork less, fork smaller, or fork before the threads start" :
+		"fork less or smaller, or write less while the child lives (each page the parent writes then is copied)";
+
 	snprintf(text, sizeof(text),
-		 "pid %lld (%s): its forks cost %s in copy_process but %s more after it: %llu thread waits for %s while its mm was copied, and %s of copy-on-write faults in the parent (%s copied by both sides): fork less, fork smaller, or fork before the threads start",
+		 "pid %lld (%s): its forks cost %s in copy_process but %s more after it: %llu thread waits for %s while its mm was copied, and %s of copy-on-write faults in the parent (%s copied by both sides): %s",
 		 (long long)p->tgid, esc_term(p->comm, comm, sizeof(comm)),
 		 unbreakable((char *)fmt_ns(p->sum_ns, a, sizeof(a))),
 		 unbreakable((char *)fmt_ns(bill_ns(p), b, sizeof(b))),
 		 (unsigned long long)p->stall.waits,
 		 unbreakable((char *)fmt_ns(p->stall.ns, c, sizeof(c))),
 		 unbreakable((char *)fmt_ns(p->cow[FS_COW_PARENT].ns, e, sizeof(e))),
-		 unbreakable((char *)fmt_kb(pages * 4, g, sizeof(g))));
+		 unbreakable((char *)fmt_kb(pages * 4, g, sizeof(g))), advice);
 	hint_line(out, text);
 }
 
@@ -248,7 +257,7 @@ static void hints(FILE *out, const struct fs_doc *d)
 	shown += process_hints(out, d, fork_suspect, cmp_fork_suspect, fork_hint,
 			       "forkstatctl top -s time");
 	shown += process_hints(out, d, bill_suspect, cmp_bill_suspect, bill_hint,
-			       "forkstatctl top -s stall");
+			       "forkstatctl top -s stall, top -s cow");
 	shown += process_hints(out, d, sock_suspect, cmp_sock_suspect, sock_hint,
 			       "forkstatctl top -s blocked");
 	if (!shown)
@@ -291,13 +300,15 @@ static void flavour_table(FILE *out, const struct fs_doc *d)
 	for (f = 0; f < FS_NR_FLAVOURS; f++) {
 		const struct fs_flav *fl = &d->flav[f];
 		int any = fl->count != 0;
+		/* No bucket, no percentile (a count the histogram missed). */
+		int pct = hist_total(fl->hist, FS_LAT_BUCKETS) != 0;
 
 		fprintf(out, "%-8s %9s %7llu %8s %8s %8s %8s %11s\n",
 			fs_flavour_names[f], fmt_count(fl->count, g, sizeof(g)),
 			(unsigned long long)fl->errors,
 			any ? fmt_ns(fl->sum_ns / fl->count, a, sizeof(a)) : "-",
-			any ? fmt_ns(hist_percentile_ns(fl->hist, 0.5, fl->max_ns), b, sizeof(b)) : "-",
-			any ? fmt_ns(hist_percentile_ns(fl->hist, 0.99, fl->max_ns), c, sizeof(c)) : "-",
+			pct ? fmt_ns(hist_percentile_ns(fl->hist, 0.5, fl->max_ns), b, sizeof(b)) : "-",
+			pct ? fmt_ns(hist_percentile_ns(fl->hist, 0.99, fl->max_ns), c, sizeof(c)) : "-",
 			any ? fmt_ns(fl->max_ns, e, sizeof(e)) : "-",
 			any && f == FS_FORK ?
 				fmt_ns(fl->ptcopy_sum_ns / fl->count, h, sizeof(h)) : "-");

@@ -15,7 +15,7 @@ static enum top_key sort_key;
 static uint64_t top_value(const struct fs_proc *p)
 {
 	switch (sort_key) {
-	case TOP_FORKS: return proc_calls(p);
+	case TOP_FORKS: return p->n[FS_FORK];	/* the FORK column */
 	case TOP_MAX: return p->max_ns;
 	case TOP_RSS: return p->max_rss_kb;
 	case TOP_CLEARS: return p->sock_clears;
@@ -29,7 +29,7 @@ static uint64_t top_value(const struct fs_proc *p)
 static uint64_t top_value_cg(const struct cgroup_sum *c)
 {
 	switch (sort_key) {
-	case TOP_FORKS: return c->calls;
+	case TOP_FORKS: return c->calls;	/* its CALLS column */
 	case TOP_CLEARS: return c->clears;
 	case TOP_BLOCKED: return c->blocked;
 	case TOP_STALL: return c->stall_ns;
@@ -38,9 +38,13 @@ static uint64_t top_value_cg(const struct cgroup_sum *c)
 	}
 }
 
+/* Equal keys: the more time in copy_process first, then the lower pid. */
 static int cmp_top(const void *a, const void *b)
 {
-	return cmp_desc(top_value(a), top_value(b));
+	const struct fs_proc *x = a, *y = b;
+
+	return cmp_desc(top_value(x), top_value(y)) ?: cmp_desc(x->sum_ns, y->sum_ns) ?:
+	       (x->tgid > y->tgid) - (x->tgid < y->tgid);
 }
 
 /*
@@ -124,7 +128,10 @@ out:
 
 static int cmp_cgroup_sum(const void *a, const void *b)
 {
-	return cmp_desc(top_value_cg(a), top_value_cg(b));
+	const struct cgroup_sum *x = a, *y = b;
+
+	return cmp_desc(top_value_cg(x), top_value_cg(y)) ?: cmp_desc(x->sum_ns, y->sum_ns) ?:
+	       (x->id > y->id) - (x->id < y->id);
 }
 
 void render_top_cgroups(FILE *out, const struct fs_doc *d, int n, enum top_key key)

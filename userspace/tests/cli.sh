@@ -297,5 +297,46 @@ expect 0 '^sockets \(host-wide\): ' -f "$e" -p 77
 checks=$((checks + 1))
 "$ctl" -f "$e" | grep -q 'host-wide' && fail "the unfiltered summary says host-wide"
 
+# top -s forks ranks by the FORK column (4242's 120 forks over 77's 2,950
+# threads); equal keys by time in copy_process, then pid.
+expect 0 '^ +4242 my server +120 ' -f "$e" top -s forks -n 1
+tie=$(mktemp)
+{ head -n 1 "$e"
+  echo "proc tgid=10 fork=5 sum_ns=1000 max_ns=1 comm=less"
+  echo "proc tgid=20 fork=5 sum_ns=9000 max_ns=1 comm=more"; } > "$tie"
+expect 0 '^ +20 more ' -f "$tie" top -s forks -n 1
+expect 0 '^ +20 more ' -f "$tie" top -s max -n 1
+# A histogram in a unit this reader does not know is refused, not misread.
+{ head -n 1 "$e"; echo "hist name=latency flavour=fork unit=log2_ns counts=1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0"; } > "$tie"
+expect 3 "line 2: hist unit=log2_ns: expected log2_us" -f "$tie" hist
+# An empty histogram has no percentile: '-', not '0 ns' (edge.txt's one
+# thread has no bucket).
+expect 0 '^thread +1 +1 +1.0 us +- +- +1.0 us +-$' -f "$e"
+# The bill hint's advice fits the cause: a single-threaded parent that
+# only copies on write is not told to fork before its threads start.
+{ head -n 1 "$e"
+  echo "proc tgid=30 fork=4 sum_ns=1000000 max_ns=1 max_rss_kb=900000 cow_faults=9000 cow_pages=9000 cow_ns=50000000 threads=1 comm=snapshotter"; } > "$tie"
+expect 0 'pid 30 \(snapshotter\): its forks cost' -f "$tie"
+checks=$((checks + 1))
+"$ctl" -f "$tie" | grep -q 'threads start' && fail "a single-threaded parent told to fork before its threads start"
+expect 0 'threads start' -f "$e"
+rm -f "$tie"
+# Control characters never reach a terminal through a Prometheus label
+# or an error message.
+checks=$((checks + 1))
+"$ctl" -f "$h" --prometheus --per-process > "$out"
+LC_ALL=C grep -qP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$out" && fail "--prometheus carries a raw control byte"
+grep -q 'comm="\\\\x1b\]0;pwned\\\\x07\\\\x9b2J' "$out" || fail "--prometheus: the name's control bytes not shown as \\x1b: $(grep -m1 -a 'tgid="4242"' "$out")"
+checks=$((checks + 1))
+"$ctl" -f $'/no/\e]0;x\a' > "$out" 2>&1
+LC_ALL=C grep -qP '[\x00-\x08\x0b-\x1f\x7f]' "$out" && fail "an error message carries a raw control byte: $(od -c "$out" | head -2)"
+# Flags that mean nothing together, or nothing to that command.
+for args in "--json --prometheus" "events --forks --sockets" "hist -c 2" "-T top" \
+	    "-m top" "-s time events" "-n 5 hist" "--by cgroup events" "--forks top" \
+	    "--per-process top" "--max-cgroups 3 --json" "-i 1 top" "-T watch -i 0.1 -c 1"; do
+	# shellcheck disable=SC2086
+	expect 2 'forkstatctl: ' -f "$e" $args
+done
+
 echo "cli.sh: $checks checks, $failed failed"
 [ $failed = 0 ]

@@ -8,6 +8,7 @@
  * a call Go inlined gets a line of its own, marked so. Long cgroup paths and socket
  * names keep their head and tail (fit_middle); JSON has them whole.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
@@ -188,10 +189,102 @@ static void sock_changes(FILE *out, const struct fs_doc *d, struct symbolizer *s
 	}
 }
 
+void render_record_line(FILE *out, const struct fs_doc *d, enum fs_record kind, size_t i)
+{
+	char t[16], a[16], b[16], c[16], s[512], fit[128], e[512], comm[64];
+	struct symbolizer *sy = sym_new();
+
+	if (kind == FS_REC_SLOW) {
+		const struct fs_slow *r = &d->slow[i];
+
+		fprintf(out, "%-8s fork  %7lld %-15.15s %-8s rss %7s took %7s ptcopy %7s\n",
+			fmt_clock(r->time_ns, t, sizeof(t)), (long long)r->tgid,
+			esc_term(r->comm, comm, 16), fs_flavour_names[r->flavour],
+			fmt_kb(r->rss_kb, a, sizeof(a)), fmt_ns(r->total_ns, b, sizeof(b)),
+			fmt_ns(r->ptcopy_ns, c, sizeof(c)));
+		chain(out, sy, d, r->stack);
+	} else if (kind == FS_REC_COW) {
+		const struct fs_cow *r = &d->cows[i];
+
+		fprintf(out, "%-8s bill  %7lld %-15.15s %-6.6s fork %7s copied %7s in %7s\n",
+			fmt_clock(r->time_ns, t, sizeof(t)), (long long)r->tgid,
+			esc_term(r->comm, comm, 16), r->end, fmt_ns(r->fork_ns, a, sizeof(a)),
+			fmt_kb((r->side[FS_COW_PARENT].pages + r->side[FS_COW_CHILD].pages) * 4,
+			       b, sizeof(b)),
+			fmt_ns(r->side[FS_COW_PARENT].ns + r->side[FS_COW_CHILD].ns, c, sizeof(c)));
+	} else {
+		const struct fs_clear *r = kind == FS_REC_CLEAR ? &d->clears[i] : &d->sets[i];
+
+		fprintf(out, "%-8s %-5s %7lld %-15.15s tid %lld fd %lld by %s\n",
+			fmt_clock(r->time_ns, t, sizeof(t)), kind == FS_REC_CLEAR ? "clear" : "set",
+			(long long)r->tgid, esc_term(r->comm, comm, 16), (long long)r->pid,
+			(long long)r->fd, fs_path_names[r->path]);
+		sock_str(&r->sock, s, sizeof(s));
+		fit_middle(s, WIDTH - 25, fit, sizeof(fit));
+		fprintf(out, "%8s %s ino %llu\n", "", esc_term(fit, e, sizeof(e)),
+			(unsigned long long)r->sock.ino);
+		chain(out, sy, d, r->stack);
+	}
+	sym_free(sy);
+}
+
+static int cmp_waited(const void *a, const void *b)
+{
+	const struct fs_blocked_thread *x = a, *y = b;
+
+	return cmp_desc(x->waited_ns, y->waited_ns) ?: (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/*
+ * The threads the read's scan found blocked in a receive on a blocking
+ * socket, longest wait first: two lines each, as clears; CLEARER and
+ * CLEARED name the recorded clear of that socket ("-": none recorded).
+ */
+static void blocked_threads(FILE *out, const struct fs_doc *d)
+{
+	struct fs_blocked_thread *b = malloc((d->nblocked + 1) * sizeof(*b));
+	char t[16], a[16], s[512], fit[128], e[512], g[128], comm[64], by[16];
+	size_t i;
+
+	fprintf(out, "blocked in a socket receive now: %llu of %llu threads (%zu listed)\n",
+		(unsigned long long)d->scan_blocked, (unsigned long long)d->scan_threads,
+		d->nblocked);
+	if (!b)
+		return;
+	memcpy(b, d->blocked, d->nblocked * sizeof(*b));
+	qsort(b, d->nblocked, sizeof(*b), cmp_waited);
+	fprintf(out, "%7s %7s %-15s %4s %8s %7s %-8s %s\n", "PID", "TID", "COMM", "FD",
+		"WAITED", "CLEARER", "CLEARED", "CGROUP");
+	for (i = 0; i < d->nblocked; i++) {
+		const struct fs_blocked_thread *c = &b[i];
+
+		snprintf(by, sizeof(by), "%lld", (long long)c->cleared_by);
+		fprintf(out, "%7lld %7lld %-15.15s %4lld %8s %7s %-8s %s\n",
+			(long long)c->tgid, (long long)c->pid, esc_term(c->comm, comm, 16),
+			(long long)c->fd, fmt_ns(c->waited_ns, a, sizeof(a)),
+			c->cleared_by ? by : "-",
+			c->cleared_ns ? fmt_clock(c->cleared_ns, t, sizeof(t)) : "-",
+			render_cgroup_col(c->cgroup, WIDTH - 64, g, sizeof(g)));
+		sock_str(&c->sock, s, sizeof(s));
+		fit_middle(s, WIDTH - 25, fit, sizeof(fit));
+		fprintf(out, "%8s %s ino %llu\n", "", esc_term(fit, e, sizeof(e)),
+			(unsigned long long)c->sock.ino);
+	}
+	if (d->scan_blocked > d->nblocked && !d->filtered)
+		fprintf(out, "(%llu more not listed: a read lists blocked_list of them)\n",
+			(unsigned long long)(d->scan_blocked - d->nblocked));
+	free(b);
+}
+
 void render_events(FILE *out, const struct fs_doc *d, enum events_what what)
 {
 	struct symbolizer *sy = sym_new();
 
+	if (what == EVENTS_BLOCKED) {
+		blocked_threads(out, d);
+		sym_free(sy);
+		return;
+	}
 	if (what != EVENTS_SOCKETS) {
 		slow_forks(out, d, sy);
 		fputc('\n', out);
@@ -208,6 +301,10 @@ void render_events(FILE *out, const struct fs_doc *d, enum events_what what)
 		fprintf(out, "\nO_NONBLOCK set again after a recorded clear (%llu in all, last %zu shown):\n",
 			(unsigned long long)d->sockset_total, d->nsets);
 		sock_changes(out, d, sy, d->sets, d->nsets);
+	}
+	if (what == EVENTS_ALL) {
+		fputc('\n', out);
+		blocked_threads(out, d);
 	}
 	sym_free(sy);
 }

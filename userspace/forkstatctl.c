@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 
 #include "cgroups.h"
 #include "escape.h"
+#include "follow.h"
 #include "forkstat.h"
 #include "options.h"
 #include "output.h"
@@ -25,6 +27,8 @@ static struct options opt;
 static struct fs_cgroups cgroups;
 /* The filter as given, for messages: "-p 77 --comm 'x'". */
 static char filter_words[1024];
+/* SIGINT or SIGTERM: an interval command ends after its current step. */
+static volatile sig_atomic_t stopping;
 /* The output stands even though the command failed: forkstat_up 0. */
 static int keep_failed_output;
 
@@ -159,6 +163,8 @@ static int cmd_snapshot(FILE *out)
 		render_top(out, &doc, (int)opt.topn, opt.key);
 	else if (strcmp(opt.cmd, "events") == 0)
 		render_events(out, &doc, opt.what);
+	else if (strcmp(opt.cmd, "stacks") == 0)
+		render_stacks(out, &doc, opt.what, opt.by_time);
 	else
 		render_summary(out, &doc);
 	fs_free(&doc);
@@ -217,6 +223,8 @@ static int every_interval(FILE *out, void (*tick)(FILE *, const struct fs_doc *,
 	then = monotonic_s();
 	for (i = 0; !opt.count || i < opt.count; i++) {
 		nanosleep(&ts, NULL);
+		if (stopping)
+			break;
 		ret = load(&cur);
 		if (ret)
 			break;
@@ -226,12 +234,57 @@ static int every_interval(FILE *out, void (*tick)(FILE *, const struct fs_doc *,
 		fs_free(&prev);
 		prev = cur;
 		if (fflush(out) || ferror(out)) {
-			ret = EXIT_ERROR;
+			ret = errno == EPIPE ? EXIT_OK : EXIT_ERROR;
 			break;
 		}
 	}
 	fs_free(&prev);
 	return ret;
+}
+
+/*
+ * events --follow: reads every interval (1 s unless -i) until stopped or
+ * a write fails (a closed pipe ends it quietly) and prints the records
+ * each read adds (follow.c).
+ */
+static int cmd_follow(FILE *out)
+{
+	static const unsigned int kinds[] = {
+		[EVENTS_ALL] = 1U << FS_REC_SLOW | 1U << FS_REC_COW | 1U << FS_REC_CLEAR |
+			       1U << FS_REC_SET,
+		[EVENTS_FORKS] = 1U << FS_REC_SLOW | 1U << FS_REC_COW,
+		[EVENTS_SOCKETS] = 1U << FS_REC_CLEAR | 1U << FS_REC_SET,
+	};
+	struct timespec ts = {
+		.tv_sec = (time_t)opt.interval,
+		.tv_nsec = (long)((opt.interval - (time_t)opt.interval) * 1e9),
+	};
+	struct follow_state st = { 0 };
+	struct fs_doc doc;
+	int ret;
+
+	while (!stopping) {
+		ret = load(&doc);
+		if (ret)
+			return ret;
+		follow_step(&st, &doc, kinds[opt.what], out, opt.form == FORM_JSON);
+		fs_free(&doc);
+		if (fflush(out) || ferror(out))
+			return errno == EPIPE ? EXIT_OK : EXIT_ERROR;
+		nanosleep(&ts, NULL);
+	}
+	return EXIT_OK;
+}
+
+static int cmd_events(FILE *out)
+{
+	return opt.given & OB(OB_FOLLOW) ? cmd_follow(out) : cmd_snapshot(out);
+}
+
+static void stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
 }
 
 static int cmd_hist(FILE *out)
@@ -259,7 +312,9 @@ static const struct command {
 	{ "hist", cmd_hist, 3, 1, OB_FORMS | OB_INTERVALS | OB(OB_MS) },
 	{ "heatmap", cmd_snapshot, 7, 1, OB_FORMS },
 	{ "top", cmd_snapshot, 7, 0, OB_FORMS | OB(OB_SORT) | OB(OB_TOPN) | OB(OB_BY) },
-	{ "events", cmd_snapshot, 7, 0, OB_FORMS | OB(OB_FORKS) | OB(OB_SOCKETS) },
+	{ "events", cmd_events, 7, 0, OB_FORMS | OB(OB_FORKS) | OB(OB_SOCKETS) |
+	  OB(OB_BLOCKED) | OB(OB_FOLLOW) | OB(OB_INTERVAL) },
+	{ "stacks", cmd_snapshot, 1, 0, OB(OB_FORKS) | OB(OB_SOCKETS) | OB(OB_WEIGHT) },
 	{ "watch", cmd_watch, 3, 1, OB_FORMS | OB(OB_INTERVAL) | OB(OB_COUNT) },
 	{ "raw", cmd_raw, 1, 2, 0 },
 	{ "reset", cmd_reset, 1, 2, 0 },
@@ -275,6 +330,11 @@ static int takes_all(const struct command *c)
 		if (!(extra & OB(b)))
 			continue;
 		esc_warn("%s takes no %s (see forkstatctl --help)", c->name, option_names[b]);
+		return 0;
+	}
+	if ((opt.given & OB(OB_INTERVAL)) && !strcmp(c->name, "events") &&
+	    !(opt.given & OB(OB_FOLLOW))) {
+		esc_warn("events takes an interval with --follow only");
 		return 0;
 	}
 	if ((opt.given & OB(OB_TIMESTAMPS)) && !opt.have_interval) {
@@ -305,7 +365,8 @@ static const char *const form_names[] = { "plain", "--json", "--prometheus" };
 /* The command's entry, or NULL after saying why not (usage error). */
 static const struct command *find_command(void)
 {
-	int interval = opt.have_interval || strcmp(opt.cmd, "watch") == 0;
+	int interval = opt.have_interval || strcmp(opt.cmd, "watch") == 0 ||
+		       (opt.given & OB(OB_FOLLOW));
 	size_t i;
 
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
@@ -369,6 +430,12 @@ int main(int argc, char **argv)
 	ret = output_open(&out, opt.out_path);
 	if (ret)
 		return ret;
+	/* Interval commands end cleanly: at a signal, or a reader gone (EPIPE). */
+	if (opt.have_interval || !strcmp(opt.cmd, "watch") || (opt.given & OB(OB_FOLLOW))) {
+		signal(SIGINT, stop);
+		signal(SIGTERM, stop);
+		signal(SIGPIPE, SIG_IGN);
+	}
 	ret = cmd->run(out.f);
 	if (output_close(&out, ret == EXIT_OK || keep_failed_output) && !ret)
 		ret = EXIT_ERROR;

@@ -206,6 +206,22 @@ static void cow_sides(struct jw *j, const struct fs_cow_side *s)
 	jw_end(j);
 }
 
+/* The keys of one fork bill, in the object open. */
+static void cow_event(struct jw *j, const struct fs_cow *c)
+{
+	jw_u64(j, "id", c->id);
+	jw_u64(j, "time_ns", c->time_ns);
+	jw_i64(j, "pid", c->pid);
+	jw_i64(j, "tgid", c->tgid);
+	jw_i64(j, "child", c->child);
+	jw_str(j, "end", c->end);
+	jw_u64(j, "window_ns", c->window_ns);
+	jw_u64(j, "fork_ns", c->fork_ns);
+	cow_sides(j, c->side);
+	cgroup(j, c->cgroup);
+	jw_str(j, "comm", c->comm);
+}
+
 /* Copy-on-write bills of the forks whose windows closed. */
 static void cows(struct jw *j, const struct fs_doc *d)
 {
@@ -223,20 +239,8 @@ static void cows(struct jw *j, const struct fs_doc *d)
 	jw_u64(j, "total", d->cow_total);
 	jw_arr(j, "events");
 	for (i = 0; i < d->ncows; i++) {
-		const struct fs_cow *c = &d->cows[i];
-
 		jw_obj(j, NULL);
-		jw_u64(j, "id", c->id);
-		jw_u64(j, "time_ns", c->time_ns);
-		jw_i64(j, "pid", c->pid);
-		jw_i64(j, "tgid", c->tgid);
-		jw_i64(j, "child", c->child);
-		jw_str(j, "end", c->end);
-		jw_u64(j, "window_ns", c->window_ns);
-		jw_u64(j, "fork_ns", c->fork_ns);
-		cow_sides(j, c->side);
-		cgroup(j, c->cgroup);
-		jw_str(j, "comm", c->comm);
+		cow_event(j, &d->cows[i]);
 		jw_end(j);
 	}
 	jw_end(j);
@@ -296,6 +300,30 @@ static void chain(struct jw *j, struct symbolizer *sy, const struct fs_doc *d, u
 	jw_end(j);
 }
 
+/* The keys of one slow fork, in the object open. */
+static void slow_event(struct jw *j, const struct fs_doc *d, struct symbolizer *sy,
+		       const struct fs_slow *s)
+{
+	jw_u64(j, "id", s->id);
+	jw_u64(j, "time_ns", s->time_ns);
+	jw_i64(j, "pid", s->pid);
+	jw_i64(j, "tgid", s->tgid);
+	jw_i64(j, "child", s->child);
+	jw_str(j, "flavour", fs_flavour_names[s->flavour]);
+	jw_u64(j, "flags", s->flags);
+	jw_u64(j, "rss_kb", s->rss_kb);
+	jw_u64(j, "pgtables_kb", s->pgtables_kb);
+	jw_u64(j, "vmas", s->vmas);
+	jw_u64(j, "total_ns", s->total_ns);
+	jw_u64(j, "ptcopy_ns", s->ptcopy_ns);
+	jw_u64(j, "ptcopy_vmas", s->ptcopy_vmas);
+	jw_u64(j, "mmdup_ns", s->mmdup_ns);
+	stall(j, &s->stall);
+	cgroup(j, s->cgroup);
+	jw_str(j, "comm", s->comm);
+	chain(j, sy, d, s->stack);
+}
+
 static void slow(struct jw *j, const struct fs_doc *d, struct symbolizer *sy)
 {
 	size_t i;
@@ -306,27 +334,8 @@ static void slow(struct jw *j, const struct fs_doc *d, struct symbolizer *sy)
 	jw_u64(j, "total", d->slow_total);
 	jw_arr(j, "events");
 	for (i = 0; i < d->nslow; i++) {
-		const struct fs_slow *s = &d->slow[i];
-
 		jw_obj(j, NULL);
-		jw_u64(j, "id", s->id);
-		jw_u64(j, "time_ns", s->time_ns);
-		jw_i64(j, "pid", s->pid);
-		jw_i64(j, "tgid", s->tgid);
-		jw_i64(j, "child", s->child);
-		jw_str(j, "flavour", fs_flavour_names[s->flavour]);
-		jw_u64(j, "flags", s->flags);
-		jw_u64(j, "rss_kb", s->rss_kb);
-		jw_u64(j, "pgtables_kb", s->pgtables_kb);
-		jw_u64(j, "vmas", s->vmas);
-		jw_u64(j, "total_ns", s->total_ns);
-		jw_u64(j, "ptcopy_ns", s->ptcopy_ns);
-		jw_u64(j, "ptcopy_vmas", s->ptcopy_vmas);
-		jw_u64(j, "mmdup_ns", s->mmdup_ns);
-		stall(j, &s->stall);
-		cgroup(j, s->cgroup);
-		jw_str(j, "comm", s->comm);
-		chain(j, sy, d, s->stack);
+		slow_event(j, d, sy, &d->slow[i]);
 		jw_end(j);
 	}
 	jw_end(j);
@@ -355,6 +364,21 @@ static void sockets(struct jw *j, const struct fs_doc *d, struct symbolizer *sy)
 	jw_end(j);
 }
 
+/* The keys of one clear, or set that undid one, in the object open. */
+static void change_event(struct jw *j, struct symbolizer *sy, const struct fs_doc *d,
+			 const struct fs_clear *c)
+{
+	jw_u64(j, "time_ns", c->time_ns);
+	jw_i64(j, "pid", c->pid);
+	jw_i64(j, "tgid", c->tgid);
+	jw_i64(j, "fd", c->fd);
+	jw_str(j, "path", fs_path_names[c->path]);
+	sock(j, &c->sock);
+	cgroup(j, c->cgroup);
+	jw_str(j, "comm", c->comm);
+	chain(j, sy, d, c->stack);
+}
+
 /* Clears, or sets that undid one: one object each, with its chain. */
 static void changes(struct jw *j, struct symbolizer *sy, const struct fs_doc *d,
 		    const char *key, const struct fs_clear *arr, size_t n)
@@ -363,21 +387,31 @@ static void changes(struct jw *j, struct symbolizer *sy, const struct fs_doc *d,
 
 	jw_arr(j, key);
 	for (i = 0; i < n; i++) {
-		const struct fs_clear *c = &arr[i];
-
 		jw_obj(j, NULL);
-		jw_u64(j, "time_ns", c->time_ns);
-		jw_i64(j, "pid", c->pid);
-		jw_i64(j, "tgid", c->tgid);
-		jw_i64(j, "fd", c->fd);
-		jw_str(j, "path", fs_path_names[c->path]);
-		sock(j, &c->sock);
-		cgroup(j, c->cgroup);
-		jw_str(j, "comm", c->comm);
-		chain(j, sy, d, c->stack);
+		change_event(j, sy, d, &arr[i]);
 		jw_end(j);
 	}
 	jw_end(j);
+}
+
+/* The snapshot's record kind i as one JSON Lines object, "type" first. */
+void render_record_json(FILE *out, const struct fs_doc *d, enum fs_record kind, size_t i)
+{
+	static const char *const types[] = { "fork", "bill", "clear", "set" };
+	struct symbolizer *sy = sym_new();
+	struct jw j;
+
+	jw_init(&j, out);
+	jw_obj(&j, NULL);
+	jw_str(&j, "type", types[kind]);
+	if (kind == FS_REC_SLOW)
+		slow_event(&j, d, sy, &d->slow[i]);
+	else if (kind == FS_REC_COW)
+		cow_event(&j, &d->cows[i]);
+	else
+		change_event(&j, sy, d, kind == FS_REC_CLEAR ? &d->clears[i] : &d->sets[i]);
+	jw_done(&j);
+	sym_free(sy);
 }
 
 static void blocked(struct jw *j, const struct fs_doc *d)

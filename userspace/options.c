@@ -23,7 +23,11 @@ void options_usage(FILE *out)
 		"  heatmap             fork and page-table copy time against parent RSS\n"
 		"  top                 processes (-n N, -s KEY, --by cgroup)\n"
 		"                      KEY: time forks max rss clears blocked stall cow\n"
-		"  events              the slow-fork and socket-clear rings (--forks, --sockets)\n"
+		"  events              slow forks, fork bills, socket clears, blocked threads\n"
+		"                      (one of --forks, --sockets, --blocked); --follow [-i SEC]\n"
+		"                      prints new slow forks, bills, clears, sets as they come\n"
+		"  stacks              call chains of slow forks and clears, folded for flame\n"
+		"                      graphs (--forks, --sockets; --weight events|time)\n"
 		"  watch [INTERVAL [COUNT]]  per-interval changes, like vmstat\n"
 		"  raw                 the file as the module wrote it\n"
 		"  reset               zero the live module's figures (CAP_SYS_ADMIN)\n"
@@ -37,7 +41,8 @@ void options_usage(FILE *out)
 		"  -p PID              only that process (as the reader's namespace numbers it)\n"
 		"  --comm NAME         only processes of that name\n"
 		"  --cgroup PATH       only that cgroup and those below it (or cgroup:ID)\n"
-		"                      (these three: summary, top, events, --json, --prometheus)\n"
+		"                      (these three: summary, top, events, stacks, --json,\n"
+		"                      --prometheus)\n"
 		"  -i SEC, -c COUNT    interval (0.1 to 86400 s) and count for hist and watch\n"
 		"  -T                  a timestamp on each interval; -m  milliseconds\n"
 		"  --version, -h       version; this help\n"
@@ -48,10 +53,10 @@ void options_usage(FILE *out)
 
 const char *const option_names[OB_NR] = {
 	[OB_JSON] = "--json", [OB_PROM] = "--prometheus", [OB_FORKS] = "--forks",
-	[OB_SOCKETS] = "--sockets", [OB_SORT] = "-s", [OB_TOPN] = "-n", [OB_BY] = "--by",
+	[OB_SOCKETS] = "--sockets", [OB_BLOCKED] = "--blocked", [OB_SORT] = "-s", [OB_TOPN] = "-n", [OB_BY] = "--by",
 	[OB_TIMESTAMPS] = "-T", [OB_MS] = "-m", [OB_INTERVAL] = "an interval",
 	[OB_COUNT] = "a count", [OB_PER_PROCESS] = "--per-process",
-	[OB_MAX_CGROUPS] = "--max-cgroups",
+	[OB_MAX_CGROUPS] = "--max-cgroups", [OB_WEIGHT] = "--weight", [OB_FOLLOW] = "--follow",
 };
 
 static int __attribute__((format(printf, 1, 2))) bad(const char *fmt, ...)
@@ -95,8 +100,8 @@ static int seconds_arg(const char *what, const char *arg, double *out)
 }
 
 enum {
-	OPT_JSON = 256, OPT_PROM, OPT_FORKS, OPT_SOCKETS, OPT_CGROUP, OPT_BY,
-	OPT_PER_PROCESS, OPT_MAX_CGROUPS, OPT_COMM, OPT_VERSION,
+	OPT_JSON = 256, OPT_PROM, OPT_FORKS, OPT_SOCKETS, OPT_BLOCKED, OPT_CGROUP, OPT_BY,
+	OPT_PER_PROCESS, OPT_MAX_CGROUPS, OPT_COMM, OPT_VERSION, OPT_WEIGHT, OPT_FOLLOW,
 };
 
 static const struct option long_opts[] = {
@@ -104,11 +109,14 @@ static const struct option long_opts[] = {
 	{ "prometheus", no_argument, NULL, OPT_PROM },
 	{ "forks", no_argument, NULL, OPT_FORKS },
 	{ "sockets", no_argument, NULL, OPT_SOCKETS },
+	{ "blocked", no_argument, NULL, OPT_BLOCKED },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "per-process", no_argument, NULL, OPT_PER_PROCESS },
 	{ "max-cgroups", required_argument, NULL, OPT_MAX_CGROUPS },
 	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "weight", required_argument, NULL, OPT_WEIGHT },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -135,10 +143,11 @@ static int option(int opt, const char *arg, struct options *o)
 
 	static const struct { int opt; enum option_bit bit; } bits[] = {
 		{ OPT_JSON, OB_JSON }, { OPT_PROM, OB_PROM }, { OPT_FORKS, OB_FORKS },
-		{ OPT_SOCKETS, OB_SOCKETS }, { 's', OB_SORT }, { 'n', OB_TOPN },
+		{ OPT_SOCKETS, OB_SOCKETS }, { OPT_BLOCKED, OB_BLOCKED }, { 's', OB_SORT }, { 'n', OB_TOPN },
 		{ OPT_BY, OB_BY }, { 'T', OB_TIMESTAMPS }, { 'm', OB_MS },
 		{ 'i', OB_INTERVAL }, { 'c', OB_COUNT },
 		{ OPT_PER_PROCESS, OB_PER_PROCESS }, { OPT_MAX_CGROUPS, OB_MAX_CGROUPS },
+		{ OPT_WEIGHT, OB_WEIGHT }, { OPT_FOLLOW, OB_FOLLOW },
 	};
 	size_t i;
 
@@ -154,6 +163,7 @@ static int option(int opt, const char *arg, struct options *o)
 	case OPT_PROM: o->form = FORM_PROMETHEUS; return -1;
 	case OPT_FORKS: o->what = EVENTS_FORKS; return -1;
 	case OPT_SOCKETS: o->what = EVENTS_SOCKETS; return -1;
+	case OPT_BLOCKED: o->what = EVENTS_BLOCKED; return -1;
 	case OPT_CGROUP: o->cgroup = arg; return -1;
 	case OPT_COMM: o->filter.comm = arg; return -1;
 	case OPT_PER_PROCESS: o->prom.per_process = 1; return -1;
@@ -171,6 +181,12 @@ static int option(int opt, const char *arg, struct options *o)
 	case 'i':
 		o->have_interval = 1;
 		return seconds_arg("-i", arg, &o->interval);
+	case OPT_FOLLOW: return -1;	/* o->given says it */
+	case OPT_WEIGHT:
+		if (strcmp(arg, "events") && strcmp(arg, "time"))
+			return bad("--weight: 'events' or 'time', not '%s'", arg);
+		o->by_time = strcmp(arg, "time") == 0;
+		return -1;
 	case OPT_BY:
 		if (strcmp(arg, "cgroup"))
 			return bad("--by: only 'cgroup', not '%s'", arg);
@@ -220,12 +236,14 @@ static int conflicts(const struct options *o)
 
 	if ((g & OB(OB_JSON)) && (g & OB(OB_PROM)))
 		return bad("--json and --prometheus: one form at a time");
-	if ((g & OB(OB_FORKS)) && (g & OB(OB_SOCKETS)))
-		return bad("--forks and --sockets: one, or neither for both");
+	if (__builtin_popcount(g & (OB(OB_FORKS) | OB(OB_SOCKETS) | OB(OB_BLOCKED))) > 1)
+		return bad("--forks, --sockets, --blocked: one, or neither for all");
 	if ((g & (OB(OB_PER_PROCESS) | OB(OB_MAX_CGROUPS))) && !(g & OB(OB_PROM)))
 		return bad("--per-process and --max-cgroups shape --prometheus only");
 	if ((g & OB(OB_COUNT)) && !(g & OB(OB_INTERVAL)) && strcmp(o->cmd, "watch"))
 		return bad("a count (-c) needs an interval");
+	if ((g & OB(OB_BLOCKED)) && (g & OB(OB_FOLLOW)))
+		return bad("--blocked is the threads blocked now: nothing to follow");
 	return -1;
 }
 

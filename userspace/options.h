@@ -14,9 +14,9 @@ enum output_form { FORM_VIEW, FORM_JSON, FORM_PROMETHEUS };
 
 /* The options a command line gave, one bit each (struct options.given). */
 enum option_bit {
-	OB_JSON, OB_PROM, OB_FORKS, OB_SOCKETS, OB_SORT, OB_TOPN, OB_BY,
+	OB_JSON, OB_PROM, OB_FORKS, OB_SOCKETS, OB_BLOCKED, OB_SORT, OB_TOPN, OB_BY,
 	OB_TIMESTAMPS, OB_MS, OB_INTERVAL, OB_COUNT, OB_PER_PROCESS,
-	OB_MAX_CGROUPS, OB_NR,
+	OB_MAX_CGROUPS, OB_WEIGHT, OB_FOLLOW, OB_NR,
 };
 #define OB(b)	(1U << (b))
 /* How each is spelt, for messages. */
@@ -27,7 +27,7 @@ struct options {
 	const char *out_path;		/* -o; NULL stdout */
 	const char *cmd;
 	enum output_form form;
-	enum events_what what;		/* events --forks / --sockets */
+	enum events_what what;		/* events --forks / --sockets / --blocked */
 	enum top_key key;		/* top -s */
 	int by_cgroup;			/* top --by cgroup */
 	long topn;			/* top -n */
@@ -38,6 +38,7 @@ struct options {
 	const char *cgroup;		/* --cgroup */
 	struct fs_filter filter;	/* -p, --comm (and --cgroup, resolved later) */
 	struct prom_options prom;
+	int by_time;			/* stacks --weight time */
 	unsigned int given;		/* OB() bits */
 };
 

@@ -101,7 +101,8 @@ int output_close(struct output *o, int keep)
 	if (fflush(o->f) || ferror(o->f))
 		err = errno ? errno : EIO;
 	if (!o->path) {
-		if (err)
+		/* A reader that left (| head) is not an error; SIGPIPE ends the rest. */
+		if (err && err != EPIPE)
 			return failed(o, err);
 		return 0;
 	}

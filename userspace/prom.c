@@ -65,6 +65,28 @@ static void probes(FILE *out, const struct fs_doc *d)
 		      d->probes[i].nmissed);
 }
 
+/*
+ * The module's fixed tables against their sizes, so that an alert can
+ * say "the process table is full" (rows in use are those this read
+ * shows: all of them to a reader who sees all).
+ */
+static void tables(FILE *out, const struct fs_doc *d)
+{
+	uint64_t rows = 0;
+	size_t i;
+
+	for (i = 0; i < d->nprocs; i++)
+		rows += d->procs[i].has_row;
+	head(out, "process_rows", "gauge", "Rows of the per-process table in use.");
+	fprintf(out, "forkstat_process_rows %llu\n", (unsigned long long)rows);
+	head(out, "process_rows_max", "gauge", "Rows of the per-process table (max_procs).");
+	fprintf(out, "forkstat_process_rows_max %llu\n", (unsigned long long)d->procs_max);
+	head(out, "cleared_sockets", "gauge", "Sockets remembered as cleared now.");
+	fprintf(out, "forkstat_cleared_sockets %llu\n", (unsigned long long)d->cleared_used);
+	head(out, "cleared_sockets_max", "gauge", "Sockets that can be remembered as cleared (cleared_max).");
+	fprintf(out, "forkstat_cleared_sockets_max %llu\n", (unsigned long long)d->cleared_max);
+}
+
 static void health(FILE *out, const struct fs_doc *d)
 {
 	head(out, "untracked_forks_total", "counter",
@@ -88,6 +110,7 @@ static void health(FILE *out, const struct fs_doc *d)
 	     "Rows of exited processes given to new ones (their figures stay in their cgroup's).");
 	fprintf(out, "forkstat_process_rows_evicted_total %llu\n",
 		(unsigned long long)d->procs_evicted);
+	tables(out, d);
 }
 
 static void latency(FILE *out, const struct fs_doc *d)
@@ -123,6 +146,20 @@ static void latency(FILE *out, const struct fs_doc *d)
 		d->flav[FS_FORK].ptcopy_sum_ns / 1e9);
 	head(out, "slow_forks_total", "counter", "copy_process calls over the slow_us threshold.");
 	fprintf(out, "forkstat_slow_forks_total %llu\n", (unsigned long long)d->slow_total);
+	head(out, "slow_threshold_seconds", "gauge", "The slow_us threshold of slow_forks_total.");
+	fprintf(out, "forkstat_slow_threshold_seconds %.6f\n", d->slow_us / 1e6);
+}
+
+/* From the processes' blocked records: every blocked thread, listed or not. */
+static uint64_t longest_blocked_ns(const struct fs_doc *d)
+{
+	uint64_t m = 0;
+	size_t i;
+
+	for (i = 0; i < d->nprocs; i++)
+		if (d->procs[i].blocked_longest_ns > m)
+			m = d->procs[i].blocked_longest_ns;
+	return m;
 }
 
 static void sockets(FILE *out, const struct fs_doc *d)
@@ -140,6 +177,9 @@ static void sockets(FILE *out, const struct fs_doc *d)
 	head(out, "blocked_readers", "gauge",
 	     "Threads blocked now in a receive on a blocking socket (at the read).");
 	fprintf(out, "forkstat_blocked_readers %llu\n", (unsigned long long)d->scan_blocked);
+	head(out, "blocked_longest_wait_seconds", "gauge",
+	     "The longest wait of a thread blocked now in such a receive (0: none).");
+	fprintf(out, "forkstat_blocked_longest_wait_seconds %.9f\n", longest_blocked_ns(d) / 1e9);
 }
 
 /* What a fork cost its process beyond copy_process. */

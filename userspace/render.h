@@ -66,8 +66,23 @@ void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key);
 /* The same per cgroup: top --by cgroup. */
 void render_top_cgroups(FILE *out, const struct fs_doc *d, int n, enum top_key key);
 
-enum events_what { EVENTS_ALL, EVENTS_FORKS, EVENTS_SOCKETS };
+enum events_what { EVENTS_ALL, EVENTS_FORKS, EVENTS_SOCKETS, EVENTS_BLOCKED };
 void render_events(FILE *out, const struct fs_doc *d, enum events_what what);
+
+/*
+ * The chains of slow forks, clears and sets in the folded format of
+ * flame-graph tools (stacks.c); by_time: slow forks weighted by their
+ * time in copy_process (us), clears left out.
+ */
+void render_stacks(FILE *out, const struct fs_doc *d, enum events_what what, int by_time);
+
+/* The rings whose records events --follow streams. */
+enum fs_record { FS_REC_SLOW, FS_REC_COW, FS_REC_CLEAR, FS_REC_SET, FS_NR_RECORDS };
+
+/* Record i of that ring as one JSON Lines object with "type" (json.c). */
+void render_record_json(FILE *out, const struct fs_doc *d, enum fs_record kind, size_t i);
+/* The same as one line of text, its chain's frames under it (events.c). */
+void render_record_line(FILE *out, const struct fs_doc *d, enum fs_record kind, size_t i);
 
 /* The snapshot as one JSON document; now_ns: when it was read (realtime). */
 void render_json(FILE *out, const struct fs_doc *d, uint64_t now_ns);

@@ -16,6 +16,16 @@ fail() {
 	failed=$((failed + 1))
 }
 
+# wait_for FILE PATTERN: until FILE has a line matching PATTERN (10 s at most).
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		grep -Eq -- "$2" "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # expect STATUS PATTERN ARGS...: exit status STATUS, output matching PATTERN.
 expect() {
 	local want=$1 pattern=$2 rc
@@ -337,6 +347,108 @@ for args in "--json --prometheus" "events --forks --sockets" "hist -c 2" "-T top
 	# shellcheck disable=SC2086
 	expect 2 'forkstatctl: ' -f "$e" $args
 done
+
+# events --blocked: the threads parked in a receive on a blocking
+# socket, longest wait first, with who cleared the socket and when.
+expect 0 '^blocked in a socket receive now: 2953 of 3100 threads \(1 listed\)$' -f "$e" events --blocked
+expect 0 '^ +77 +80 manager io +6 +4.00 s +77 ' -f "$e" events --blocked
+expect 0 '^ +unix/stream /run/a=b.sock ino 5501$' -f "$e" events --blocked
+checks=$((checks + 1))
+"$ctl" -f "$l" events --blocked | awk '$1 ~ /^[0-9]+$/ { print $5 }' > "$out"
+[ "$(wc -l < "$out")" = "$(grep -c '^blockedthread' "$l")" ] || fail "events --blocked: $(wc -l < "$out") threads listed"
+expect 0 'cleared by nobody recorded|^ +[0-9]+ +[0-9]+ .* - ' -f "$l" events --blocked
+expect 2 'one, or neither' -f "$e" events --blocked --sockets
+checks=$((checks + 1))
+"$ctl" -f "$e" events | grep -q '^blocked in a socket receive now' || fail "events lacks the blocked threads"
+
+# stacks: folded chains as flame-graph tools read them (frames root
+# first, ';' between, a space and a whole weight), every event counted
+# once, control bytes and ';' never inside a frame.
+for f in "$e" "$l" "$h"; do
+	checks=$((checks + 1))
+	"$ctl" -f "$f" stacks > "$out" || fail "stacks on $f failed"
+	LC_ALL=C grep -vqE '^[^;[:cntrl:]]+(;[^;[:cntrl:]]+)+ [0-9]+$' "$out" &&
+		fail "stacks on $f: a line outside the folded grammar: $(LC_ALL=C grep -vE '^[^;[:cntrl:]]+(;[^;[:cntrl:]]+)+ [0-9]+$' "$out" | head -2)"
+	want=$(grep -cE '^(slow|sockclear|sockset) ' "$f")
+	got=$(awk '{ s += $NF } END { print s + 0 }' "$out")
+	[ "$got" = "$want" ] || fail "stacks on $f: weights add up to $got, the file has $want events"
+	[ "$(sort "$out" | cut -d' ' -f1 | uniq -d | wc -l)" = 0 ] || fail "stacks on $f: a chain on two lines"
+done
+expect 0 '^clear;manager;0x0;srv\+0x1234;lib c.so\+0x1000 1$' -f "$e" stacks --sockets
+expect 0 '^fork;my server;\[no call chain\] 1$' -f "$e" stacks --forks
+expect 0 '^clear;\?\]0:pwned\?\?2J\?\?q"b\\\?x;0x2000;\?\[2J\?x y\+0x1000 1$' -f "$h" stacks
+checks=$((checks + 1))
+want=$(awk '$1 == "slow" { for (i = 2; i <= NF; i++) if ($i ~ /^total_ns=/) { sub("total_ns=", "", $i); s += int($i / 1000) } } END { print s }' "$l")
+[ "$("$ctl" -f "$l" stacks --weight time | awk '{ s += $NF } END { print s }')" = "$want" ] ||
+	fail "stacks --weight time: not the slow forks' microseconds ($want)"
+expect 2 "--weight: 'events' or 'time'" -f "$e" stacks --weight pages
+expect 2 'stacks has no --json form|stacks takes no --json' -f "$e" --json stacks
+expect 0 '^fork;my server' -f "$e" -p 4242 stacks
+
+# events --follow: only what each read adds, nothing twice; a ring that
+# turned over between reads says how many came and went; SIGINT ends it
+# with status 0, and so does a reader that left.
+dir=$(mktemp -d)
+f=$dir/f.txt
+slow_line=$(grep -m1 '^slow ' "$e")
+put() {	# put TOTAL ID...: edge.txt with those slow records, atomically
+	local total=$1 id
+	shift
+	{ grep -v '^slow \|^slowcfg ' "$e"
+	  echo "slowcfg slow_us=1000 ring=64 total=$total"
+	  for id; do echo "$slow_line" | sed "s/ id=[0-9]*/ id=$id/"; done; } > "$f.new"
+	mv "$f.new" "$f"
+}
+put 1 7
+"$ctl" -f "$f" --json events --forks --follow -i 0.1 > "$dir/out" 2> "$dir/err" &
+pid=$!
+sleep 0.5
+put 2 7 8
+wait_for "$dir/out" '"id":8' || fail "--follow: the new slow fork 8 not printed"
+put 19 20 21
+wait_for "$dir/out" '"id":21' || fail "--follow: 20 and 21 not printed after the ring turned over"
+put 0
+sleep 0.3
+put 1 1
+wait_for "$dir/out" '"id":1,' || fail "--follow: after a reset, fork 1 not printed"
+kill -INT $pid
+wait $pid
+rc=$?
+checks=$((checks + 1))
+[ $rc = 0 ] || fail "--follow: exit $rc after SIGINT: $(cat "$dir/err")"
+checks=$((checks + 1))
+got=$(jq -r 'if .type == "lost" then "lost:\(.of):\(.count)" else "\(.type):\(.id)" end' "$dir/out" | tr '\n' ' ')
+[ "$got" = "fork:8 lost:fork:15 fork:20 fork:21 fork:1 " ] || fail "--follow printed: $got"
+# Text, a reader that leaves, and what it refuses.
+put 1 7
+"$ctl" -f "$f" events --follow -i 0.1 2>&1 | head -n 1 > "$dir/out" &
+pid=$!
+sleep 0.4
+put 2 7 9
+wait_for "$dir/out" '^[0-9:]{8} fork +4242 my server +fork ' || fail "--follow text: $(cat "$dir/out")"
+put 3 7 9 10	# its next write finds the pipe closed
+checks=$((checks + 1))
+for i in $(seq 50); do
+	pgrep -f "f.txt events --follow -i 0.1" > /dev/null || break
+	sleep 0.1
+done
+pgrep -f "f.txt events --follow -i 0.1" > /dev/null &&
+	{ fail "--follow went on after its reader left"; pkill -f "f.txt events --follow -i 0.1"; }
+wait $pid
+rm -rf "$dir"
+expect 2 'nothing to follow' -f "$e" events --blocked --follow
+expect 2 'events takes an interval with --follow only' -f "$e" events -i 1
+expect 2 '-f - is read once' -f - events --follow < "$e"
+expect 2 'stacks takes no --follow' -f "$e" stacks --follow
+
+# Prometheus: the slow threshold, the longest wait blocked now, and the
+# tables against their sizes.
+expect 0 '^forkstat_slow_threshold_seconds 0.001000$' -f "$e" --prometheus
+expect 0 '^forkstat_blocked_longest_wait_seconds 4.000000000$' -f "$e" --prometheus
+expect 0 '^forkstat_process_rows 2$' -f "$e" --prometheus
+expect 0 '^forkstat_process_rows_max 1024$' -f "$e" --prometheus
+expect 0 "^forkstat_cleared_sockets $(sed -n 's/^clearedcfg.* used=\([0-9]*\).*/\1/p' "$l")\$" -f "$l" --prometheus
+expect 0 "^forkstat_cleared_sockets_max $(sed -n 's/^clearedcfg max=\([0-9]*\).*/\1/p' "$l")\$" -f "$l" --prometheus
 
 echo "cli.sh: $checks checks, $failed failed"
 [ $failed = 0 ]

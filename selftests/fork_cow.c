@@ -27,6 +27,13 @@
 #define PAGE		4096
 /* Pages a side may copy beyond those it was told to write. */
 #define SLACK		8
+/*
+ * Each test touches 128 MiB and forks it: seconds on a stock kernel,
+ * past the harness's 30 s on the PREEMPT_RT debugging kernel with
+ * another guest beside it (parent_0_child_2000 and
+ * shared_writes_are_not_copy_on_write were stopped there).
+ */
+#define COW_TIMEOUT	600
 
 static void write_pages(char *mem, size_t first, size_t n)
 {
@@ -83,7 +90,7 @@ FIXTURE_TEARDOWN(cow)
 	free(self->buf);
 }
 
-TEST_F(cow, pages_copied_by_each_side)
+TEST_F_TIMEOUT(cow, pages_copied_by_each_side, COW_TIMEOUT)
 {
 	int up[2], down[2];
 	long long parent, child, faults;
@@ -145,7 +152,7 @@ FIXTURE_TEARDOWN(cow_end)
 }
 
 /* Once the child has exec'ed, the parent's writes are its own business. */
-TEST_F(cow_end, window_closes_at_exec)
+TEST_F_TIMEOUT(cow_end, window_closes_at_exec, COW_TIMEOUT)
 {
 	int sync[2];
 	char sel[64], c;
@@ -175,7 +182,7 @@ TEST_F(cow_end, window_closes_at_exec)
 }
 
 /* A child that neither execs nor exits is followed for cow_window_s only. */
-TEST_F(cow_end, window_closes_after_cow_window_s)
+TEST_F_TIMEOUT(cow_end, window_closes_after_cow_window_s, COW_TIMEOUT)
 {
 	struct timespec past = { 1, 500000000 };
 	char sel[64];
@@ -235,7 +242,7 @@ static int clear_soft_dirty(void)
  * the parent's next write to each faults into do_wp_page, which for a
  * shared mapping makes the page writable again and copies nothing.
  */
-TEST_F(cow_end, shared_writes_are_not_copy_on_write)
+TEST_F_TIMEOUT(cow_end, shared_writes_are_not_copy_on_write, COW_TIMEOUT)
 {
 	char *shared, sel[64];
 	int sync[2];

@@ -4,8 +4,9 @@
  * that spend most in copy_process, what forks cost after it (stalled
  * threads, copy-on-write), sockets, and plain-words hints where a
  * figure looks like one of the two pathologies forkstat exists for.
- * Hints are ranked and capped, so the summary stays one screen however
- * many processes misbehave.
+ * The whole fits one screen (SUMMARY_LINES): hints are ranked, and those
+ * that do not fit in the lines left are counted on one last line, with
+ * where to look (-p PID shows one process's).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,8 @@
 #include "symbolize.h"
 
 #define HINTS_PER_KIND	5
-#define TOP_PROCESSES	5
+#define TOP_PROCESSES	3
+#define SUMMARY_LINES	24
 
 /* A fork hint: page tables of at least this much RSS, this slow a copy. */
 #define HINT_RSS_KB	(100 * 1024)
@@ -41,12 +43,15 @@ static const char *unbreakable(char *s)
 	return s;
 }
 
-/* Writes text wrapped at 80 columns: "  ! " first, "    " after. */
-static void hint_line(FILE *out, const char *text)
+/*
+ * Writes text wrapped at 80 columns: "  ! " first, "    " after, or with
+ * out NULL only counts. Returns the lines.
+ */
+static int wrap_hint(FILE *out, const char *text)
 {
 	const char *p = text, *brk, *sp, *c;
 	const int width = 76;
-	int first = 1;
+	int lines = 0;
 
 	while (*p) {
 		brk = p + strlen(p);
@@ -55,16 +60,42 @@ static void hint_line(FILE *out, const char *text)
 				;
 			brk = sp > p ? sp : p + width;
 		}
-		fputs(first ? "  ! " : "    ", out);
-		for (c = p; c < brk; c++)
-			fputc(*c == NBSP ? ' ' : *c, out);
-		fputc('\n', out);
-		first = 0;
+		if (out) {
+			fputs(lines ? "    " : "  ! ", out);
+			for (c = p; c < brk; c++)
+				fputc(*c == NBSP ? ' ' : *c, out);
+			fputc('\n', out);
+		}
+		lines++;
 		p = *brk == ' ' ? brk + 1 : brk;
 	}
+	return lines;
 }
 
-static int probe_hints(FILE *out, const struct fs_doc *d)
+/* The hints, in rank order, and the lines they may take. */
+struct hints {
+	FILE *out;
+	int lines;		/* left */
+	int shown, folded;
+};
+
+/*
+ * A hint if it fits in the lines left (keeping one for the count of
+ * those that do not), else counted.
+ */
+static void hint_line(struct hints *h, const char *text)
+{
+	int n = wrap_hint(NULL, text);
+
+	if (h->folded || n > h->lines - 1) {
+		h->folded++;
+		return;
+	}
+	h->lines -= wrap_hint(h->out, text);
+	h->shown++;
+}
+
+static int probe_hints(struct hints *out, const struct fs_doc *d)
 {
 	char text[256];
 	int shown = 0;
@@ -168,7 +199,7 @@ static void culprit(const struct fs_doc *d, int64_t tgid, int forks,
 	sym_free(sy);
 }
 
-static void fork_hint(FILE *out, const struct fs_doc *d, const struct fs_proc *p)
+static void fork_hint(struct hints *out, const struct fs_doc *d, const struct fs_proc *p)
 {
 	char text[1024], comm[64], a[16], b[16], by[600];
 
@@ -182,7 +213,7 @@ static void fork_hint(FILE *out, const struct fs_doc *d, const struct fs_proc *p
 	hint_line(out, text);
 }
 
-static void bill_hint(FILE *out, const struct fs_doc *d, const struct fs_proc *p)
+static void bill_hint(struct hints *out, const struct fs_doc *d, const struct fs_proc *p)
 {
 	(void)d;
 	char text[600], comm[64], a[16], b[16], c[16], e[16], g[16];
@@ -209,7 +240,7 @@ static void bill_hint(FILE *out, const struct fs_doc *d, const struct fs_proc *p
 	hint_line(out, text);
 }
 
-static void sock_hint(FILE *out, const struct fs_doc *d, const struct fs_proc *p)
+static void sock_hint(struct hints *out, const struct fs_doc *d, const struct fs_proc *p)
 {
 	char text[1024], comm[64], by[600];
 
@@ -223,10 +254,10 @@ static void sock_hint(FILE *out, const struct fs_doc *d, const struct fs_proc *p
 }
 
 /* The worst HINTS_PER_KIND processes of one kind, and how many more. */
-static int process_hints(FILE *out, const struct fs_doc *d,
+static int process_hints(struct hints *out, const struct fs_doc *d,
 			 int (*suspect)(const struct fs_proc *),
 			 int (*cmp)(const void *, const void *),
-			 void (*hint)(FILE *, const struct fs_doc *, const struct fs_proc *),
+			 void (*hint)(struct hints *, const struct fs_doc *, const struct fs_proc *),
 			 const char *more)
 {
 	const struct fs_proc **s = malloc((d->nprocs + 1) * sizeof(*s));
@@ -241,27 +272,40 @@ static int process_hints(FILE *out, const struct fs_doc *d,
 	qsort(s, n, sizeof(*s), cmp);
 	for (i = 0; i < n && i < HINTS_PER_KIND; i++)
 		hint(out, d, s[i]);
-	if (n > HINTS_PER_KIND) {
+	if (n > HINTS_PER_KIND && out->folded) {
+		out->folded += n - HINTS_PER_KIND;
+	} else if (n > HINTS_PER_KIND) {
 		snprintf(text, sizeof(text), "and %zu more processes like these (%s)",
 			 n - HINTS_PER_KIND, more);
 		hint_line(out, text);
+		if (out->folded)	/* that line did not fit: the processes count */
+			out->folded += n - HINTS_PER_KIND - 1;
 	}
 	free(s);
 	return (int)n;
 }
 
-static void hints(FILE *out, const struct fs_doc *d)
+/*
+ * The hints in the lines left; "nothing" when there are none. With out
+ * NULL nothing is written: returns the lines they would take.
+ */
+static int hints(FILE *out, const struct fs_doc *d, int lines)
 {
-	int shown = probe_hints(out, d);
+	struct hints h = { .out = out, .lines = lines };
+	int shown = probe_hints(&h, d);
 
-	shown += process_hints(out, d, fork_suspect, cmp_fork_suspect, fork_hint,
+	shown += process_hints(&h, d, fork_suspect, cmp_fork_suspect, fork_hint,
 			       "forkstatctl top -s time");
-	shown += process_hints(out, d, bill_suspect, cmp_bill_suspect, bill_hint,
+	shown += process_hints(&h, d, bill_suspect, cmp_bill_suspect, bill_hint,
 			       "forkstatctl top -s stall, top -s cow");
-	shown += process_hints(out, d, sock_suspect, cmp_sock_suspect, sock_hint,
+	shown += process_hints(&h, d, sock_suspect, cmp_sock_suspect, sock_hint,
 			       "forkstatctl top -s blocked");
-	if (!shown)
+	if (out && !shown)
 		fprintf(out, "  nothing looks pathological\n");
+	else if (out && h.folded)
+		fprintf(out, "  ! %d more hints than fit here: forkstatctl -p PID for one process's\n",
+			h.folded);
+	return lines - h.lines + 1;
 }
 
 static void header(FILE *out, const struct fs_doc *d)
@@ -278,23 +322,25 @@ static void header(FILE *out, const struct fs_doc *d)
 	}
 	fprintf(out, "forkstat %s on %s\n", esc_term(d->module, mod, sizeof(mod)),
 		esc_term(d->kernel, kernel, sizeof(kernel)));
-	fprintf(out, "  probes: %llu attached, %llu off, %llu failed, %llu not needed here; %llu calls missed\n",
+	fprintf(out, "  probes: %llu attached, %llu off, %llu failed, %llu not needed; %llu missed",
 		(unsigned long long)attached, (unsigned long long)off,
 		(unsigned long long)failed,
 		(unsigned long long)(d->nprobes - attached - failed - off),
 		(unsigned long long)missed);
-	fprintf(out, "  latency via %.20s, page-table copy via %.20s,\n  mm duplication via %.20s; %llu forks untracked\n\n",
-		d->latency_method, d->ptcopy_method, d->mmdup_method,
-		(unsigned long long)d->untracked);
+	if (d->untracked)
+		fprintf(out, ", %llu forks untracked", (unsigned long long)d->untracked);
+	fputc('\n', out);
 }
 
+/* Flavours that saw calls, fork always; P50/P99 as docs/cli.md says. */
 static void flavour_table(FILE *out, const struct fs_doc *d)
 {
 	char a[16], b[16], c[16], e[16], g[16], h[16];
 	int f;
 
-	if (d->filtered)
-		fprintf(out, "host-wide (a filter narrows processes, events and hints):\n");
+	fprintf(out, "\ncopy_process by flavour%s, %llu slow forks (>= %s):\n",
+		d->filtered ? " (host-wide)" : "", (unsigned long long)d->slow_total,
+		fmt_ns(d->slow_us * 1000, a, sizeof(a)));
 	fprintf(out, "%-8s %9s %7s %8s %8s %8s %8s %11s\n", "FLAVOUR", "CALLS",
 		"ERRORS", "AVG", "P50", "P99", "MAX", "PTCOPY/FORK");
 	for (f = 0; f < FS_NR_FLAVOURS; f++) {
@@ -303,6 +349,8 @@ static void flavour_table(FILE *out, const struct fs_doc *d)
 		/* No bucket, no percentile (a count the histogram missed). */
 		int pct = hist_total(fl->hist, FS_LAT_BUCKETS) != 0;
 
+		if (!any && !fl->errors && f != FS_FORK)
+			continue;
 		fprintf(out, "%-8s %9s %7llu %8s %8s %8s %8s %11s\n",
 			fs_flavour_names[f], fmt_count(fl->count, g, sizeof(g)),
 			(unsigned long long)fl->errors,
@@ -313,10 +361,10 @@ static void flavour_table(FILE *out, const struct fs_doc *d)
 			any && f == FS_FORK ?
 				fmt_ns(fl->ptcopy_sum_ns / fl->count, h, sizeof(h)) : "-");
 	}
-	fprintf(out, "P50, P99: the end of the log2 bucket holding the percentile, at most MAX\n");
 }
 
-static void top_processes(FILE *out, const struct fs_doc *d)
+/* The rows processes take the most time in copy_process, at most rows. */
+static void top_processes(FILE *out, const struct fs_doc *d, int rows)
 {
 	struct fs_proc *s = sorted_procs(d, TOP_TIME);
 	char a[16], b[16], c[16], comm[64];
@@ -324,11 +372,17 @@ static void top_processes(FILE *out, const struct fs_doc *d)
 
 	if (!s)
 		return;
-	fprintf(out, "\nprocesses by time in copy_process (%zu tracked, %llu dropped):\n",
+	if (rows < 1) {
+		fprintf(out, "processes: %zu tracked, %llu dropped (forkstatctl top)\n",
+			d->nprocs, (unsigned long long)d->procs_dropped);
+		free(s);
+		return;
+	}
+	fprintf(out, "processes by time in copy_process (%zu tracked, %llu dropped):\n",
 		d->nprocs, (unsigned long long)d->procs_dropped);
 	fprintf(out, "  %7s %-15s %7s %8s %8s %8s\n", "PID", "COMM", "CALLS", "TOTAL",
 		"MAX", "MAXRSS");
-	for (i = 0; i < d->nprocs && i < TOP_PROCESSES && s[i].sum_ns; i++)
+	for (i = 0; i < d->nprocs && (int)i < rows && s[i].sum_ns; i++)
 		fprintf(out, "  %7lld %-15.15s %7llu %8s %8s %8s\n", (long long)s[i].tgid,
 			esc_term(s[i].comm, comm, 16), (unsigned long long)proc_calls(&s[i]),
 			fmt_ns(s[i].sum_ns, a, sizeof(a)), fmt_ns(s[i].max_ns, b, sizeof(b)),
@@ -341,39 +395,74 @@ static void fork_costs(FILE *out, const struct fs_doc *d)
 {
 	const struct fs_cow_side *p = &d->cow_sum[FS_COW_PARENT];
 	const struct fs_cow_side *c = &d->cow_sum[FS_COW_CHILD];
-	char a[16], b[16], e[16], f[16], g[16];
+	char a[16], b[16], e[16], f[16], g[16], n[16], w[16];
 
-	fprintf(out, "\nbeyond copy_process%s: other threads waited %llu times, %s in all,\n  while their mm was duplicated\n",
-		d->filtered ? " (host-wide)" : "", (unsigned long long)d->stall_sum.waits,
+	fprintf(out, "stalls%s: %s thread waits for %s while their mm was copied\n",
+		d->filtered ? " (host-wide)" : "", fmt_count(d->stall_sum.waits, w, sizeof(w)),
 		fmt_ns(d->stall_sum.ns, a, sizeof(a)));
-	fprintf(out, "  copy-on-write after %llu forks (%llu followed now): parents copied %s in\n  %s of faults, children %s in %s\n",
-		(unsigned long long)d->cow_forks, (unsigned long long)d->cow_open,
-		fmt_kb(p->pages * 4, b, sizeof(b)), fmt_ns(p->ns, e, sizeof(e)),
+	fprintf(out, "  copy-on-write after %s forks (%llu followed now): parents copied %s\n",
+		fmt_count(d->cow_forks, n, sizeof(n)), (unsigned long long)d->cow_open,
+		fmt_kb(p->pages * 4, b, sizeof(b)));
+	fprintf(out, "  in %s of faults, children %s in %s\n", fmt_ns(p->ns, e, sizeof(e)),
 		fmt_kb(c->pages * 4, f, sizeof(f)), fmt_ns(c->ns, g, sizeof(g)));
 	if (d->stall_unwatched || d->cow_unwatched)
-		fprintf(out, "  not followed: %llu forks' stalls, %llu forks' copy-on-write (no free slot)\n",
-			(unsigned long long)d->stall_unwatched,
-			(unsigned long long)d->cow_unwatched);
+		fprintf(out, "  not followed (no free slot): %s forks' stalls, %s forks' copy-on-write\n",
+			fmt_count(d->stall_unwatched, a, sizeof(a)),
+			fmt_count(d->cow_unwatched, b, sizeof(b)));
 }
 
+/* Lines of text in a memstream's buffer. */
+static int count_lines(const char *s, size_t len)
+{
+	int n = 0;
+
+	while (len--)
+		n += *s++ == '\n';
+	return n;
+}
+
+/*
+ * The figures, then the hints in what is left of SUMMARY_LINES: the
+ * process table gives up its rows (for one line pointing at top) when
+ * the hints need them.
+ */
 void render_summary(FILE *out, const struct fs_doc *d)
 {
 	uint64_t clears = d->sock_clears[FS_PATH_FCNTL] + d->sock_clears[FS_PATH_IOCTL];
-	char a[16];
+	char a[16], b[16], c[16], *head = NULL, *tail = NULL;
+	size_t hlen = 0, tlen = 0, rows;
+	FILE *h = open_memstream(&head, &hlen), *t = open_memstream(&tail, &tlen);
+	int left, want;
 
-	header(out, d);
-	flavour_table(out, d);
-	top_processes(out, d);
-	fork_costs(out, d);
-	fprintf(out, "\nsockets%s: %llu O_NONBLOCK clears (fcntl %llu, ioctl %llu), %llu sets\n",
-		d->filtered ? " (host-wide)" : "", (unsigned long long)clears,
-		(unsigned long long)d->sock_clears[FS_PATH_FCNTL],
-		(unsigned long long)d->sock_clears[FS_PATH_IOCTL],
-		(unsigned long long)(d->sock_sets[0] + d->sock_sets[1]));
-	fprintf(out, "  %llu threads blocked in socket reads now\n",
-		(unsigned long long)d->scan_blocked);
-	fprintf(out, "slow forks (>= %s)%s: %llu\n\nhints:\n",
-		fmt_ns(d->slow_us * 1000, a, sizeof(a)), d->filtered ? " (host-wide)" : "",
-		(unsigned long long)d->slow_total);
-	hints(out, d);
+	if (!h || !t) {
+		if (h)
+			fclose(h);
+		if (t)
+			fclose(t);
+		free(head);
+		free(tail);
+		return;
+	}
+	header(h, d);
+	flavour_table(h, d);
+	fputc('\n', h);
+	fork_costs(t, d);
+	fprintf(t, "sockets%s: %s O_NONBLOCK clears, %s sets, %s threads blocked now\n",
+		d->filtered ? " (host-wide)" : "", fmt_count(clears, a, sizeof(a)),
+		fmt_count(d->sock_sets[0] + d->sock_sets[1], b, sizeof(b)),
+		fmt_count(d->scan_blocked, c, sizeof(c)));
+	fprintf(t, "\nhints:\n");
+	fclose(h);
+	fclose(t);
+	left = SUMMARY_LINES - count_lines(head, hlen) - count_lines(tail, tlen);
+	want = hints(NULL, d, SUMMARY_LINES);
+	rows = 0;
+	while (rows < TOP_PROCESSES && rows < d->nprocs && left - (int)rows - 3 >= want)
+		rows++;
+	fputs(head, out);
+	top_processes(out, d, (int)rows);
+	fputs(tail, out);
+	hints(out, d, left - (rows ? (int)rows + 2 : 1));
+	free(head);
+	free(tail);
 }

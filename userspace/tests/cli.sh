@@ -40,7 +40,7 @@ expect() {
 e=$fix/edge.txt
 expect 0 '^fork +10 +2 ' -f "$e"
 expect 0 'pid 4242 \(my server\) forked 120 times with 2.1 GiB RSS; its page tables took$' -f "$e"
-expect 0 'pid 77 \(manager\) cleared O_NONBLOCK on 3100 sockets; 2950 threads are$' -f "$e"
+expect 0 'pid 77 \(manager\) cleared O_NONBLOCK on 3100 sockets; 2950 threads are$' -f "$e" -p 77
 expect 0 'probe copy_process missed 3 calls' -f "$e"
 expect 0 '16384 -> 32767 +: 5 +\|\*{40}\|' -f "$e" hist
 expect 0 '2048 -> 4095 +: 3 +\|\*{24} +\|' -f "$e" hist
@@ -112,7 +112,8 @@ expect 0 '^fork +46 +0 +10.6 ms +8.2 ms +35.6 ms +35.6 ms +10.0 ms$' -f "$l"
 # threads gets its hint; seven suspects show five and a count.
 expect 0 'pid 4242 \(.*\) forked 5 times with 2.0 GiB RSS; its page$' -f "$h"
 expect 0 '^    tables took 30.0 ms to copy per fork' -f "$h"
-expect 0 'and 2 more processes like these' -f "$h"
+expect 0 '^  ! [0-9]+ more hints than fit here: forkstatctl -p PID for one process.s$' -f "$h"
+expect 0 'pid 5003 \(big3\) forked 1 times with 400 MiB RSS' -f "$h" -p 5003
 # Bad numbers are refused, whole.
 for arg in "-i nan" "-i inf" "-i 1e300" "-i 0.05" "-c 1e30" "-c 0" "-n nan" "-n 5x" "-p 0"; do
 	expect 2 "wants (seconds|a whole number)" -f "$e" $arg watch
@@ -194,8 +195,8 @@ expect 0 '^forkstat_probe_failed\{symbol="dup_mmap"\} 0$' -f "$e" --prometheus
 # (live-6.12.txt holds the fork_stall and fork_cow selftests' figures).
 expect 0 'pid 4242 \(my server\): its forks cost 4.56 s in copy_process but 11.00 s more$' -f "$e"
 expect 0 '^    after it: 400 thread waits for 9.00 s while its mm was copied, and 2.00 s of$' -f "$e"
-expect 0 '^beyond copy_process: other threads waited 20 times, 284 ms in all,$' -f "$l"
-expect 0 '^  copy-on-write after 47 forks \(0 followed now\): parents copied 20.4 MiB in$' -f "$l"
+expect 0 '^stalls: 20 thread waits for 284 ms while their mm was copied$' -f "$l"
+expect 0 '^  copy-on-write after 47 forks \(0 followed now\): parents copied 20.4 MiB$' -f "$l"
 expect 0 '^ +189 fork_stall +5 +108 ms +20 +284 ms +20.9 ms +256 KiB +7.6 ms$' -f "$l" top -s stall
 expect 0 '^ +224 fork_cow +1 +6.1 ms +0 +0 ns +0 ns +15.6 MiB +56.2 ms$' -f "$l" top -s cow
 expect 0 '^[0-9:]{8} +189 fork_stall +exit +25.2 ms +73.8 ms +100 KiB +3.5 ms +283 us$' -f "$l" events --forks
@@ -302,7 +303,7 @@ expect 1 'no process matches -p 99999' -f "$e" -p 99999
 expect 1 'no process matches -p 99999' -f "$e" -p 99999 top
 expect 1 "no process matches --comm 'nobody'" -f "$e" --comm nobody events
 expect 1 'no process matches' -f "$e" -p 99999 --json
-expect 0 '^host-wide \(a filter narrows processes, events and hints\):$' -f "$e" -p 77
+expect 0 '^copy_process by flavour \(host-wide\), 5 slow forks \(>= 1.0 ms\):$' -f "$e" -p 77
 expect 0 '^sockets \(host-wide\): ' -f "$e" -p 77
 checks=$((checks + 1))
 "$ctl" -f "$e" | grep -q 'host-wide' && fail "the unfiltered summary says host-wide"
@@ -449,6 +450,22 @@ expect 0 '^forkstat_process_rows 2$' -f "$e" --prometheus
 expect 0 '^forkstat_process_rows_max 1024$' -f "$e" --prometheus
 expect 0 "^forkstat_cleared_sockets $(sed -n 's/^clearedcfg.* used=\([0-9]*\).*/\1/p' "$l")\$" -f "$l" --prometheus
 expect 0 "^forkstat_cleared_sockets_max $(sed -n 's/^clearedcfg max=\([0-9]*\).*/\1/p' "$l")\$" -f "$l" --prometheus
+
+# The summary is one screen (24 lines) however many processes misbehave:
+# the hints that do not fit are counted, and -p shows one process's.
+big=$(mktemp)
+{ head -n 1 "$e"
+  for i in $(seq 1000 1400); do
+	echo "proc tgid=$i fork=3 sum_ns=90000000 max_ns=40000000 ptcopy_ns=60000000 max_rss_kb=900000 stall_waits=9 stall_ns=900000000 threads=9 sock_clears=2 comm=w$i"
+  done; } > "$big"
+for f in "$e" "$l" "$h" "$big"; do
+	checks=$((checks + 1))
+	n=$("$ctl" -f "$f" | wc -l)
+	[ "$n" -le 24 ] || fail "the summary of $f is $n lines"
+done
+expect 0 '^  ! 1199 more hints than fit here' -f "$big"
+expect 0 'pid 1234 \(w1234\) cleared O_NONBLOCK on 2 sockets' -f "$big" -p 1234
+rm -f "$big"
 
 echo "cli.sh: $checks checks, $failed failed"
 [ $failed = 0 ]

@@ -96,6 +96,48 @@ const char *esc_term(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+/* Columns a printable code point takes (Markus Kuhn's wcwidth, in short). */
+static int cp_width(uint32_t cp)
+{
+	if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x1ab0 && cp <= 0x1aff) ||
+	    (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x20d0 && cp <= 0x20ff) ||
+	    (cp >= 0xfe20 && cp <= 0xfe2f) || cp == 0x200b || cp == 0x200c || cp == 0x200d)
+		return 0;
+	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf && cp != 0x303f) ||
+	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	    (cp >= 0xfe30 && cp <= 0xfe6f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) ||
+	    (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x20000 && cp <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+const char *esc_col(const char *s, int width, char *buf, size_t len)
+{
+	char safe[1024];
+	const unsigned char *p = (const unsigned char *)esc_term(s, safe, sizeof(safe));
+	size_t o = 0;
+	uint32_t cp;
+	int n, w, cols = 0;
+
+	while (*p) {
+		n = utf8_char(p, &cp);	/* valid: esc_term made it so */
+		w = cp_width(cp);
+		if (!n || cols + w > width || o + n + (width - cols) >= len)
+			break;
+		memcpy(buf + o, p, n);
+		o += n;
+		p += n;
+		cols += w;
+	}
+	while (cols < width && o + 1 < len) {
+		buf[o++] = ' ';
+		cols++;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 const char *fit_middle(const char *s, size_t width, char *buf, size_t len)
 {
 	size_t n = strlen(s), head, tail;

@@ -18,6 +18,14 @@
 const char *esc_term(const char *s, char *buf, size_t len);
 
 /*
+ * s escaped as esc_term does, then cut and padded with spaces to exactly
+ * width terminal columns (an East Asian wide character takes two, a
+ * combining mark none): printf's %-15.15s counts bytes, so an "é" or a
+ * CJK name shifted every column after it. Returns buf.
+ */
+const char *esc_col(const char *s, int width, char *buf, size_t len);
+
+/*
  * s cut to width bytes for a terminal column: whole when it fits, else
  * its head and tail around "...", so both ends of a long path show.
  */

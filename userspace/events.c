@@ -97,9 +97,9 @@ static void slow_forks(FILE *out, const struct fs_doc *d, struct symbolizer *sy)
 	for (i = 0; i < d->nslow; i++) {
 		const struct fs_slow *e = &d->slow[i];
 
-		fprintf(out, "%-8s %7lld %-15.15s %-8s %7s %7s %7s %s\n",
+		fprintf(out, "%-8s %7lld %s %-8s %7s %7s %7s %s\n",
 			fmt_clock(e->time_ns, t, sizeof(t)), (long long)e->tgid,
-			esc_term(e->comm, comm, 16), fs_flavour_names[e->flavour],
+			esc_col(e->comm, 15, comm, sizeof(comm)), fs_flavour_names[e->flavour],
 			fmt_kb(e->rss_kb, a, sizeof(a)), fmt_ns(e->total_ns, b, sizeof(b)),
 			fmt_ns(e->ptcopy_ns, c, sizeof(c)),
 			render_cgroup_col(e->cgroup, WIDTH - 66, g, sizeof(g)));
@@ -137,9 +137,9 @@ static void fork_bills(FILE *out, const struct fs_doc *d)
 		const struct fs_cow *w = &d->cows[i];
 		const struct fs_slow *s = slow_of(d, w->id);
 
-		fprintf(out, "%-8s %7lld %-15.15s %-6.6s %7s %7s %7s %7s %7s\n",
+		fprintf(out, "%-8s %7lld %s %-6.6s %7s %7s %7s %7s %7s\n",
 			fmt_clock(w->time_ns, t, sizeof(t)), (long long)w->tgid,
-			esc_term(w->comm, comm, 16), w->end, fmt_ns(w->fork_ns, a, sizeof(a)),
+			esc_col(w->comm, 15, comm, sizeof(comm)), w->end, fmt_ns(w->fork_ns, a, sizeof(a)),
 			s ? fmt_ns(s->stall.ns, b, sizeof(b)) : "-",
 			fmt_kb((w->side[FS_COW_PARENT].pages + w->side[FS_COW_CHILD].pages) * 4,
 			       c, sizeof(c)),
@@ -177,9 +177,9 @@ static void sock_changes(FILE *out, const struct fs_doc *d, struct symbolizer *s
 	for (i = 0; i < n; i++) {
 		const struct fs_clear *c = &arr[i];
 
-		fprintf(out, "%-8s %7lld %7lld %-15.15s %4lld %-5s %s\n",
+		fprintf(out, "%-8s %7lld %7lld %s %4lld %-5s %s\n",
 			fmt_clock(c->time_ns, t, sizeof(t)), (long long)c->tgid,
-			(long long)c->pid, esc_term(c->comm, comm, 16), (long long)c->fd,
+			(long long)c->pid, esc_col(c->comm, 15, comm, sizeof(comm)), (long long)c->fd,
 			fs_path_names[c->path], render_cgroup_col(c->cgroup, WIDTH - 53, g, sizeof(g)));
 		sock_str(&c->sock, s, sizeof(s));
 		fit_middle(s, WIDTH - 25, fit, sizeof(fit));
@@ -197,27 +197,27 @@ void render_record_line(FILE *out, const struct fs_doc *d, enum fs_record kind, 
 	if (kind == FS_REC_SLOW) {
 		const struct fs_slow *r = &d->slow[i];
 
-		fprintf(out, "%-8s fork  %7lld %-15.15s %-8s rss %7s took %7s ptcopy %7s\n",
+		fprintf(out, "%-8s fork  %7lld %s %-8s rss %7s took %7s ptcopy %7s\n",
 			fmt_clock(r->time_ns, t, sizeof(t)), (long long)r->tgid,
-			esc_term(r->comm, comm, 16), fs_flavour_names[r->flavour],
+			esc_col(r->comm, 15, comm, sizeof(comm)), fs_flavour_names[r->flavour],
 			fmt_kb(r->rss_kb, a, sizeof(a)), fmt_ns(r->total_ns, b, sizeof(b)),
 			fmt_ns(r->ptcopy_ns, c, sizeof(c)));
 		chain(out, sy, d, r->stack);
 	} else if (kind == FS_REC_COW) {
 		const struct fs_cow *r = &d->cows[i];
 
-		fprintf(out, "%-8s bill  %7lld %-15.15s %-6.6s fork %7s copied %7s in %7s\n",
+		fprintf(out, "%-8s bill  %7lld %s %-6.6s fork %7s copied %7s in %7s\n",
 			fmt_clock(r->time_ns, t, sizeof(t)), (long long)r->tgid,
-			esc_term(r->comm, comm, 16), r->end, fmt_ns(r->fork_ns, a, sizeof(a)),
+			esc_col(r->comm, 15, comm, sizeof(comm)), r->end, fmt_ns(r->fork_ns, a, sizeof(a)),
 			fmt_kb((r->side[FS_COW_PARENT].pages + r->side[FS_COW_CHILD].pages) * 4,
 			       b, sizeof(b)),
 			fmt_ns(r->side[FS_COW_PARENT].ns + r->side[FS_COW_CHILD].ns, c, sizeof(c)));
 	} else {
 		const struct fs_clear *r = kind == FS_REC_CLEAR ? &d->clears[i] : &d->sets[i];
 
-		fprintf(out, "%-8s %-5s %7lld %-15.15s tid %lld fd %lld by %s\n",
+		fprintf(out, "%-8s %-5s %7lld %s tid %lld fd %lld by %s\n",
 			fmt_clock(r->time_ns, t, sizeof(t)), kind == FS_REC_CLEAR ? "clear" : "set",
-			(long long)r->tgid, esc_term(r->comm, comm, 16), (long long)r->pid,
+			(long long)r->tgid, esc_col(r->comm, 15, comm, sizeof(comm)), (long long)r->pid,
 			(long long)r->fd, fs_path_names[r->path]);
 		sock_str(&r->sock, s, sizeof(s));
 		fit_middle(s, WIDTH - 25, fit, sizeof(fit));
@@ -259,8 +259,8 @@ static void blocked_threads(FILE *out, const struct fs_doc *d)
 		const struct fs_blocked_thread *c = &b[i];
 
 		snprintf(by, sizeof(by), "%lld", (long long)c->cleared_by);
-		fprintf(out, "%7lld %7lld %-15.15s %4lld %8s %7s %-8s %s\n",
-			(long long)c->tgid, (long long)c->pid, esc_term(c->comm, comm, 16),
+		fprintf(out, "%7lld %7lld %s %4lld %8s %7s %-8s %s\n",
+			(long long)c->tgid, (long long)c->pid, esc_col(c->comm, 15, comm, sizeof(comm)),
 			(long long)c->fd, fmt_ns(c->waited_ns, a, sizeof(a)),
 			c->cleared_by ? by : "-",
 			c->cleared_ns ? fmt_clock(c->cleared_ns, t, sizeof(t)) : "-",

@@ -29,15 +29,24 @@ uint64_t hist_percentile_ns(const uint64_t *counts, double p, uint64_t max_ns)
 }
 
 /*
- * In ms the us buckets below 2.048 ms fold into the first row, and the
- * rest keep their us bounds, written in whole ms (2048 us as 2 ms).
+ * A bucket's bound in the unit printed: us as they are; ms rounded to
+ * the nearest (32768 us is 33 ms), the same rounding for every bound,
+ * so that each row starts one above where the last one ended.
+ */
+static unsigned long long bound(unsigned long long us, int ms)
+{
+	return ms ? (us + 500) / 1000 : us;
+}
+
+/*
+ * bcc's print_log2_hist: "%10lld -> %-10lld", the arrows in one column.
+ * In ms the us buckets below 2.048 ms fold into the first row.
  */
 void hist_print(FILE *out, const uint64_t *counts, int ms)
 {
 	int i, first = -1, last = -1, w, n = 0, shift = ms ? 10 : 0;
 	uint64_t c[FS_LAT_BUCKETS] = { 0 }, max = 0;
-	unsigned long long lo, hi, div = ms ? 1000 : 1;
-	char range[48];
+	unsigned long long lo, hi;
 
 	for (i = 0; i < FS_LAT_BUCKETS; i++) {
 		n = i > shift ? i - shift : 0;
@@ -57,17 +66,18 @@ void hist_print(FILE *out, const uint64_t *counts, int ms)
 		fprintf(out, "     (no calls)\n");
 		return;
 	}
-	fprintf(out, "%24s : count     distribution\n", ms ? "msecs" : "usecs");
+	fprintf(out, "%10s%-14s : count     distribution\n", "", ms ? "msecs" : "usecs");
 	for (i = first; i <= last; i++) {
-		lo = i ? FORKSTAT_LAT_MIN_US(i + shift) / div : 0;
-		hi = FORKSTAT_LAT_END_US(i + shift) / div;
-		if (i == n - 1)
-			snprintf(range, sizeof(range), "%llu -> ...", lo);
-		else
-			snprintf(range, sizeof(range), "%llu -> %llu", lo, hi - 1);
+		lo = i ? bound(FORKSTAT_LAT_MIN_US(i + shift), ms) : 0;
+		hi = bound(FORKSTAT_LAT_END_US(i + shift), ms) - 1;
 		w = (int)(c[i] * 40 / max);
-		fprintf(out, "%24s : %-9llu |%-40.*s|\n", range,
-			(unsigned long long)c[i], w,
-			"****************************************");
+		if (i == n - 1)
+			fprintf(out, "%10llu -> %-10s : %-9llu |%-40.*s|\n", lo, "...",
+				(unsigned long long)c[i], w,
+				"****************************************");
+		else
+			fprintf(out, "%10llu -> %-10llu : %-9llu |%-40.*s|\n", lo, hi,
+				(unsigned long long)c[i], w,
+				"****************************************");
 	}
 }

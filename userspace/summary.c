@@ -383,8 +383,8 @@ static void top_processes(FILE *out, const struct fs_doc *d, int rows)
 	fprintf(out, "  %7s %-15s %7s %8s %8s %8s\n", "PID", "COMM", "CALLS", "TOTAL",
 		"MAX", "MAXRSS");
 	for (i = 0; i < d->nprocs && (int)i < rows && s[i].sum_ns; i++)
-		fprintf(out, "  %7lld %-15.15s %7llu %8s %8s %8s\n", (long long)s[i].tgid,
-			esc_term(s[i].comm, comm, 16), (unsigned long long)proc_calls(&s[i]),
+		fprintf(out, "  %7lld %s %7llu %8s %8s %8s\n", (long long)s[i].tgid,
+			esc_col(s[i].comm, 15, comm, sizeof(comm)), (unsigned long long)proc_calls(&s[i]),
 			fmt_ns(s[i].sum_ns, a, sizeof(a)), fmt_ns(s[i].max_ns, b, sizeof(b)),
 			fmt_kb(s[i].max_rss_kb, c, sizeof(c)));
 	free(s);

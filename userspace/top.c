@@ -80,8 +80,8 @@ static void render_top_bill(FILE *out, const struct fs_proc *s, size_t k, int n)
 	for (i = 0; i < k && (n <= 0 || (int)i < n); i++) {
 		const struct fs_proc *p = &s[i];
 
-		fprintf(out, "%7lld %-15.15s %5s %8s %5s %8s %8s %8s %8s\n",
-			(long long)p->tgid, esc_term(p->comm, comm, 16),
+		fprintf(out, "%7lld %s %5s %8s %5s %8s %8s %8s %8s\n",
+			(long long)p->tgid, esc_col(p->comm, 15, comm, sizeof(comm)),
 			fmt_count(p->n[FS_FORK], f1, sizeof(f1)),
 			fmt_ns(p->sum_ns, a, sizeof(a)),
 			fmt_count(p->stall.waits, f2, sizeof(f2)),
@@ -109,8 +109,8 @@ void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 	for (i = 0; i < d->nprocs && (n <= 0 || (int)i < n); i++) {
 		const struct fs_proc *p = &s[i];
 
-		fprintf(out, "%7lld %-15.15s %5s %5s %5s %8s %8s %8s %5s %5s\n",
-			(long long)p->tgid, esc_term(p->comm, comm, 16),
+		fprintf(out, "%7lld %s %5s %5s %5s %8s %8s %8s %5s %5s\n",
+			(long long)p->tgid, esc_col(p->comm, 15, comm, sizeof(comm)),
 			fmt_count(p->n[FS_FORK], f1, sizeof(f1)),
 			fmt_count(p->n[FS_VFORK] + p->n[FS_VM_CLONE], f2, sizeof(f2)),
 			fmt_count(p->n[FS_THREAD], f3, sizeof(f3)),

@@ -135,7 +135,7 @@ expect 0 '^[0-9:]{8} +4242 ' -f "$h" events --forks
 checks=$((checks + 1))
 "$ctl" -f - top < "$e" | grep -q '^ *4242 my server' || fail "-f - did not read stdin"
 # hist -m in milliseconds; hist with an interval and -T, twice.
-expect 0 '^ +msecs : count' -f "$l" hist -m
+expect 0 '^ +msecs +: count' -f "$l" hist -m
 expect 0 '^ +8 -> 15 +: 2 ' -f "$l" hist -m
 checks=$((checks + 1))
 [ "$("$ctl" -f "$l" hist -T 0.1 2 | grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}$')" = 2 ] ||
@@ -466,6 +466,44 @@ done
 expect 0 '^  ! 1199 more hints than fit here' -f "$big"
 expect 0 'pid 1234 \(w1234\) cleared O_NONBLOCK on 2 sockets' -f "$big" -p 1234
 rm -f "$big"
+
+# hist: the arrows in one column (bcc's "%10lld -> %-10lld"), and in ms
+# every bucket's bounds rounded alike, so that each row starts one above
+# where the last one ended.
+all=$(mktemp)
+{ head -n 1 "$e"
+  echo "flavour name=fork count=27 errors=0 sum_ns=1 max_ns=100000000000"
+  echo "hist name=latency flavour=fork unit=log2_us counts=$(seq -s, 27 | sed 's/[0-9]*/1/g')"; } > "$all"
+for m in "" -m; do
+	checks=$((checks + 1))
+	# shellcheck disable=SC2086
+	"$ctl" -f "$all" hist $m > "$out"
+	[ "$(awk '/ -> / { print index($0, " -> ") }' "$out" | sort -u | wc -l)" = 1 ] ||
+		fail "hist $m: the arrows are not in one column: $(grep -m3 ' -> ' "$out")"
+done
+checks=$((checks + 1))
+bad=$("$ctl" -f "$all" hist -m | awk '/ -> / { if (seen && $1 != hi + 1) bad = bad " [" $0 "]"; hi = $3; seen = 1 } END { print bad }')
+[ -z "$bad" ] || fail "hist -m: rows not contiguous:$bad"
+expect 0 '^ +33 -> 65 +: 1 ' -f "$all" hist -m
+rm -f "$all"
+
+# Columns count display columns, not bytes: a name with an é, one in
+# CJK (two columns a character) and one cut at 15 keep the table straight.
+wide=$(mktemp)
+{ head -n 1 "$e"
+  echo 'proc tgid=11 fork=3 sum_ns=3000 max_ns=1 comm=caf\303\251'
+  echo 'proc tgid=12 fork=2 sum_ns=2000 max_ns=1 comm=\346\227\245\346\234\254\350\252\236'
+  echo 'proc tgid=13 fork=1 sum_ns=1000 max_ns=1 comm=\346\227\245\346\234\254\350\252\236\346\227\245\346\234\254\350\252\236\346\227\245\346\234\254'; } > "$wide"
+checks=$((checks + 1))
+"$ctl" -f "$wide" top > "$out"
+cols=$(LC_ALL=C.UTF-8 python3 -c '
+import sys, unicodedata
+w = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+print(" ".join(sorted({str(w(l)) for l in sys.stdin.read().splitlines()[:4]})))' < "$out")
+# Every field is right-aligned to a fixed width: a straight table's rows
+# are as wide as its header.
+[ "$cols" = 80 ] || { fail "top: rows of display widths '$cols', the header's 80"; sed 's/^/  | /' "$out"; }
+rm -f "$wide"
 
 echo "cli.sh: $checks checks, $failed failed"
 [ $failed = 0 ]

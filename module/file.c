@@ -25,7 +25,8 @@ static int forkstat_show(struct seq_file *m)
 	struct forkstat_reader *r = m->private;
 	int ret = 0;
 
-	seq_printf(m, "forkstat format=%d module=%s kernel=%s\n",
+	/* end=1: the last line is "end", so a reader knows a document cut short. */
+	seq_printf(m, "forkstat format=%d module=%s kernel=%s end=1\n",
 		   FORKSTAT_FORMAT, FORKSTAT_VERSION, init_utsname()->release);
 	forkstat_reader_show(m, r);
 	if (forkstat_reader_sees_host(r)) {
@@ -47,6 +48,7 @@ static int forkstat_show(struct seq_file *m)
 		return ret;
 	forkstat_blocked_show(m, r);
 	forkstat_rows_show(m, r);
+	seq_puts(m, "end\n");
 	return 0;
 }
 

@@ -88,7 +88,7 @@ PY
 for f in torn_a torn_b; do
 	head -n 1 "$work/$f" | grep -q '^forkstat format=' || die "$f: no header"
 	grep -q '^reader .* pidns_level=1 ' "$work/$f" || die "$f: not the dead namespace's view"
-	tail -n 1 "$work/$f" | grep -q '^proc\|^procs' || die "$f: cut short: $(tail -n 1 "$work/$f")"
+	tail -n 1 "$work/$f" | grep -qx 'end' || die "$f: cut short: $(tail -n 1 "$work/$f")"
 	grep '^proc ' "$work/$f" | grep -qv '^proc tgid=1 ' && die "$f: shows processes beyond the dead namespace's: $(grep '^proc ' "$work/$f")"
 done
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What /proc/forkstat says about itself: the first line names the format,
- * module version and running kernel; a line per probe says whether it
- * attached; and nothing in it looks like a kernel address.
+ * module version and running kernel and promises an end line, which is
+ * the last; a line per probe says whether it attached; and nothing in it
+ * looks like a kernel address.
  */
 #define _GNU_SOURCE
 #include <regex.h>
@@ -25,12 +26,23 @@ TEST(first_line_names_format_module_and_kernel)
 	fclose(f);
 	version[strcspn(version, "\n")] = '\0';
 
-	snprintf(want, sizeof(want), "forkstat format=%d module=%s kernel=%s\n",
+	snprintf(want, sizeof(want), "forkstat format=%d module=%s kernel=%s end=1\n",
 		 FORKSTAT_FORMAT, version, uts.release);
 	EXPECT_EQ(0, strncmp(buf, want, strlen(want))) {
 		TH_LOG("first line: %.*s", (int)strcspn(buf, "\n"), buf);
 		TH_LOG("expected:   %s", want);
 	}
+}
+
+TEST(last_line_is_the_end)
+{
+	static char buf[PROC_BUF_SIZE];
+	ssize_t n = proc_read(buf, sizeof(buf));
+
+	ASSERT_LT(4, n);
+	ASSERT_GT((ssize_t)sizeof(buf), n) TH_LOG("the document filled the buffer");
+	EXPECT_EQ(0, strcmp(buf + n - 4, "end\n")) TH_LOG("last line: %s", strrchr(buf, '\n') ?: buf);
+	EXPECT_EQ(buf + n - 4, strstr(buf, "\nend\n") + 1) TH_LOG("an end line before the last");
 }
 
 TEST(probe_lines_well_formed)

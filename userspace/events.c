@@ -189,10 +189,10 @@ static void sock_changes(FILE *out, const struct fs_doc *d, struct symbolizer *s
 	}
 }
 
-void render_record_line(FILE *out, const struct fs_doc *d, enum fs_record kind, size_t i)
+void render_record_line(FILE *out, const struct fs_doc *d, struct symbolizer *sy,
+			enum fs_record kind, size_t i)
 {
 	char t[16], a[16], b[16], c[16], s[512], fit[128], e[512], comm[64];
-	struct symbolizer *sy = sym_new();
 
 	if (kind == FS_REC_SLOW) {
 		const struct fs_slow *r = &d->slow[i];
@@ -225,7 +225,6 @@ void render_record_line(FILE *out, const struct fs_doc *d, enum fs_record kind, 
 			(unsigned long long)r->sock.ino);
 		chain(out, sy, d, r->stack);
 	}
-	sym_free(sy);
 }
 
 static int cmp_waited(const void *a, const void *b)

@@ -84,7 +84,7 @@ static void lost(FILE *out, enum fs_record k, uint64_t n, int json)
 }
 
 void follow_step(struct follow_state *st, const struct fs_doc *d, unsigned int kinds,
-		 FILE *out, int json)
+		 struct symbolizer *sy, FILE *out, int json)
 {
 	enum fs_record k;
 
@@ -101,9 +101,9 @@ void follow_step(struct follow_state *st, const struct fs_doc *d, unsigned int k
 		}
 		for (i = st->started ? (size_t)from : n; (kinds & 1U << k) && i < n; i++) {
 			if (json)
-				render_record_json(out, d, k, i);
+				render_record_json(out, d, sy, k, i);
 			else
-				render_record_line(out, d, k, i);
+				render_record_line(out, d, sy, k, i);
 		}
 		st->total[k] = t;
 		if (n) {

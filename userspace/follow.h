@@ -20,9 +20,10 @@ struct follow_state {
 /*
  * Prints the records of d new since the last call (none at the first:
  * it only marks where they stand), of the rings in kinds (a bit per
- * enum fs_record), as text or JSON Lines.
+ * enum fs_record), as text or JSON Lines; sy, kept from call to call,
+ * reads each mapped file of their chains once.
  */
 void follow_step(struct follow_state *st, const struct fs_doc *d, unsigned int kinds,
-		 FILE *out, int json);
+		 struct symbolizer *sy, FILE *out, int json);
 
 #endif /* FOLLOW_H */

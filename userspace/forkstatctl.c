@@ -22,6 +22,7 @@
 #include "options.h"
 #include "output.h"
 #include "status.h"
+#include "symbolize.h"
 
 static struct options opt;
 static struct fs_cgroups cgroups;
@@ -259,21 +260,25 @@ static int cmd_follow(FILE *out)
 		.tv_sec = (time_t)opt.interval,
 		.tv_nsec = (long)((opt.interval - (time_t)opt.interval) * 1e9),
 	};
+	struct symbolizer *sy = sym_new();
 	struct follow_state st = { 0 };
 	struct fs_doc doc;
-	int ret;
+	int ret = EXIT_OK;
 
-	while (!stopping) {
+	while (sy && !stopping) {
 		ret = load(&doc);
 		if (ret)
-			return ret;
-		follow_step(&st, &doc, kinds[opt.what], out, opt.form == FORM_JSON);
+			break;
+		follow_step(&st, &doc, kinds[opt.what], sy, out, opt.form == FORM_JSON);
 		fs_free(&doc);
-		if (fflush(out) || ferror(out))
-			return errno == EPIPE ? EXIT_OK : EXIT_ERROR;
+		if (fflush(out) || ferror(out)) {
+			ret = errno == EPIPE ? EXIT_OK : EXIT_ERROR;
+			break;
+		}
 		nanosleep(&ts, NULL);
 	}
-	return EXIT_OK;
+	sym_free(sy);
+	return ret;
 }
 
 static int cmd_events(FILE *out)

@@ -7,7 +7,8 @@
  * are skipped, as the format allows; a line that is not of that
  * shape, a value that should be a number and is not, a histogram of the
  * wrong length, or a file cut in the middle of a line is an error naming
- * the line.
+ * the line. A header with end=1 promises a last line "end": a document
+ * without it was cut short, whatever line it stops at.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -32,6 +33,7 @@ const char *const fs_path_names[FS_NR_PATHS] = { "fcntl", "ioctl" };
 
 struct line {
 	int no;
+	int end_promised, end_seen;	/* header end=1; the "end" line read */
 	char *type;
 	int n;
 	char *key[MAX_FIELDS], *val[MAX_FIELDS];
@@ -735,6 +737,7 @@ static int parse_header(struct line *l, struct fs_doc *d)
 		return fail(l, "format %llu, from an older module than this forkstatctl reads (format %d): load the module it came with",
 			    (unsigned long long)format, FORKSTAT_FORMAT);
 	d->format = format;
+	l->end_promised = get(l, "end") && strcmp(get(l, "end"), "0");
 	str(l, "module", d->module, sizeof(d->module));
 	str(l, "kernel", d->kernel, sizeof(d->kernel));
 	return 0;
@@ -799,11 +802,22 @@ int fs_parse(const char *text, size_t len, struct fs_doc *doc,
 			nl[-1] = '\0';	/* a copy that passed through CRLF tools */
 		if (split(&l, s))
 			goto out;
+		if (l.end_seen) {
+			fail(&l, "a line after the end line");
+			goto out;
+		}
+		if (l.no > 1 && !strcmp(l.type, "end")) {
+			l.end_seen = 1;
+			continue;
+		}
 		if (l.no == 1 ? parse_header(&l, doc) : parse_line(&l, doc))
 			goto out;
 	}
 	if (l.no == 0) {
 		snprintf(err, errlen, "empty file");
+	} else if (l.end_promised && !l.end_seen) {
+		snprintf(err, errlen, "line %d: the document was cut short (no end line after it)",
+			 l.no);
 	} else {
 		join_blocked(doc);
 		ret = 0;

@@ -395,10 +395,10 @@ static void changes(struct jw *j, struct symbolizer *sy, const struct fs_doc *d,
 }
 
 /* The snapshot's record kind i as one JSON Lines object, "type" first. */
-void render_record_json(FILE *out, const struct fs_doc *d, enum fs_record kind, size_t i)
+void render_record_json(FILE *out, const struct fs_doc *d, struct symbolizer *sy,
+			enum fs_record kind, size_t i)
 {
 	static const char *const types[] = { "fork", "bill", "clear", "set" };
-	struct symbolizer *sy = sym_new();
 	struct jw j;
 
 	jw_init(&j, out);
@@ -411,7 +411,6 @@ void render_record_json(FILE *out, const struct fs_doc *d, enum fs_record kind, 
 	else
 		change_event(&j, sy, d, kind == FS_REC_CLEAR ? &d->clears[i] : &d->sets[i]);
 	jw_done(&j);
-	sym_free(sy);
 }
 
 static void blocked(struct jw *j, const struct fs_doc *d)

@@ -79,10 +79,17 @@ void render_stacks(FILE *out, const struct fs_doc *d, enum events_what what, int
 /* The rings whose records events --follow streams. */
 enum fs_record { FS_REC_SLOW, FS_REC_COW, FS_REC_CLEAR, FS_REC_SET, FS_NR_RECORDS };
 
-/* Record i of that ring as one JSON Lines object with "type" (json.c). */
-void render_record_json(FILE *out, const struct fs_doc *d, enum fs_record kind, size_t i);
+struct symbolizer;
+
+/*
+ * Record i of that ring as one JSON Lines object with "type" (json.c);
+ * sy names its chain's frames and keeps the files it read for the next.
+ */
+void render_record_json(FILE *out, const struct fs_doc *d, struct symbolizer *sy,
+			enum fs_record kind, size_t i);
 /* The same as one line of text, its chain's frames under it (events.c). */
-void render_record_line(FILE *out, const struct fs_doc *d, enum fs_record kind, size_t i);
+void render_record_line(FILE *out, const struct fs_doc *d, struct symbolizer *sy,
+			enum fs_record kind, size_t i);
 
 /* The snapshot as one JSON document; now_ns: when it was read (realtime). */
 void render_json(FILE *out, const struct fs_doc *d, uint64_t now_ns);

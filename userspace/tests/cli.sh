@@ -162,6 +162,13 @@ if command -v promtool >/dev/null; then
 		promtool check metrics < "$out" > "$out.lint" 2>&1 ||
 			{ fail "promtool rejects --prometheus of $f"; head -5 "$out.lint"; }
 	done
+	# And what a failed read, an unmatched filter and the cgroup limit write.
+	for args in "-f $bad/future-format.txt" "-f $e --comm nobody" "-f $l --max-cgroups 0"; do
+		# shellcheck disable=SC2086
+		"$ctl" $args --prometheus --per-process > "$out" 2>/dev/null
+		promtool check metrics < "$out" > "$out.lint" 2>&1 ||
+			{ fail "promtool rejects --prometheus $args"; head -5 "$out.lint"; }
+	done
 	rm -f "$out.lint"
 else
 	fail "promtool is not installed (scripts/install-deps installs it)"

@@ -269,6 +269,44 @@ static void test_sizes(void)
 	free(text);
 }
 
+/*
+ * A header with end=1 promises a last line "end": without it the document
+ * was cut short, even at a line boundary (it read as zeros before), and
+ * nothing may follow it.
+ */
+static void test_end_record(void)
+{
+	static const char whole[] =
+		"forkstat format=2 module=9 kernel=x end=1\n"
+		"flavour name=fork count=4 errors=0 sum_ns=8 max_ns=2\n"
+		"proc tgid=7 fork=4 comm=a\n"
+		"end\n";
+	char err[256] = "", after[sizeof(whole) + 32];
+	struct fs_doc d;
+	size_t cut;
+	int bad = 0;
+
+	CHECK(fs_parse(whole, sizeof(whole) - 1, &d, err, sizeof(err)) == 0 &&
+	      d.flav[FS_FORK].count == 4 && d.nprocs == 1, "a whole document: %s", err);
+	if (!err[0])
+		fs_free(&d);
+	for (cut = 1; cut < sizeof(whole) - 1; cut++) {
+		if (whole[cut - 1] != '\n')
+			continue;
+		err[0] = '\0';
+		if (fs_parse(whole, cut, &d, err, sizeof(err)) == 0) {
+			fs_free(&d);
+			bad++;
+		} else if (!strstr(err, "cut short")) {
+			bad++;
+		}
+	}
+	CHECK(bad == 0, "%d documents cut at a line boundary read as whole", bad);
+	snprintf(after, sizeof(after), "%sproc tgid=8 fork=1 comm=b\n", whole);
+	CHECK(fs_parse(after, strlen(after), &d, err, sizeof(err)) == -1 &&
+	      strstr(err, "after the end"), "a line after the end: '%s'", err);
+}
+
 /* A cgroup's sums take in its evicted rows: they never go down. */
 static void test_cgroup_sums_with_evicted(void)
 {
@@ -422,6 +460,7 @@ int main(int argc, char **argv)
 	test_strict_numbers();
 	test_crlf(argv[1]);
 	test_sizes();
+	test_end_record();
 	test_cgroup_sums_with_evicted();
 	test_bad(bad, "truncated.txt", "line 2: the file ends in the middle");
 	test_bad(bad, "future-format.txt", "format 3, but this forkstatctl reads format 2");

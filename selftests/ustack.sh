@@ -106,7 +106,8 @@ if [ -x "$dir/go_blockconns" ]; then
 	*"f.Fd()"*) ;;
 	*) die "main.dialAll's frame is at $src, not at its call of Fd(): '$line'" ;;
 	esac
-	hint=$("$ctl" summary | tr -s ' \n' '  ')
+	# The process's own summary: the host's may fold its hint under others'.
+	hint=$("$ctl" -p "$pid" summary | tr -s ' \n' '  ')
 	case "$hint" in
 	*"cleared by main.dialAll (blockconns/main.go:${src##*:}) via os.(*File).Fd"*) ;;
 	*) die "the summary does not say 'cleared by main.dialAll (blockconns/main.go:${src##*:}) via os.(*File).Fd': $hint" ;;

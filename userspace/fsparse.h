@@ -15,6 +15,14 @@
 #define FS_LAT_BUCKETS	FORKSTAT_LAT_BUCKETS	/* log2 us */
 #define FS_RSS_BUCKETS	FORKSTAT_RSS_BUCKETS	/* log2 MiB */
 
+/*
+ * The pages the module counts (cow records and rows) are the kernel's
+ * base pages: 4 KiB on x86_64, the one architecture it builds for
+ * (dkms.conf). Every conversion to bytes or KiB goes through these.
+ */
+#define FS_PAGE_BYTES	4096ULL
+#define FS_PAGE_KB	(FS_PAGE_BYTES / 1024)
+
 enum fs_flavour { FS_FORK, FS_VFORK, FS_VM_CLONE, FS_THREAD, FS_KTHREAD, FS_NR_FLAVOURS };
 #define FS_SIZED_FLAVOURS (FS_VM_CLONE + 1)	/* kept by parent RSS too */
 extern const char *const fs_flavour_names[FS_NR_FLAVOURS];

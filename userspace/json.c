@@ -199,7 +199,7 @@ static void cow_sides(struct jw *j, const struct fs_cow_side *s)
 		jw_obj(j, names[i]);
 		jw_u64(j, "faults", s[i].faults);
 		jw_u64(j, "pages", s[i].pages);
-		jw_u64(j, "bytes", s[i].pages * 4096);
+		jw_u64(j, "bytes", s[i].pages * FS_PAGE_BYTES);
 		jw_u64(j, "ns", s[i].ns);
 		jw_end(j);
 	}

@@ -206,7 +206,7 @@ static void fork_costs(FILE *out, const struct fs_doc *d)
 	     "Bytes of pages copied by those faults, by side.");
 	for (s = 0; s < FS_COW_SIDES; s++)
 		line1(out, "cow_copied_bytes_total", "side", sides[s], "%.0f",
-		      d->cow_sum[s].pages * 4096.0);
+		      d->cow_sum[s].pages * (double)FS_PAGE_BYTES);
 	head(out, "cow_fault_seconds_total", "counter", "Time in those faults, by side.");
 	for (s = 0; s < FS_COW_SIDES; s++)
 		line1(out, "cow_fault_seconds_total", "side", sides[s], "%.9f",
@@ -237,7 +237,7 @@ static const struct {
 	{ "cgroup_copy_process_seconds_total", "counter", "Time in copy_process of the cgroup's processes.", "%.9f", offsetof(struct cgroup_sum, sum_ns), 1e-9 },
 	{ "cgroup_page_table_copy_seconds_total", "counter", "Page-table copy time of the cgroup's forks.", "%.9f", offsetof(struct cgroup_sum, ptcopy_ns), 1e-9 },
 	{ "cgroup_fork_stall_seconds_total", "counter", "Time other threads of the cgroup's processes waited while they forked.", "%.9f", offsetof(struct cgroup_sum, stall_ns), 1e-9 },
-	{ "cgroup_cow_copied_bytes_total", "counter", "Bytes copied on write after the cgroup's processes' forks, both sides.", "%.0f", offsetof(struct cgroup_sum, cow_pages), 4096 },
+	{ "cgroup_cow_copied_bytes_total", "counter", "Bytes copied on write after the cgroup's processes' forks, both sides.", "%.0f", offsetof(struct cgroup_sum, cow_pages), FS_PAGE_BYTES },
 	{ "cgroup_socket_clears_total", "counter", "O_NONBLOCK clears on sockets by the cgroup's processes.", "%.0f", offsetof(struct cgroup_sum, clears), 1 },
 	{ "cgroup_blocked_readers", "gauge", "Threads of the cgroup's processes blocked in a receive on a blocking socket.", "%.0f", offsetof(struct cgroup_sum, blocked), 1 },
 };
@@ -319,7 +319,7 @@ static void processes(FILE *out, const struct fs_doc *d)
 		if (d->procs[i].cow[0].pages + d->procs[i].cow[1].pages)
 			process_line(out, "process_cow_copied_bytes_total", &d->procs[i],
 				     "%.0f", (d->procs[i].cow[0].pages +
-					      d->procs[i].cow[1].pages) * 4096.0);
+					      d->procs[i].cow[1].pages) * (double)FS_PAGE_BYTES);
 	head(out, "process_socket_clears_total", "counter",
 	     "O_NONBLOCK clears on sockets, per process.");
 	for (i = 0; i < d->nprocs; i++)

@@ -236,7 +236,7 @@ static void bill_hint(struct hints *out, const struct fs_doc *d, const struct fs
 		 (unsigned long long)p->stall.waits,
 		 unbreakable((char *)fmt_ns(p->stall.ns, c, sizeof(c))),
 		 unbreakable((char *)fmt_ns(p->cow[FS_COW_PARENT].ns, e, sizeof(e))),
-		 unbreakable((char *)fmt_kb(pages * 4, g, sizeof(g))), advice);
+		 unbreakable((char *)fmt_kb(pages * FS_PAGE_KB, g, sizeof(g))), advice);
 	hint_line(out, text);
 }
 
@@ -402,9 +402,9 @@ static void fork_costs(FILE *out, const struct fs_doc *d)
 		fmt_ns(d->stall_sum.ns, a, sizeof(a)));
 	fprintf(out, "  copy-on-write after %s forks (%llu followed now): parents copied %s\n",
 		fmt_count(d->cow_forks, n, sizeof(n)), (unsigned long long)d->cow_open,
-		fmt_kb(p->pages * 4, b, sizeof(b)));
+		fmt_kb(p->pages * FS_PAGE_KB, b, sizeof(b)));
 	fprintf(out, "  in %s of faults, children %s in %s\n", fmt_ns(p->ns, e, sizeof(e)),
-		fmt_kb(c->pages * 4, f, sizeof(f)), fmt_ns(c->ns, g, sizeof(g)));
+		fmt_kb(c->pages * FS_PAGE_KB, f, sizeof(f)), fmt_ns(c->ns, g, sizeof(g)));
 	if (d->stall_unwatched || d->cow_unwatched)
 		fprintf(out, "  not followed (no free slot): %s forks' stalls, %s forks' copy-on-write\n",
 			fmt_count(d->stall_unwatched, a, sizeof(a)),

@@ -86,7 +86,7 @@ static void render_top_bill(FILE *out, const struct fs_proc *s, size_t k, int n)
 			fmt_ns(p->sum_ns, a, sizeof(a)),
 			fmt_count(p->stall.waits, f2, sizeof(f2)),
 			fmt_ns(p->stall.ns, b, sizeof(b)), fmt_ns(p->stall.max_ns, c, sizeof(c)),
-			fmt_kb((p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages) * 4,
+			fmt_kb((p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages) * FS_PAGE_KB,
 			       e, sizeof(e)),
 			fmt_ns(p->cow[FS_COW_PARENT].ns, f, sizeof(f)));
 	}

@@ -79,7 +79,8 @@ static int forkstat_render(struct forkstat_reader *r, size_t size,
 		kvfree(m.buf);
 		if (size >= FORKSTAT_DOC_MAX)
 			return -EFBIG;
-		size *= 2;
+		/* The last try is exactly the limit: a document is shorter. */
+		size = min_t(size_t, size * 2, FORKSTAT_DOC_MAX);
 	}
 	*len = m.count;
 	*text = ret ? NULL : kvmalloc(max_t(size_t, m.count, 1), GFP_KERNEL_ACCOUNT);

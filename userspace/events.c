@@ -165,11 +165,22 @@ static const char *sock_str(const struct fs_sock *c, char *buf, size_t len)
 	return buf;
 }
 
+/* The socket's line under an event, indented past its TIME column. */
+static void sock_line(FILE *out, const struct fs_sock *sock)
+{
+	char s[512], fit[128], e[512];
+
+	sock_str(sock, s, sizeof(s));
+	fit_middle(s, WIDTH - 25, fit, sizeof(fit));
+	fprintf(out, "%8s %s ino %llu\n", "", esc_term(fit, e, sizeof(e)),
+		(unsigned long long)sock->ino);
+}
+
 /* Two lines a clear (or set): who and where, then the socket, indented. */
 static void sock_changes(FILE *out, const struct fs_doc *d, struct symbolizer *sy,
 			 const struct fs_clear *arr, size_t n)
 {
-	char t[16], s[512], fit[128], e[512], g[128], comm[64];
+	char t[16], g[128], comm[64];
 	size_t i;
 
 	fprintf(out, "%-8s %7s %7s %-15s %4s %-5s %s\n", "TIME", "PID", "TID", "COMM",
@@ -181,10 +192,7 @@ static void sock_changes(FILE *out, const struct fs_doc *d, struct symbolizer *s
 			fmt_clock(c->time_ns, t, sizeof(t)), (long long)c->tgid,
 			(long long)c->pid, esc_col(c->comm, 15, comm, sizeof(comm)), (long long)c->fd,
 			fs_path_names[c->path], render_cgroup_col(c->cgroup, WIDTH - 53, g, sizeof(g)));
-		sock_str(&c->sock, s, sizeof(s));
-		fit_middle(s, WIDTH - 25, fit, sizeof(fit));
-		fprintf(out, "%8s %s ino %llu\n", "", esc_term(fit, e, sizeof(e)),
-			(unsigned long long)c->sock.ino);
+		sock_line(out, &c->sock);
 		chain(out, sy, d, c->stack);
 	}
 }
@@ -192,7 +200,7 @@ static void sock_changes(FILE *out, const struct fs_doc *d, struct symbolizer *s
 void render_record_line(FILE *out, const struct fs_doc *d, struct symbolizer *sy,
 			enum fs_record kind, size_t i)
 {
-	char t[16], a[16], b[16], c[16], s[512], fit[128], e[512], comm[64];
+	char t[16], a[16], b[16], c[16], comm[64];
 
 	if (kind == FS_REC_SLOW) {
 		const struct fs_slow *r = &d->slow[i];
@@ -219,10 +227,7 @@ void render_record_line(FILE *out, const struct fs_doc *d, struct symbolizer *sy
 			fmt_clock(r->time_ns, t, sizeof(t)), kind == FS_REC_CLEAR ? "clear" : "set",
 			(long long)r->tgid, esc_col(r->comm, 15, comm, sizeof(comm)), (long long)r->pid,
 			(long long)r->fd, fs_path_names[r->path]);
-		sock_str(&r->sock, s, sizeof(s));
-		fit_middle(s, WIDTH - 25, fit, sizeof(fit));
-		fprintf(out, "%8s %s ino %llu\n", "", esc_term(fit, e, sizeof(e)),
-			(unsigned long long)r->sock.ino);
+		sock_line(out, &r->sock);
 		chain(out, sy, d, r->stack);
 	}
 }
@@ -242,7 +247,7 @@ static int cmp_waited(const void *a, const void *b)
 static void blocked_threads(FILE *out, const struct fs_doc *d)
 {
 	struct fs_blocked_thread *b = malloc((d->nblocked + 1) * sizeof(*b));
-	char t[16], a[16], s[512], fit[128], e[512], g[128], comm[64], by[16];
+	char t[16], a[16], g[128], comm[64], by[16];
 	size_t i;
 
 	fprintf(out, "blocked in a socket receive now: %llu of %llu threads (%zu listed)\n",
@@ -264,10 +269,7 @@ static void blocked_threads(FILE *out, const struct fs_doc *d)
 			c->cleared_by ? by : "-",
 			c->cleared_ns ? fmt_clock(c->cleared_ns, t, sizeof(t)) : "-",
 			render_cgroup_col(c->cgroup, WIDTH - 64, g, sizeof(g)));
-		sock_str(&c->sock, s, sizeof(s));
-		fit_middle(s, WIDTH - 25, fit, sizeof(fit));
-		fprintf(out, "%8s %s ino %llu\n", "", esc_term(fit, e, sizeof(e)),
-			(unsigned long long)c->sock.ino);
+		sock_line(out, &c->sock);
 	}
 	if (d->scan_blocked > d->nblocked && !d->filtered)
 		fprintf(out, "(%llu more not listed: a read lists blocked_list of them)\n",

@@ -202,6 +202,21 @@ static void watch_tick(FILE *out, const struct fs_doc *prev, const struct fs_doc
 	render_watch_line(out, &w);
 }
 
+/* The commands that read again and again: an interval, watch, --follow. */
+static int by_interval(void)
+{
+	return opt.have_interval || strcmp(opt.cmd, "watch") == 0 ||
+	       (opt.given & OB(OB_FOLLOW));
+}
+
+static struct timespec interval_ts(void)
+{
+	return (struct timespec) {
+		.tv_sec = (time_t)opt.interval,
+		.tv_nsec = (long)((opt.interval - (time_t)opt.interval) * 1e9),
+	};
+}
+
 /*
  * Reads every opt.interval seconds, opt.count times (0: until stopped or
  * a write fails), and hands each pair of reads to tick with the time
@@ -210,10 +225,7 @@ static void watch_tick(FILE *out, const struct fs_doc *prev, const struct fs_doc
 static int every_interval(FILE *out, void (*tick)(FILE *, const struct fs_doc *,
 						  const struct fs_doc *, double, long))
 {
-	struct timespec ts = {
-		.tv_sec = (time_t)opt.interval,
-		.tv_nsec = (long)((opt.interval - (time_t)opt.interval) * 1e9),
-	};
+	struct timespec ts = interval_ts();
 	struct fs_doc prev, cur;
 	double then, now;
 	long i;
@@ -256,10 +268,7 @@ static int cmd_follow(FILE *out)
 		[EVENTS_FORKS] = 1U << FS_REC_SLOW | 1U << FS_REC_COW,
 		[EVENTS_SOCKETS] = 1U << FS_REC_CLEAR | 1U << FS_REC_SET,
 	};
-	struct timespec ts = {
-		.tv_sec = (time_t)opt.interval,
-		.tv_nsec = (long)((opt.interval - (time_t)opt.interval) * 1e9),
-	};
+	struct timespec ts = interval_ts();
 	struct symbolizer *sy = sym_new();
 	struct follow_state st = { 0 };
 	struct fs_doc doc;
@@ -370,8 +379,7 @@ static const char *const form_names[] = { "plain", "--json", "--prometheus" };
 /* The command's entry, or NULL after saying why not (usage error). */
 static const struct command *find_command(void)
 {
-	int interval = opt.have_interval || strcmp(opt.cmd, "watch") == 0 ||
-		       (opt.given & OB(OB_FOLLOW));
+	int interval = by_interval();
 	size_t i;
 
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
@@ -436,7 +444,7 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret;
 	/* Interval commands end cleanly: at a signal, or a reader gone (EPIPE). */
-	if (opt.have_interval || !strcmp(opt.cmd, "watch") || (opt.given & OB(OB_FOLLOW))) {
+	if (by_interval()) {
 		signal(SIGINT, stop);
 		signal(SIGTERM, stop);
 		signal(SIGPIPE, SIG_IGN);

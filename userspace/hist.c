@@ -47,6 +47,7 @@ void hist_print(FILE *out, const uint64_t *counts, int ms)
 	int i, first = -1, last = -1, w, n = 0, shift = ms ? 10 : 0;
 	uint64_t c[FS_LAT_BUCKETS] = { 0 }, max = 0;
 	unsigned long long lo, hi;
+	char high[24];
 
 	for (i = 0; i < FS_LAT_BUCKETS; i++) {
 		n = i > shift ? i - shift : 0;
@@ -71,13 +72,8 @@ void hist_print(FILE *out, const uint64_t *counts, int ms)
 		lo = i ? bound(FORKSTAT_LAT_MIN_US(i + shift), ms) : 0;
 		hi = bound(FORKSTAT_LAT_END_US(i + shift), ms) - 1;
 		w = (int)(c[i] * 40 / max);
-		if (i == n - 1)
-			fprintf(out, "%10llu -> %-10s : %-9llu |%-40.*s|\n", lo, "...",
-				(unsigned long long)c[i], w,
-				"****************************************");
-		else
-			fprintf(out, "%10llu -> %-10llu : %-9llu |%-40.*s|\n", lo, hi,
-				(unsigned long long)c[i], w,
-				"****************************************");
+		snprintf(high, sizeof(high), i == n - 1 ? "..." : "%llu", hi);
+		fprintf(out, "%10llu -> %-10s : %-9llu |%-40.*s|\n", lo, high,
+			(unsigned long long)c[i], w, "****************************************");
 	}
 }

@@ -366,18 +366,18 @@ static void flavour_table(FILE *out, const struct fs_doc *d)
 /* The rows processes take the most time in copy_process, at most rows. */
 static void top_processes(FILE *out, const struct fs_doc *d, int rows)
 {
-	struct fs_proc *s = sorted_procs(d, TOP_TIME);
 	char a[16], b[16], c[16], comm[64];
+	struct fs_proc *s;
 	size_t i;
 
-	if (!s)
-		return;
 	if (rows < 1) {
 		fprintf(out, "processes: %zu tracked, %llu dropped (forkstatctl top)\n",
 			d->nprocs, (unsigned long long)d->procs_dropped);
-		free(s);
 		return;
 	}
+	s = sorted_procs(d, TOP_TIME);
+	if (!s)
+		return;
 	fprintf(out, "processes by time in copy_process (%zu tracked, %llu dropped):\n",
 		d->nprocs, (unsigned long long)d->procs_dropped);
 	fprintf(out, "  %7s %-15s %7s %8s %8s %8s\n", "PID", "COMM", "CALLS", "TOTAL",

@@ -46,6 +46,11 @@ const void *elf_at(const struct sym_elf *e, uint64_t off, uint64_t len)
 	return off <= e->size && len <= e->size - off ? e->map + off : NULL;
 }
 
+const void *elf_struct_at(const struct sym_elf *e, uint64_t off, uint64_t len, size_t align)
+{
+	return off % align ? NULL : elf_at(e, off, len);
+}
+
 /* The PT_LOAD segment holding x, a vaddr or (by_offset) a file offset. */
 static const Elf64_Phdr *elf_load(const struct sym_elf *e, uint64_t x, int by_offset)
 {
@@ -56,7 +61,8 @@ static const Elf64_Phdr *elf_load(const struct sym_elf *e, uint64_t x, int by_of
 	for (i = 0; eh && i < eh->e_phnum; i++) {
 		uint64_t start;
 
-		ph = elf_at(e, eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
+		ph = elf_struct_at(e, eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph),
+				   _Alignof(Elf64_Phdr));
 		start = !ph ? 0 : by_offset ? ph->p_offset : ph->p_vaddr;
 		if (ph && ph->p_type == PT_LOAD && x >= start && x - start < ph->p_filesz)
 			return ph;
@@ -97,20 +103,22 @@ static void elf_build_id(const struct sym_elf *e, char *hex, size_t len)
 
 	hex[0] = '\0';
 	for (i = 0; eh && i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = elf_at(e, eh->e_phoff + (uint64_t)i * sizeof(*ph),
-					      sizeof(*ph));
+		const Elf64_Phdr *ph = elf_struct_at(e, eh->e_phoff + (uint64_t)i * sizeof(*ph),
+						     sizeof(*ph), _Alignof(Elf64_Phdr));
 		uint64_t off, end;
 
 		if (!ph || ph->p_type != PT_NOTE || !elf_at(e, ph->p_offset, ph->p_filesz))
 			continue;
 		for (off = ph->p_offset, end = off + ph->p_filesz;
 		     off + sizeof(Elf64_Nhdr) <= end;) {
-			const Elf64_Nhdr *nh = elf_at(e, off, sizeof(*nh));
-			uint64_t name = off + sizeof(*nh);
-			uint64_t desc = name + ((nh->n_namesz + 3ULL) & ~3ULL);
+			const Elf64_Nhdr *nh = elf_struct_at(e, off, sizeof(*nh), _Alignof(Elf64_Nhdr));
+			uint64_t name = off + sizeof(*nh), desc;
 			const uint8_t *d;
 			size_t k;
 
+			if (!nh)
+				break;
+			desc = name + ((nh->n_namesz + 3ULL) & ~3ULL);
 			off = desc + ((nh->n_descsz + 3ULL) & ~3ULL);
 			if (off > end)
 				break;
@@ -144,7 +152,7 @@ static void load_symtab(struct sym_file *f, const Elf64_Shdr *sh, const Elf64_Sh
 	struct sym *more;
 
 	/* n == 0 too: realloc(p, 0) frees p, and f->syms would dangle. */
-	if (!n || !elf_at(e, sh->sh_offset, n * sizeof(Elf64_Sym)) ||
+	if (!n || !elf_struct_at(e, sh->sh_offset, n * sizeof(Elf64_Sym), _Alignof(Elf64_Sym)) ||
 	    !elf_at(e, strsh->sh_offset, strsh->sh_size))
 		return;
 	more = realloc(f->syms, (f->nsyms + n) * sizeof(*more));
@@ -175,7 +183,8 @@ static void load_sections(struct sym_file *f)
 	const Elf64_Shdr *sh, *shstr;
 	size_t i;
 
-	sh = elf_at(e, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(*sh));
+	sh = elf_struct_at(e, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(*sh),
+			   _Alignof(Elf64_Shdr));
 	if (!sh || eh->e_shstrndx >= eh->e_shnum)
 		return;
 	shstr = &sh[eh->e_shstrndx];

@@ -58,6 +58,12 @@ struct sym_elf {
 
 /* len bytes at file offset off, or NULL if past the end. */
 const void *elf_at(const struct sym_elf *e, uint64_t off, uint64_t len);
+/*
+ * The same for structs read in place (headers, notes, symbols): NULL
+ * also when off is not aligned as the struct, as every toolchain writes
+ * them (a crafted file's misaligned table is refused, not read).
+ */
+const void *elf_struct_at(const struct sym_elf *e, uint64_t off, uint64_t len, size_t align);
 /* The file offset of vaddr, through the PT_LOAD headers; -1 if none. */
 int64_t elf_offset(const struct sym_elf *e, uint64_t vaddr);
 /* The Go names of vaddr pc in e, innermost first; 0 if not a Go binary. */

@@ -45,23 +45,13 @@
 #include <asm/unistd.h>
 
 #include "forkstat.h"
+#include "param.h"
 
 static unsigned int blocked_list = 1024;
 
-static int forkstat_set_blocked_list(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, 1 << 20);
-}
-
-static const struct kernel_param_ops forkstat_blocked_list_ops = {
-	.set = forkstat_set_blocked_list,
-	.get = param_get_uint,
-};
-
 /* Writable at run time: raise it to see every thread of a big manager. */
-module_param_cb(blocked_list, &forkstat_blocked_list_ops, &blocked_list, 0644);
-MODULE_PARM_DESC(blocked_list,
-		 "blockedthread lines a read lists at most, 0..1048576; blocked counts are always whole (default 1024)");
+FORKSTAT_PARAM_UINT(blocked_list, 0, 1 << 20, 0644,
+		    "blockedthread lines a read lists at most, 0..1048576; blocked counts are always whole (default 1024)");
 
 /*
  * The descriptor a sleeping user thread is receiving on, or -1. x86-64

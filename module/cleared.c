@@ -25,24 +25,14 @@
 #include <linux/spinlock.h>
 
 #include "forkstat.h"
+#include "param.h"
 
 #define FORKSTAT_CLEARED_PROBE	16
 
 static unsigned int cleared_max = 4096;
 
-static int forkstat_set_cleared_max(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 64, 1 << 20);
-}
-
-static const struct kernel_param_ops forkstat_cleared_max_ops = {
-	.set = forkstat_set_cleared_max,
-	.get = param_get_uint,
-};
-
-module_param_cb(cleared_max, &forkstat_cleared_max_ops, &cleared_max, 0444);
-MODULE_PARM_DESC(cleared_max,
-		 "Sockets remembered as cleared to blocking mode, to join them to their blocked readers, 64..1048576, rounded up to a power of 2 (default 4096)");
+FORKSTAT_PARAM_UINT(cleared_max, 64, 1 << 20, 0444,
+		    "Sockets remembered as cleared to blocking mode, to join them to their blocked readers, 64..1048576, rounded up to a power of 2 (default 4096)");
 
 static DEFINE_SPINLOCK(forkstat_cleared_lock);
 static struct forkstat_cleared *forkstat_cleared;

@@ -58,6 +58,7 @@
 #include <linux/workqueue.h>
 
 #include "forkstat.h"
+#include "param.h"
 #include "ring.h"
 
 static unsigned int cow_window_s = 10;
@@ -65,54 +66,14 @@ static unsigned int cow_min_mb = 16;
 static unsigned int cow_watches = 64;
 static unsigned int cow_ring = 64;
 
-static int forkstat_set_cow_window(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, 600);
-}
-
-static int forkstat_set_cow_min_mb(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, 1 << 20);
-}
-
-static int forkstat_set_cow_watches(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, 1024);
-}
-
-static int forkstat_set_cow_ring(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, 4096);
-}
-
-static const struct kernel_param_ops forkstat_cow_window_ops = {
-	.set = forkstat_set_cow_window,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops forkstat_cow_min_mb_ops = {
-	.set = forkstat_set_cow_min_mb,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops forkstat_cow_watches_ops = {
-	.set = forkstat_set_cow_watches,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops forkstat_cow_ring_ops = {
-	.set = forkstat_set_cow_ring,
-	.get = param_get_uint,
-};
-
-module_param_cb(cow_window_s, &forkstat_cow_window_ops, &cow_window_s, 0644);
-MODULE_PARM_DESC(cow_window_s, "Copy-on-write faults count this long after a fork at most, 1..600 s (default 10)");
-module_param_cb(cow_min_mb, &forkstat_cow_min_mb_ops, &cow_min_mb, 0644);
-MODULE_PARM_DESC(cow_min_mb, "Copy-on-write faults are followed after forks of parents this big (RSS, MiB, 0..1048576) or bigger (default 16)");
-module_param_cb(cow_watches, &forkstat_cow_watches_ops, &cow_watches, 0444);
-MODULE_PARM_DESC(cow_watches, "Forks whose copy-on-write faults are followed at once, 1..1024 (default 64)");
-module_param_cb(cow_ring, &forkstat_cow_ring_ops, &cow_ring, 0444);
-MODULE_PARM_DESC(cow_ring, "Copy-on-write records remembered, 1..4096 (default 64)");
+FORKSTAT_PARAM_UINT(cow_window_s, 1, 600, 0644,
+		    "Copy-on-write faults count this long after a fork at most, 1..600 s (default 10)");
+FORKSTAT_PARAM_UINT(cow_min_mb, 0, 1 << 20, 0644,
+		    "Copy-on-write faults are followed after forks of parents this big (RSS, MiB, 0..1048576) or bigger (default 16)");
+FORKSTAT_PARAM_UINT(cow_watches, 1, 1024, 0444,
+		    "Forks whose copy-on-write faults are followed at once, 1..1024 (default 64)");
+FORKSTAT_PARAM_UINT(cow_ring, 1, 4096, 0444,
+		    "Copy-on-write records remembered, 1..4096 (default 64)");
 
 enum forkstat_cow_state {
 	FORKSTAT_COW_FREE,

@@ -43,6 +43,7 @@
 #include <linux/timekeeping.h>
 
 #include "forkstat.h"
+#include "param.h"
 
 #define FORKSTAT_ROWS_MIN	16
 #define FORKSTAT_ROWS_MAX	BIT(20)
@@ -51,20 +52,8 @@
 
 static unsigned int max_procs = 1024;
 
-static int forkstat_set_max_procs(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, FORKSTAT_ROWS_MIN,
-				     FORKSTAT_ROWS_MAX);
-}
-
-static const struct kernel_param_ops forkstat_max_procs_ops = {
-	.set = forkstat_set_max_procs,
-	.get = param_get_uint,
-};
-
-module_param_cb(max_procs, &forkstat_max_procs_ops, &max_procs, 0444);
-MODULE_PARM_DESC(max_procs,
-		 "Rows in the per-process table, 16..1048576, rounded up to a power of 2 (default 1024)");
+FORKSTAT_PARAM_UINT(max_procs, FORKSTAT_ROWS_MIN, FORKSTAT_ROWS_MAX, 0444,
+		    "Rows in the per-process table, 16..1048576, rounded up to a power of 2 (default 1024)");
 
 struct forkstat_row {
 	raw_spinlock_t lock;

@@ -12,36 +12,17 @@
 #include <linux/timekeeping.h>
 
 #include "forkstat.h"
+#include "param.h"
 #include "ring.h"
 
 static unsigned int slow_us = 1000;
 static unsigned int slow_ring = 64;
 
-static int forkstat_set_slow_us(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, 60 * USEC_PER_SEC);
-}
-
-static int forkstat_set_slow_ring(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, 4096);
-}
-
-static const struct kernel_param_ops forkstat_slow_us_ops = {
-	.set = forkstat_set_slow_us,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops forkstat_slow_ring_ops = {
-	.set = forkstat_set_slow_ring,
-	.get = param_get_uint,
-};
-
 /* Writable at run time: raise it on a box where every fork is "slow". */
-module_param_cb(slow_us, &forkstat_slow_us_ops, &slow_us, 0644);
-MODULE_PARM_DESC(slow_us, "A copy_process call this long (us, 1..60000000) or longer is recorded as slow (default 1000)");
-module_param_cb(slow_ring, &forkstat_slow_ring_ops, &slow_ring, 0444);
-MODULE_PARM_DESC(slow_ring, "Slow calls remembered, 1..4096 (default 64)");
+FORKSTAT_PARAM_UINT(slow_us, 1, 60 * USEC_PER_SEC, 0644,
+		    "A copy_process call this long (us, 1..60000000) or longer is recorded as slow (default 1000)");
+FORKSTAT_PARAM_UINT(slow_ring, 1, 4096, 0444,
+		    "Slow calls remembered, 1..4096 (default 64)");
 
 struct forkstat_slow {
 	u64 time_ns;		/* CLOCK_REALTIME when the call returned */

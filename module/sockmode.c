@@ -42,6 +42,7 @@
 #include <asm/ioctls.h>
 
 #include "forkstat.h"
+#include "param.h"
 #include "ring.h"
 
 enum forkstat_sock_path {
@@ -57,18 +58,8 @@ static const char *const forkstat_path_names[] = {
 
 static unsigned int sock_ring = 64;
 
-static int forkstat_set_sock_ring(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, 4096);
-}
-
-static const struct kernel_param_ops forkstat_sock_ring_ops = {
-	.set = forkstat_set_sock_ring,
-	.get = param_get_uint,
-};
-
-module_param_cb(sock_ring, &forkstat_sock_ring_ops, &sock_ring, 0444);
-MODULE_PARM_DESC(sock_ring, "O_NONBLOCK clears on sockets remembered, and sets that undo one, 1..4096 each (default 64)");
+FORKSTAT_PARAM_UINT(sock_ring, 1, 4096, 0444,
+		    "O_NONBLOCK clears on sockets remembered, and sets that undo one, 1..4096 each (default 64)");
 
 /* One clear, or set, as /proc/forkstat shows it. */
 struct forkstat_clear {

@@ -25,22 +25,12 @@
 #include <linux/slab.h>
 
 #include "forkstat.h"
+#include "param.h"
 
 static unsigned int stack_ring = 128;
 
-static int forkstat_set_stack_ring(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, 4096);
-}
-
-static const struct kernel_param_ops forkstat_stack_ring_ops = {
-	.set = forkstat_set_stack_ring,
-	.get = param_get_uint,
-};
-
-module_param_cb(stack_ring, &forkstat_stack_ring_ops, &stack_ring, 0444);
-MODULE_PARM_DESC(stack_ring,
-		 "User call chains of clears, sets undoing them and slow forks remembered, 0..4096, 0 takes none (default 128)");
+FORKSTAT_PARAM_UINT(stack_ring, 0, 4096, 0444,
+		    "User call chains of clears, sets undoing them and slow forks remembered, 0..4096, 0 takes none (default 128)");
 
 /* Writable at run time: an event made while off gets no chain. */
 static bool stacks = true;

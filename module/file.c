@@ -32,6 +32,7 @@ static int forkstat_show(struct seq_file *m)
 	if (forkstat_reader_sees_host(r)) {
 		forkstat_fork_show(m);
 		forkstat_stall_show(m);
+		forkstat_oom_probes_show(m);
 		forkstat_later_show(m);
 		forkstat_release_show(m);
 		forkstat_snap_show(m);
@@ -46,6 +47,7 @@ static int forkstat_show(struct seq_file *m)
 		ret = forkstat_sockmode_show(m, r);
 	if (ret)
 		return ret;
+	forkstat_oom_show(m, r);
 	forkstat_blocked_show(m, r);
 	forkstat_rows_show(m, r);
 	seq_puts(m, "end\n");
@@ -61,7 +63,7 @@ static size_t forkstat_show_size(void)
 	return PAGE_SIZE * 8 + forkstat_rows_show_size() +
 	       forkstat_slow_show_size() + forkstat_cow_show_size() +
 	       forkstat_sockmode_show_size() + forkstat_blocked_show_size() +
-	       forkstat_ustack_show_size();
+	       forkstat_ustack_show_size() + forkstat_oom_show_size();
 }
 
 /* One per open file: its view, and the snapshot it is reading. */
@@ -188,6 +190,7 @@ static ssize_t forkstat_write(struct file *file, const char __user *ubuf,
 	forkstat_sockmode_reset();
 	forkstat_cleared_reset();
 	forkstat_ustack_reset();
+	forkstat_oom_reset();
 	forkstat_later_reset();
 	forkstat_release_reset();
 	return count;

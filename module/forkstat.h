@@ -9,7 +9,8 @@
  * parent's other threads to a fork, cow.c the copy-on-write faults after
  * it. sockmode.c records O_NONBLOCK changes on sockets into its ring,
  * rows.c and cleared.c; ustack.c keeps the user call chains of clears
- * and slow forks, which uwalk.c takes. blocked.c finds
+ * and slow forks, which uwalk.c takes. oom.c records OOM kills, with
+ * the trigger's chain and the victims' memory. blocked.c finds
  * the threads parked in blocking receives when the file is read. file.c
  * publishes it all in /proc/forkstat, with the text helpers of seqfmt.c
  * and sockdesc.c; main.c ties the pieces to the module's life.
@@ -61,6 +62,7 @@ struct forkstat_reader {
 	bool ptrace;		/* CAP_SYS_PTRACE in the initial user namespace */
 	/* and of its proc mount: whether hidepid= hides what it may not ptrace. */
 	bool hidepid;
+	bool cgroup_init;	/* in the initial cgroup namespace */
 };
 
 struct forkstat_reader *forkstat_reader_new(struct file *file);
@@ -70,6 +72,8 @@ pid_t forkstat_reader_pid(const struct forkstat_reader *r, struct pid *pid,
 pid_t forkstat_reader_nr(const struct forkstat_reader *r, struct pid *pid);
 bool forkstat_reader_sees_net(const struct forkstat_reader *r, u64 net_cookie);
 bool forkstat_reader_sees_host(const struct forkstat_reader *r);
+/* Cgroup paths as the initial cgroup namespace names them (/proc/PID/cgroup's). */
+bool forkstat_reader_sees_cgroup_paths(const struct forkstat_reader *r);
 bool forkstat_reader_sees_every_row(const struct forkstat_reader *r);
 bool forkstat_reader_sees_details(const struct forkstat_reader *r,
 				  const struct forkstat_cred *cred);
@@ -146,6 +150,10 @@ struct forkstat_later {
 			bool was_nonblock;
 		} check;
 		u64 stack;	/* ustack.c's chain to take */
+		struct {	/* oom.c's walk of a victim's mappings */
+			u64 seq;
+			u8 slot, victim;
+		} oom;
 	};
 };
 
@@ -421,6 +429,17 @@ void forkstat_ustack_show_cfg(struct seq_file *m, const struct forkstat_reader *
 void forkstat_ustack_show(struct seq_file *m, u64 id);
 size_t forkstat_ustack_show_size(void);
 void forkstat_ustack_reset(void);
+
+/* oom.c: OOM kills, who triggered them, what the victims held. */
+int forkstat_oom_init(void);
+void forkstat_oom_exit(void);
+void forkstat_oom_attach(void);
+/* Also finishes, without storing, a record its probes left half made. */
+void forkstat_oom_detach(void);
+void forkstat_oom_probes_show(struct seq_file *m);
+void forkstat_oom_show(struct seq_file *m, const struct forkstat_reader *r);
+size_t forkstat_oom_show_size(void);
+void forkstat_oom_reset(void);
 
 /* file.c: /proc/forkstat */
 int forkstat_file_init(void);

@@ -3,7 +3,7 @@
  * Work a probe handler leaves to the thread that made the event, run in
  * that thread as it returns to user space (task work), in process
  * context: sockmode.c's check of a mode change, ustack.c's call chain of
- * a slow fork.
+ * a slow fork or an OOM, oom.c's walk of a victim's mappings.
  *
  * A thread may stay away from user space for as long as user space
  * wants: a vfork parent whose child pauses, a call parked on a

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * forkstat: fork latency, what a fork costs the rest of its process, and
- * socket blocking-mode changes, seen from the kernel and published in
- * /proc/forkstat.
+ * forkstat: fork latency, what a fork costs the rest of its process,
+ * socket blocking-mode changes and OOM kills, seen from the kernel and
+ * published in /proc/forkstat.
  *
  * Load: every part gets its memory, then /proc/forkstat is created, then
  * the probes attach; a probe that cannot attach is reported and skipped,
@@ -45,17 +45,23 @@ static int __init forkstat_init(void)
 	ret = forkstat_sockmode_init();
 	if (ret)
 		goto out_cow;
+	ret = forkstat_oom_init();
+	if (ret)
+		goto out_sockmode;
 	forkstat_stall_init();
 	ret = forkstat_file_init();
 	if (ret)
-		goto out_sockmode;
+		goto out_oom;
 
 	forkstat_stall_attach();
 	forkstat_cow_attach();
 	forkstat_fork_attach();
 	forkstat_sockmode_attach();
+	forkstat_oom_attach();
 	return 0;
 
+out_oom:
+	forkstat_oom_exit();
 out_sockmode:
 	forkstat_sockmode_exit();
 out_cow:
@@ -80,12 +86,14 @@ out:
 static void __exit forkstat_exit(void)
 {
 	forkstat_file_exit();
+	forkstat_oom_detach();
 	forkstat_sockmode_detach();
 	forkstat_fork_detach();
 	forkstat_cow_detach();
 	forkstat_stall_detach();
 	forkstat_later_exit();
 	forkstat_release_exit();
+	forkstat_oom_exit();
 	forkstat_sockmode_exit();
 	forkstat_cow_exit();
 	forkstat_cleared_exit();
@@ -98,7 +106,7 @@ static void __exit forkstat_exit(void)
 module_init(forkstat_init);
 module_exit(forkstat_exit);
 
-MODULE_DESCRIPTION("Fork latency and socket O_NONBLOCK clears in /proc/forkstat");
+MODULE_DESCRIPTION("Fork latency, socket O_NONBLOCK clears and OOM kills in /proc/forkstat");
 MODULE_AUTHOR("forkstat developers");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(FORKSTAT_VERSION);

@@ -44,34 +44,25 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/moduleparam.h>
 #include <linux/nsproxy.h>
 #include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
+#include <linux/proc_ns.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
 
 #include "forkstat.h"
+#include "param.h"
 
 static unsigned int access = FORKSTAT_ACCESS_NAMESPACED;
 
-static int forkstat_set_access(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, FORKSTAT_ACCESS_OPEN,
-				     FORKSTAT_ACCESS_PRIVATE);
-}
-
-static const struct kernel_param_ops forkstat_access_ops = {
-	.set = forkstat_set_access,
-	.get = param_get_uint,
-};
-
 /* Writable at run time by root; a file already open keeps its view. */
-module_param_cb(access, &forkstat_access_ops, &access, 0644);
-MODULE_PARM_DESC(access,
-		 "Who sees what: 0 everyone everything, 1 own PID and network namespace, 2 also own user only and nothing host-wide (default 1)");
+FORKSTAT_PARAM_UINT(access, FORKSTAT_ACCESS_OPEN, FORKSTAT_ACCESS_PRIVATE, 0644,
+		    "Who sees what: 0 everyone everything, 1 own PID and network namespace, 2 also own user only and nothing host-wide (default 1)");
 
 static const char *const forkstat_sees_names[] = {
 	[FORKSTAT_SEES_ALL] = "all",
@@ -124,6 +115,7 @@ struct forkstat_reader *forkstat_reader_new(struct file *file)
 	r->fsuid = current_fsuid();
 	r->fsgid = current_fsgid();
 	r->hidepid = forkstat_reader_hidepid(file);
+	r->cgroup_init = current->nsproxy->cgroup_ns->ns.inum == PROC_CGROUP_INIT_INO;
 	root = r->admin && r->pid_ns == &init_pid_ns;
 	if (root || r->access == FORKSTAT_ACCESS_OPEN)
 		r->sees = FORKSTAT_SEES_ALL;
@@ -197,6 +189,11 @@ bool forkstat_reader_sees_every_row(const struct forkstat_reader *r)
 	return r->sees == FORKSTAT_SEES_ALL ||
 	       (r->sees == FORKSTAT_SEES_NAMESPACE && r->pid_ns == &init_pid_ns &&
 		!r->hidepid);
+}
+
+bool forkstat_reader_sees_cgroup_paths(const struct forkstat_reader *r)
+{
+	return r->sees == FORKSTAT_SEES_ALL || r->cgroup_init;
 }
 
 bool forkstat_reader_sees_host(const struct forkstat_reader *r)

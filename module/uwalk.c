@@ -2,7 +2,8 @@
 /*
  * The user-space call chain of the current thread, taken as it returns to
  * user space (ustack.c keeps them), where its saved user registers are
- * those of its system call: frame 0 is the instruction after the syscall.
+ * those of its system call: frame 0 is the instruction after the syscall
+ * (or, for an OOM's trigger, the instruction whose page fault failed).
  *
  * The libc and Go syscall wrappers keep no frame pointer, so their caller
  * is found by scanning the stack for return addresses (words that point
@@ -142,13 +143,14 @@ static struct inode *forkstat_uinode(struct forkstat_uwalk *t, unsigned long add
 }
 
 /* addr follows a call instruction: e8 rel32, or ff /2 in its usual forms. */
-static bool forkstat_after_call(unsigned long addr)
+static bool forkstat_after_call(unsigned long addr, bool unreadable_ok)
 {
 	u8 b[8];
 
-	if (addr < sizeof(b) ||
-	    copy_from_user_nofault(b, (const void __user *)(addr - sizeof(b)), sizeof(b)))
+	if (addr < sizeof(b))
 		return false;
+	if (copy_from_user_nofault(b, (const void __user *)(addr - sizeof(b)), sizeof(b)))
+		return unreadable_ok;
 	if (b[3] == 0xe8)				/* call rel32 */
 		return true;
 	if (b[6] == 0xff && (b[7] & 0xf8) == 0xd0)	/* call *%reg */
@@ -211,10 +213,36 @@ static bool forkstat_calls_ip(unsigned long w, unsigned long ip)
 	return target <= ip && ip - target < FORKSTAT_CALLEE_REACH;
 }
 
+/*
+ * The thread entered the kernel by the syscall instruction right before
+ * ip, as it does for every event but an OOM's page fault. Code that
+ * cannot be read was not just run: a fault fetching it (an OOM evicts
+ * a program's text from the page cache).
+ */
+static bool forkstat_usyscall(unsigned long ip)
+{
+	u8 b[2];
+
+	if (ip < sizeof(b) || copy_from_user_nofault(b, (const void __user *)(ip - 2), 2))
+		return false;
+	return b[0] == 0x0f && b[1] == 0x05;
+}
+
 /* w is a return address: into executable code, right after a call. */
 static bool forkstat_uret(struct forkstat_uwalk *t, unsigned long w)
 {
-	return forkstat_utext(t, w) && forkstat_after_call(w);
+	return forkstat_utext(t, w) && forkstat_after_call(w, false);
+}
+
+/*
+ * The same, for the word at sp of a page fault: a call just made (the
+ * fault fetching the callee's first instruction) is taken when its code
+ * is not in memory to check, which under the memory pressure of an OOM
+ * it often is not.
+ */
+static bool forkstat_uret_at_fault(struct forkstat_uwalk *t, unsigned long w)
+{
+	return forkstat_utext(t, w) && forkstat_after_call(w, true);
 }
 
 /*
@@ -227,18 +255,20 @@ static bool forkstat_uret(struct forkstat_uwalk *t, unsigned long w)
  * Return addresses into the ip's own file further up are skipped: they
  * may be stale words in libc's frames; so are those into another file
  * whose call did not go to the ip's function (forkstat_calls_ip). *slot
- * is where the last one lay.
+ * is where the last one lay. Away from a system call (a page fault: an
+ * OOM's trigger) the ip is any code, most likely in a function with a
+ * frame: only the word at sp, for a leaf without one (memset()).
  */
 static unsigned long forkstat_uscan(struct forkstat_uwalk *t, unsigned long sp,
-				    unsigned long *slot)
+				    bool syscall, unsigned long *slot)
 {
 	struct inode *ip_file = forkstat_uinode(t, t->s->frames[0].addr), *in;
-	unsigned int i, n = forkstat_uwords(t, sp, FORKSTAT_SCAN_WORDS);
+	unsigned int i, n = forkstat_uwords(t, sp, syscall ? FORKSTAT_SCAN_WORDS : 1);
 	unsigned long a, w, last = 0;
 
 	for (i = 0, a = sp; i < n; i++, a += sizeof(long)) {
 		w = t->words[i];
-		if (!forkstat_uret(t, w))
+		if (syscall ? !forkstat_uret(t, w) : !forkstat_uret_at_fault(t, w))
 			continue;
 		in = forkstat_uinode(t, w);
 		if (a != sp && (!in || in == ip_file))
@@ -302,7 +332,7 @@ static void forkstat_uwalk_chain(struct forkstat_uwalk *t, struct pt_regs *regs)
 	int end;
 
 	forkstat_uadd(s, instruction_pointer(regs), FORKSTAT_UFRAME_IP);
-	scanned = forkstat_uscan(t, sp, &slot);
+	scanned = forkstat_uscan(t, sp, forkstat_usyscall(instruction_pointer(regs)), &slot);
 	/* The chain goes on above the last scanned frame, or not at all. */
 	if (scanned && (fp <= slot || fp - slot > FORKSTAT_STACK_REACH))
 		fp = forkstat_uresync(t, slot);

@@ -117,6 +117,30 @@ check_dmesg_clean() {
 	return 0
 }
 
+# check_dmesg_clean for a test that runs the OOM killer: each of the
+# kernel's OOM reports prints a Call Trace (its dump_stack), expected.
+check_dmesg_clean_oom() {
+	local log bad
+	log=$(dmesg_since_mark)
+	bad=$(grep -E 'WARNING:|BUG:|Oops' <<< "$log") &&
+		die "kernel log since the test started: $bad"
+	[ "$(grep -c 'Call Trace:' <<< "$log")" -le "$(grep -c 'invoked oom-killer:' <<< "$log")" ] ||
+		die "a Call Trace in the kernel log that is not an OOM report's"
+	return 0
+}
+
+# Keeps messages under KERN_ERR off the console until console_restore:
+# an OOM report's Call Trace (KERN_DEFAULT) would read to vm-run as a
+# kernel in trouble. dmesg keeps all; check_dmesg_clean_oom reads it.
+console_quiet() {
+	console_level=$(awk '{ print $1 }' /proc/sys/kernel/printk)
+	dmesg -n 4
+}
+
+console_restore() {
+	[ -z "${console_level:-}" ] || dmesg -n "$console_level"
+}
+
 # Until stop_storm, on every CPU: a process forking as fast as it can, one
 # switching a socket between blocking and non-blocking (fcntl and ioctl)
 # and one reading /proc/forkstat (which comes and goes with the module).

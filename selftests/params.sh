@@ -18,7 +18,7 @@ for bad in slow_us=0 slow_us=60000001 slow_us=abc slow_ring=0 slow_ring=4097 \
 	   max_procs=15 max_procs=1048577 sock_ring=0 cleared_max=63 \
 	   blocked_list=1048577 ptcopy_exact=2 access=3 cow_window_s=0 \
 	   cow_window_s=601 cow_watches=0 cow_watches=1025 cow_ring=0 \
-	   cow_min_mb=1048577 stack_ring=4097; do
+	   cow_min_mb=1048577 stack_ring=4097 oom_ring=1025; do
 	mark_dmesg
 	insmod "$FORKSTAT_KO" "$bad" 2>/dev/null && die "insmod with $bad succeeded"
 	[ -e $PROC ] && die "$PROC exists after a refused load with $bad"

@@ -38,7 +38,7 @@ static void frame_line(FILE *out, size_t n, const char *text)
  * Frame lines under an event: each name with its offset and source line
  * (Go's), the mapped file's name where it changes from the frame before.
  */
-static void chain(FILE *out, struct symbolizer *sy, const struct fs_doc *d, uint64_t id)
+void render_chain(FILE *out, struct symbolizer *sy, const struct fs_doc *d, uint64_t id)
 {
 	const struct fs_ustack *u = fs_ustack(d, id);
 	char text[SYM_NAME_MAX * 3 + 300], file[sizeof(((struct fs_ufile *)0)->path) + 4];
@@ -103,7 +103,7 @@ static void slow_forks(FILE *out, const struct fs_doc *d, struct symbolizer *sy)
 			fmt_kb(e->rss_kb, a, sizeof(a)), fmt_ns(e->total_ns, b, sizeof(b)),
 			fmt_ns(e->ptcopy_ns, c, sizeof(c)),
 			render_cgroup_col(e->cgroup, WIDTH - 66, g, sizeof(g)));
-		chain(out, sy, d, e->stack);
+		render_chain(out, sy, d, e->stack);
 	}
 }
 
@@ -193,7 +193,7 @@ static void sock_changes(FILE *out, const struct fs_doc *d, struct symbolizer *s
 			(long long)c->pid, esc_col(c->comm, 15, comm, sizeof(comm)), (long long)c->fd,
 			fs_path_names[c->path], render_cgroup_col(c->cgroup, WIDTH - 53, g, sizeof(g)));
 		sock_line(out, &c->sock);
-		chain(out, sy, d, c->stack);
+		render_chain(out, sy, d, c->stack);
 	}
 }
 
@@ -210,7 +210,7 @@ void render_record_line(FILE *out, const struct fs_doc *d, struct symbolizer *sy
 			esc_col(r->comm, 15, comm, sizeof(comm)), fs_flavour_names[r->flavour],
 			fmt_kb(r->rss_kb, a, sizeof(a)), fmt_ns(r->total_ns, b, sizeof(b)),
 			fmt_ns(r->ptcopy_ns, c, sizeof(c)));
-		chain(out, sy, d, r->stack);
+		render_chain(out, sy, d, r->stack);
 	} else if (kind == FS_REC_COW) {
 		const struct fs_cow *r = &d->cows[i];
 
@@ -228,7 +228,7 @@ void render_record_line(FILE *out, const struct fs_doc *d, struct symbolizer *sy
 			(long long)r->tgid, esc_col(r->comm, 15, comm, sizeof(comm)), (long long)r->pid,
 			(long long)r->fd, fs_path_names[r->path]);
 		sock_line(out, &r->sock);
-		chain(out, sy, d, r->stack);
+		render_chain(out, sy, d, r->stack);
 	}
 }
 

@@ -166,6 +166,8 @@ static int cmd_snapshot(FILE *out)
 		render_events(out, &doc, opt.what);
 	else if (strcmp(opt.cmd, "stacks") == 0)
 		render_stacks(out, &doc, opt.what, opt.by_time);
+	else if (strcmp(opt.cmd, "oom") == 0)
+		render_oom(out, &doc);
 	else
 		render_summary(out, &doc);
 	fs_free(&doc);
@@ -329,6 +331,7 @@ static const struct command {
 	{ "events", cmd_events, 7, 0, OB_FORMS | OB(OB_FORKS) | OB(OB_SOCKETS) |
 	  OB(OB_BLOCKED) | OB(OB_FOLLOW) | OB(OB_INTERVAL) },
 	{ "stacks", cmd_snapshot, 1, 0, OB(OB_FORKS) | OB(OB_SOCKETS) | OB(OB_WEIGHT) },
+	{ "oom", cmd_snapshot, 3, 0, OB(OB_JSON) },
 	{ "watch", cmd_watch, 3, 1, OB_FORMS | OB(OB_INTERVAL) | OB(OB_COUNT) },
 	{ "raw", cmd_raw, 1, 2, 0 },
 	{ "reset", cmd_reset, 1, 2, 0 },

@@ -665,6 +665,151 @@ static int parse_procs(struct line *l, struct fs_doc *d)
 	       u64(l, "evicted", &d->procs_evicted);
 }
 
+static int parse_oomcfg(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "ring", &d->oom_ring) || u64(l, "calls", &d->oom_calls) ||
+	       u64(l, "recorded", &d->oom_recorded) || u64(l, "kills", &d->oom_kills) ||
+	       u64(l, "waited", &d->oom_waited) || u64(l, "settled", &d->oom_settled) ||
+	       u64(l, "lost", &d->oom_lost);
+}
+
+static int parse_oom(struct line *l, struct fs_doc *d)
+{
+	struct fs_oom *o = GROW(l, d->ooms, d->nooms);
+
+	str(l, "result", o->result, sizeof(o->result));
+	str(l, "constraint", o->constraint, sizeof(o->constraint));
+	str(l, "comm", o->comm, sizeof(o->comm));
+	return u64(l, "id", &o->id) || u64(l, "time_ns", &o->time_ns) ||
+	       u64(l, "memcg", &o->memcg) || u64(l, "limit_kb", &o->limit_kb) ||
+	       u64(l, "usage_kb", &o->usage_kb) || u64(l, "gfp", &o->gfp) ||
+	       s64(l, "order", &o->order) || u64(l, "domain_kb", &o->domain_kb) ||
+	       s64(l, "pid", &o->pid) || s64(l, "tgid", &o->tgid) ||
+	       u64(l, "cgroup", &o->cgroup) || u64(l, "kills", &o->kills) ||
+	       u64(l, "victims", &o->victims) || u64(l, "repeats", &o->repeats) ||
+	       u64(l, "last_ns", &o->last_ns) || u64(l, "stack", &o->stack) ? -1 : 0;
+}
+
+/* The record oom= names: the last one read, which its lines follow. */
+static struct fs_oom *oom_of(struct line *l, struct fs_doc *d)
+{
+	uint64_t id;
+
+	if (u64(l, "oom", &id))
+		return NULL;
+	if (!d->nooms || d->ooms[d->nooms - 1].id != id) {
+		fail(l, "%s oom=%llu: not after its oom record", l->type, (unsigned long long)id);
+		return NULL;
+	}
+	return &d->ooms[d->nooms - 1];
+}
+
+/* The victim of that record with the line's tgid=. */
+static struct fs_oom_victim *oom_victim_of(struct line *l, struct fs_doc *d)
+{
+	struct fs_oom *o = oom_of(l, d);
+	int64_t tgid;
+	size_t i;
+
+	if (!o || s64(l, "tgid", &tgid))
+		return NULL;
+	for (i = 0; i < o->nvictims; i++)
+		if (o->victim[i].tgid == tgid)
+			return &o->victim[i];
+	fail(l, "%s tgid=%lld: not a victim of oom %llu", l->type, (long long)tgid,
+	     (unsigned long long)o->id);
+	return NULL;
+}
+
+static int parse_oomvictim(struct line *l, struct fs_doc *d)
+{
+	struct fs_oom *o = oom_of(l, d);
+	struct fs_oom_victim *v;
+
+	if (!o)
+		return -1;
+	if (o->nvictims == FORKSTAT_OOM_VICTIMS)
+		return fail(l, "more than %d victims of oom %llu", FORKSTAT_OOM_VICTIMS,
+			    (unsigned long long)o->id);
+	v = &o->victim[o->nvictims++];
+	str(l, "comm", v->comm, sizeof(v->comm));
+	return s64(l, "pid", &v->pid) || s64(l, "tgid", &v->tgid) ||
+	       u64(l, "killed", &v->killed) || u64(l, "chosen", &v->chosen) ||
+	       s64(l, "points", &v->points) || s64(l, "oom_score_adj", &v->score_adj) ||
+	       u64(l, "cgroup", &v->cgroup) || u64(l, "total_vm_kb", &v->total_vm_kb) ||
+	       u64(l, "anon_kb", &v->anon_kb) || u64(l, "file_kb", &v->file_kb) ||
+	       u64(l, "shmem_kb", &v->shmem_kb) || u64(l, "swap_kb", &v->swap_kb) ||
+	       u64(l, "pgtables_kb", &v->pgtables_kb) ? -1 : 0;
+}
+
+static int parse_oomregions(struct line *l, struct fs_doc *d)
+{
+	struct fs_oom_victim *v = oom_victim_of(l, d);
+
+	if (!v)
+		return -1;
+	v->has_regions = 1;
+	str(l, "walk", v->walk, sizeof(v->walk));
+	return u64(l, "vmas", &v->vmas) || u64(l, "walk_ns", &v->walk_ns) ||
+	       u64(l, "heap_kb", &v->heap_kb) || u64(l, "stack_kb", &v->stack_kb) ||
+	       u64(l, "stacks", &v->stacks) || u64(l, "anon_kb", &v->other_anon_kb) ||
+	       u64(l, "anon_vmas", &v->anon_vmas) || u64(l, "file_kb", &v->mapped_kb) ||
+	       u64(l, "file_vmas", &v->file_vmas) ? -1 : 0;
+}
+
+/* n= of an oomanon or oomfile line: the next of its victim's list. */
+static int oom_slot(struct line *l, size_t *count, size_t *slot)
+{
+	uint64_t n;
+
+	if (u64(l, "n", &n))
+		return -1;
+	if (n != *count || n >= FORKSTAT_OOM_TOP)
+		return fail(l, "%s n=%llu: expected %zu", l->type, (unsigned long long)n, *count);
+	*slot = (*count)++;
+	return 0;
+}
+
+static int parse_oomanon(struct line *l, struct fs_doc *d)
+{
+	struct fs_oom_victim *v = oom_victim_of(l, d);
+	struct fs_oom_anon *a;
+	size_t i = 0;
+
+	if (!v || oom_slot(l, &v->nanon, &i))
+		return -1;
+	a = &v->anon[i];
+	return u64(l, "start", &a->start) || u64(l, "end", &a->end) ||
+	       u64(l, "rss_kb", &a->rss_kb) ? -1 : 0;
+}
+
+static int parse_oomfile(struct line *l, struct fs_doc *d)
+{
+	struct fs_oom_victim *v = oom_victim_of(l, d);
+	struct fs_oom_file *f;
+	const char *dev;
+	size_t i = 0;
+
+	if (!v || oom_slot(l, &v->nfiles, &i))
+		return -1;
+	f = &v->files[i];
+	dev = get(l, "dev");
+	if (!dev || sscanf(dev, "%u:%u", &f->dev_major, &f->dev_minor) != 2)
+		return fail(l, "oomfile dev=: expected major:minor");
+	str(l, "path", f->path, sizeof(f->path));
+	return u64(l, "size_kb", &f->size_kb) || u64(l, "ino", &f->ino);
+}
+
+static int parse_oomcgroup(struct line *l, struct fs_doc *d)
+{
+	struct fs_oom *o = oom_of(l, d);
+
+	if (!o)
+		return -1;
+	str(l, "path", o->memcg_path, sizeof(o->memcg_path));
+	return 0;
+}
+
 static int second_header(struct line *l, struct fs_doc *d)
 {
 	(void)d;
@@ -703,6 +848,13 @@ static const struct {
 	{ "ustack", parse_ustack },
 	{ "ufile", parse_ufile },
 	{ "uframe", parse_uframe },
+	{ "oomcfg", parse_oomcfg },
+	{ "oom", parse_oom },
+	{ "oomcgroup", parse_oomcgroup },
+	{ "oomvictim", parse_oomvictim },
+	{ "oomregions", parse_oomregions },
+	{ "oomanon", parse_oomanon },
+	{ "oomfile", parse_oomfile },
 	{ "blockedthread", parse_blockedthread },
 	{ "blocked", parse_blocked },
 	{ "blockedscan", parse_blockedscan },
@@ -841,6 +993,7 @@ void fs_free(struct fs_doc *doc)
 	free(doc->procs);
 	free(doc->gone);
 	free(doc->ustacks);
+	free(doc->ooms);
 	memset(doc, 0, sizeof(*doc));
 }
 

@@ -142,6 +142,47 @@ struct fs_proc {
 	uint64_t evicted_rows;
 };
 
+/* The largest anonymous mappings of an OOM victim ("oomanon"). */
+struct fs_oom_anon {
+	uint64_t start, end, rss_kb;
+};
+
+/* A file it mapped ("oomfile"): mapped size, summed over its mappings. */
+struct fs_oom_file {
+	uint64_t size_kb, ino;
+	unsigned int dev_major, dev_minor;
+	char path[256];
+};
+
+/* A victim ("oomvictim") and, to a reader who may see them, its mappings. */
+struct fs_oom_victim {
+	int64_t pid, tgid, points, score_adj;
+	uint64_t killed, chosen, cgroup;
+	uint64_t total_vm_kb, anon_kb, file_kb, shmem_kb, swap_kb, pgtables_kb;
+	char comm[64];
+	/* From "oomregions": resident memory by class; has_regions 0: none. */
+	int has_regions;
+	char walk[16];
+	uint64_t vmas, walk_ns, heap_kb, stack_kb, stacks;
+	uint64_t other_anon_kb, anon_vmas, mapped_kb, file_vmas;
+	size_t nanon, nfiles;
+	struct fs_oom_anon anon[FORKSTAT_OOM_TOP];
+	struct fs_oom_file files[FORKSTAT_OOM_TOP];
+};
+
+/* One out_of_memory() call that killed, found its victim exiting, or nothing. */
+struct fs_oom {
+	uint64_t id, time_ns, last_ns, repeats;
+	char result[16], constraint[16];
+	uint64_t memcg, limit_kb, usage_kb, gfp, domain_kb;
+	char memcg_path[256];	/* "" when not shown */
+	int64_t order, pid, tgid;	/* the trigger */
+	uint64_t cgroup, kills, victims, stack;
+	char comm[64];
+	size_t nvictims;
+	struct fs_oom_victim victim[FORKSTAT_OOM_VICTIMS];
+};
+
 /* Everything one read of /proc/forkstat holds. */
 struct fs_doc {
 	int format;
@@ -188,6 +229,11 @@ struct fs_doc {
 	uint64_t ustack_ring, ustack_taken, ustack_lost;
 	struct fs_ustack *ustacks;
 	size_t nustacks;
+	/* OOM calls: the oomcfg counts, then the records kept. */
+	uint64_t oom_ring, oom_calls, oom_recorded, oom_kills, oom_waited;
+	uint64_t oom_settled, oom_lost;
+	struct fs_oom *ooms;
+	size_t nooms;
 	uint64_t procs_max, procs_dropped, procs_evicted;
 	/* Per cgroup, what evicted rows counted (procgone; tgid 0). */
 	struct fs_proc *gone;

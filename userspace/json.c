@@ -482,6 +482,116 @@ static void procs(struct jw *j, const struct fs_doc *d)
 	jw_end(j);
 }
 
+static void oom_victim(struct jw *j, const struct fs_oom_victim *v)
+{
+	size_t i;
+
+	jw_obj(j, NULL);
+	jw_i64(j, "pid", v->pid);
+	jw_i64(j, "tgid", v->tgid);
+	jw_str(j, "comm", v->comm);
+	cgroup(j, v->cgroup);
+	jw_u64(j, "killed", v->killed);
+	jw_u64(j, "chosen", v->chosen);
+	jw_i64(j, "points", v->points);
+	jw_i64(j, "oom_score_adj", v->score_adj);
+	jw_u64(j, "total_vm_kb", v->total_vm_kb);
+	jw_u64(j, "anon_kb", v->anon_kb);
+	jw_u64(j, "file_kb", v->file_kb);
+	jw_u64(j, "shmem_kb", v->shmem_kb);
+	jw_u64(j, "swap_kb", v->swap_kb);
+	jw_u64(j, "pgtables_kb", v->pgtables_kb);
+	if (!v->has_regions) {
+		jw_null(j, "regions");
+		jw_end(j);
+		return;
+	}
+	jw_obj(j, "regions");
+	jw_str(j, "walk", v->walk);
+	jw_u64(j, "vmas", v->vmas);
+	jw_u64(j, "walk_ns", v->walk_ns);
+	jw_u64(j, "heap_kb", v->heap_kb);
+	jw_u64(j, "stack_kb", v->stack_kb);
+	jw_u64(j, "stacks", v->stacks);
+	jw_u64(j, "other_anon_kb", v->other_anon_kb);
+	jw_u64(j, "anon_vmas", v->anon_vmas);
+	jw_u64(j, "file_mapped_kb", v->mapped_kb);
+	jw_u64(j, "file_vmas", v->file_vmas);
+	jw_arr(j, "largest_anon");
+	for (i = 0; i < v->nanon; i++) {
+		jw_obj(j, NULL);
+		jw_u64(j, "start", v->anon[i].start);
+		jw_u64(j, "end", v->anon[i].end);
+		jw_u64(j, "rss_kb", v->anon[i].rss_kb);
+		jw_end(j);
+	}
+	jw_end(j);
+	jw_arr(j, "largest_files");
+	for (i = 0; i < v->nfiles; i++) {
+		jw_obj(j, NULL);
+		jw_str(j, "path", v->files[i].path);
+		jw_u64(j, "ino", v->files[i].ino);
+		jw_u64(j, "size_kb", v->files[i].size_kb);
+		jw_end(j);
+	}
+	jw_end(j);
+	jw_end(j);
+	jw_end(j);
+}
+
+/* The OOM killer's calls kept: what ran out, the trigger, the victims. */
+static void ooms(struct jw *j, const struct fs_doc *d, struct symbolizer *sy)
+{
+	size_t i, v;
+
+	jw_obj(j, "oom");
+	jw_u64(j, "ring", d->oom_ring);
+	jw_u64(j, "calls", d->oom_calls);
+	jw_u64(j, "kills", d->oom_kills);
+	jw_u64(j, "waited", d->oom_waited);
+	jw_u64(j, "settled", d->oom_settled);
+	jw_u64(j, "recorded", d->oom_recorded);
+	jw_u64(j, "lost", d->oom_lost);
+	jw_arr(j, "records");
+	for (i = 0; i < d->nooms; i++) {
+		const struct fs_oom *o = &d->ooms[i];
+
+		jw_obj(j, NULL);
+		jw_u64(j, "id", o->id);
+		jw_u64(j, "time_ns", o->time_ns);
+		jw_str(j, "result", o->result);
+		jw_u64(j, "repeats", o->repeats);
+		jw_u64(j, "last_ns", o->last_ns);
+		jw_str(j, "constraint", o->constraint);
+		jw_u64(j, "memcg", o->memcg);
+		if (o->memcg_path[0])
+			jw_str(j, "memcg_path", o->memcg_path);
+		else
+			jw_null(j, "memcg_path");
+		jw_u64(j, "limit_kb", o->limit_kb);
+		jw_u64(j, "usage_kb", o->usage_kb);
+		jw_u64(j, "gfp", o->gfp);
+		jw_i64(j, "order", o->order);
+		jw_u64(j, "domain_kb", o->domain_kb);
+		jw_obj(j, "trigger");
+		jw_i64(j, "pid", o->pid);
+		jw_i64(j, "tgid", o->tgid);
+		jw_str(j, "comm", o->comm);
+		cgroup(j, o->cgroup);
+		chain(j, sy, d, o->stack);
+		jw_end(j);
+		jw_u64(j, "kills", o->kills);
+		jw_u64(j, "victims_marked", o->victims);
+		jw_arr(j, "victims");
+		for (v = 0; v < o->nvictims; v++)
+			oom_victim(j, &o->victim[v]);
+		jw_end(j);
+		jw_end(j);
+	}
+	jw_end(j);
+	jw_end(j);
+}
+
 void render_json(FILE *out, const struct fs_doc *d, uint64_t now_ns)
 {
 	struct symbolizer *sy = sym_new();
@@ -496,6 +606,7 @@ void render_json(FILE *out, const struct fs_doc *d, uint64_t now_ns)
 	cows(&j, d);
 	sockets(&j, d, sy);
 	blocked(&j, d);
+	ooms(&j, d, sy);
 	procs(&j, d);
 	jw_done(&j);
 	sym_free(sy);

@@ -328,6 +328,23 @@ static void processes(FILE *out, const struct fs_doc *d)
 				     "%.0f", d->procs[i].sock_clears);
 }
 
+/*
+ * The OOM killer's calls, host-wide: counters the module keeps since its
+ * load or reset. (Per cgroup would need the module to count per cgroup:
+ * its ring of records is not a counter.)
+ */
+static void ooms(FILE *out, const struct fs_doc *d)
+{
+	head(out, "oom_kills_total", "counter",
+	     "Processes the OOM killer killed since the module was loaded or reset.");
+	fprintf(out, "forkstat_oom_kills_total %llu\n", (unsigned long long)d->oom_kills);
+	head(out, "oom_calls_total", "counter",
+	     "OOM killer calls by outcome: recorded (a kill, an exiting victim or nothing killable), waited (for an earlier victim), settled (no victim needed).");
+	line1(out, "oom_calls_total", "outcome", "recorded", "%.0f", d->oom_recorded);
+	line1(out, "oom_calls_total", "outcome", "waited", "%.0f", d->oom_waited);
+	line1(out, "oom_calls_total", "outcome", "settled", "%.0f", d->oom_settled);
+}
+
 void render_prometheus(FILE *out, const struct fs_doc *d, const struct prom_options *o)
 {
 	up_and_info(out, d);
@@ -338,6 +355,7 @@ void render_prometheus(FILE *out, const struct fs_doc *d, const struct prom_opti
 	latency(out, d);
 	fork_costs(out, d);
 	sockets(out, d);
+	ooms(out, d);
 	cgroups(out, d, o);
 	if (o->per_process)
 		processes(out, d);

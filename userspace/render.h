@@ -76,10 +76,19 @@ void render_events(FILE *out, const struct fs_doc *d, enum events_what what);
  */
 void render_stacks(FILE *out, const struct fs_doc *d, enum events_what what, int by_time);
 
+struct symbolizer;
+
+/*
+ * Chain id's frames, a line each under an event (indented 8 columns),
+ * named by sy (events.c); nothing when the document lacks it.
+ */
+void render_chain(FILE *out, struct symbolizer *sy, const struct fs_doc *d, uint64_t id);
+
+/* oom: each OOM kept, its victims' memory and the trigger's chain (oom.c). */
+void render_oom(FILE *out, const struct fs_doc *d);
+
 /* The rings whose records events --follow streams. */
 enum fs_record { FS_REC_SLOW, FS_REC_COW, FS_REC_CLEAR, FS_REC_SET, FS_NR_RECORDS };
-
-struct symbolizer;
 
 /*
  * Record i of that ring as one JSON Lines object with "type" (json.c);

@@ -411,6 +411,24 @@ static void fork_costs(FILE *out, const struct fs_doc *d)
 			fmt_count(d->cow_unwatched, b, sizeof(b)));
 }
 
+/* The OOM killer's last call kept, when there was one: one line. */
+static void last_oom(FILE *out, const struct fs_doc *d)
+{
+	const struct fs_oom *o;
+	char t[16], comm[64], g[128];
+
+	if (!d->nooms)
+		return;
+	o = &d->ooms[d->nooms - 1];
+	fprintf(out, "OOM: %llu killed%s; last at %s: %s %s (forkstatctl oom)\n",
+		(unsigned long long)d->oom_kills, d->filtered ? " (host-wide)" : "",
+		fmt_clock(o->time_ns, t, sizeof(t)),
+		strcmp(o->result, "killed") ? "nothing killed in" : "killed",
+		!strcmp(o->result, "killed") && o->nvictims ?
+			esc_term(o->victim[0].comm, comm, sizeof(comm)) :
+			o->memcg ? render_cgroup_col(o->memcg, 30, g, sizeof(g)) : "the host");
+}
+
 /* Lines of text in a memstream's buffer. */
 static int count_lines(const char *s, size_t len)
 {
@@ -451,6 +469,7 @@ void render_summary(FILE *out, const struct fs_doc *d)
 		d->filtered ? " (host-wide)" : "", fmt_count(clears, a, sizeof(a)),
 		fmt_count(d->sock_sets[0] + d->sock_sets[1], b, sizeof(b)),
 		fmt_count(d->scan_blocked, c, sizeof(c)));
+	last_oom(t, d);
 	fprintf(t, "\nhints:\n");
 	fclose(h);
 	fclose(t);

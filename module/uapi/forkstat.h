@@ -53,4 +53,12 @@
 #define FORKSTAT_USTACK_FRAMES	16
 #define FORKSTAT_USTACK_FILES	4
 
+/*
+ * An OOM record ("oom") keeps up to FORKSTAT_OOM_VICTIMS victims
+ * ("oomvictim"), each with its FORKSTAT_OOM_TOP largest anonymous
+ * mappings ("oomanon") and mapped files ("oomfile").
+ */
+#define FORKSTAT_OOM_VICTIMS	4
+#define FORKSTAT_OOM_TOP	4
+
 #endif /* _UAPI_FORKSTAT_H */

@@ -512,5 +512,33 @@ print(" ".join(sorted({str(w(l)) for l in sys.stdin.read().splitlines()[:4]})))'
 [ "$cols" = 80 ] || { fail "top: rows of display widths '$cols', the header's 80"; sed 's/^/  | /' "$out"; }
 rm -f "$wide"
 
+# OOMs (oom-6.12.txt, scripts/capture-fixture): oom_hog killed in a
+# memory cgroup, then the same with nothing the OOM killer may kill.
+o=$fix/oom-6.12.txt
+victim=$(awk '$1 == "oomvictim" { sub("tgid=", "", $4); print $4; exit }' "$o")
+expect 0 '^OOM killer calls: 1 killed, ' -f "$o" oom
+expect 0 '^[0-9:]{8} killed$' -f "$o" oom
+expect 0 '^ +memory cgroup /fixture-oom: limit 64.0 MiB, usage 64.0 MiB$' -f "$o" oom
+expect 0 "^ +triggered by oom_hog \\(pid $victim\\), an order-0 allocation" -f "$o" oom
+expect 0 "^ +killed oom_hog \\(pid $victim\\), oom_score_adj 0, the one chosen$" -f "$o" oom
+expect 0 '^ +resident: heap 3.9 MiB, stacks [0-9.]+ KiB \(1\), other anonymous ' -f "$o" oom
+expect 0 '^ +0x[0-9a-f]+-0x[0-9a-f]+ +[0-9.]+ MiB of 1.0 GiB$' -f "$o" oom
+expect 0 '^ +mapped files .*libc.so.6 ' -f "$o" oom
+expect 0 '^[0-9:]{8} found nothing it may kill, [0-9]+ more times until [0-9:]{8}$' -f "$o" oom
+expect 0 "^ +killed oom_hog \\(pid $victim\\)" -f "$o" -p "$victim" oom
+expect 1 'no process matches -p 99999' -f "$o" -p 99999 oom
+expect 0 '^forkstat_oom_kills_total 1$' -f "$o" --prometheus
+expect 0 '^OOM: 1 killed; last at [0-9:]{8}: nothing killed in ' -f "$o"
+expect 2 'oom takes no -s' -f "$o" oom -s time
+checks=$((checks + 1))
+if command -v jq >/dev/null; then
+	got=$("$ctl" -f "$o" oom --json | jq -r '.oom.records[0] | [.result, .memcg_path,
+		.trigger.comm, .victims[0].tgid, .victims[0].regions.heap_kb,
+		.victims[0].regions.walk] | map(tostring) | join(" ")')
+	heap=$(awk '$1 == "oomregions" { sub("heap_kb=", "", $7); print $7; exit }' "$o")
+	[ "$got" = "killed /fixture-oom oom_hog $victim $heap ok" ] ||
+		fail "oom --json: '$got', want 'killed /fixture-oom oom_hog $victim $heap ok'"
+fi
+
 echo "cli.sh: $checks checks, $failed failed"
 [ $failed = 0 ]

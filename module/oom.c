@@ -84,6 +84,7 @@ struct forkstat_oom_victim {
 	struct mm_struct *mm;
 	unsigned long key;
 	u8 walk;			/* who walks its mappings: FORKSTAT_OOM_BY_... */
+	bool walked;			/* by the work item, ahead of the store */
 	struct forkstat_oom_regions reg;
 };
 
@@ -130,7 +131,11 @@ enum {
 	FORKSTAT_OOM_FREE,
 	FORKSTAT_OOM_FILLING,		/* out_of_memory runs */
 	FORKSTAT_OOM_READY,		/* for the work item */
+	FORKSTAT_OOM_FINISHING,		/* taken by the work item, or the unload */
 };
+
+/* later.c's work names a slot and a victim in a byte each. */
+static_assert(FORKSTAT_OOM_PENDING <= U8_MAX + 1 && FORKSTAT_OOM_VICTIMS <= U8_MAX + 1);
 
 /* One out_of_memory call followed: its probe's data. */
 struct forkstat_oom_call {
@@ -250,13 +255,21 @@ static void forkstat_oom_walk_later(struct forkstat_later *l);
 /*
  * A victim whose mm is current's (the trigger is killed with it): its
  * walk is left to current, in task work before it exits, so that no one
- * holds its memory meanwhile. Without a free work, the work item walks.
+ * holds its memory meanwhile. Without a free work, or from a thread that
+ * would not run it before letting go of the mm, the work item walks.
  */
 static void forkstat_oom_walk_by_trigger(struct forkstat_oom_pending *p,
 					 struct forkstat_oom_victim *v)
 {
-	struct forkstat_later *l = forkstat_later_get();
+	struct forkstat_later *l;
 
+	/*
+	 * A kernel thread using a user mm runs task work only as it exits,
+	 * an exiting thread only after letting go of its mm.
+	 */
+	if (current->flags & (PF_KTHREAD | PF_EXITING))
+		return;
+	l = forkstat_later_get();
 	if (!l)
 		return;
 	l->oom.seq = p->seq;
@@ -385,7 +398,7 @@ static void forkstat_oom_ret(struct pt_regs *regs, struct forkstat_oom_call *cal
 	queue_delayed_work(forkstat_oom_wq, &forkstat_oom_work, 0);
 }
 
-/* At most one call at a time (oom_lock); a few in case of a kernel that differs. */
+/* One call at a time (every caller holds oom_lock): a few, never all used. */
 FORKSTAT_RETPROBE(forkstat_out_of_memory, "out_of_memory", forkstat_oom_entry,
 		  forkstat_oom_ret, struct forkstat_oom_call, 4);
 FORKSTAT_PROBE(forkstat_oom_kill, "__oom_kill_process", forkstat_oom_kill_entry);
@@ -425,7 +438,7 @@ static void forkstat_oom_store(struct forkstat_oom *o)
 {
 	struct forkstat_oom *last = &forkstat_oom_ring[forkstat_oom_ids % oom_ring];
 
-	if (o->result == FORKSTAT_OOM_NONE && last->id && last->id == forkstat_oom_ids &&
+	if (o->repeats && last->id && last->id == forkstat_oom_ids &&
 	    last->result == FORKSTAT_OOM_NONE && last->memcg == o->memcg &&
 	    last->trigger.tgid == o->trigger.tgid) {
 		last->repeats++;
@@ -446,9 +459,8 @@ static void forkstat_oom_store(struct forkstat_oom *o)
 
 /*
  * The memory cgroup's path, its tail when longer: cgroup_path() writes
- * its head, so the path goes through a buffer of its longest, static:
- * nothing is allocated under memory pressure, and the ordered workqueue
- * (or the unload, after it) runs one finish at a time.
+ * its head, so the path goes through a buffer of its longest, static
+ * (nothing is allocated under memory pressure), under forkstat_oom_lock.
  */
 static char forkstat_oom_path_buf[PATH_MAX];
 
@@ -465,6 +477,15 @@ static void forkstat_oom_memcg_path(struct mem_cgroup *memcg, char *dst)
 	strscpy(dst, buf + max(0, len - (FORKSTAT_OOM_PATH - 1)), FORKSTAT_OOM_PATH);
 }
 
+/* Under forkstat_oom_lock: l's record still waits for its trigger's walk. */
+static bool forkstat_oom_walk_wanted(struct forkstat_later *l)
+{
+	struct forkstat_oom_pending *p = &forkstat_oom_pending[l->oom.slot];
+
+	return p->seq == l->oom.seq && atomic_read(&p->state) != FORKSTAT_OOM_FREE &&
+	       p->rec.victim[l->oom.victim].walk == FORKSTAT_OOM_BY_TRIGGER;
+}
+
 /*
  * In the trigger, as it returns to user space or exits: the walk of its
  * mm, handed to its record if that still waits for it.
@@ -473,21 +494,27 @@ static void forkstat_oom_walk_later(struct forkstat_later *l)
 {
 	struct forkstat_oom_pending *p = &forkstat_oom_pending[l->oom.slot];
 	struct forkstat_oom_regions reg = { };
-	struct forkstat_oom_victim *v;
+	bool wanted;
 
+	/* Not for a record already stored without it, nor let go of at unload. */
+	mutex_lock(&forkstat_oom_lock);
+	wanted = forkstat_oom_walk_wanted(l);
+	mutex_unlock(&forkstat_oom_lock);
+	if (!wanted)
+		return;
 	if (current->mm)
 		forkstat_oom_walk(current->mm, &reg);
 	else
 		reg.end = FORKSTAT_OOM_WALK_GONE;
 	mutex_lock(&forkstat_oom_lock);
-	v = &p->rec.victim[l->oom.victim];
-	if (p->seq == l->oom.seq && atomic_read(&p->state) != FORKSTAT_OOM_FREE &&
-	    v->walk == FORKSTAT_OOM_BY_TRIGGER) {
-		v->reg = reg;
-		v->walk = FORKSTAT_OOM_BY_TRIGGER_DONE;
+	wanted = forkstat_oom_walk_wanted(l);
+	if (wanted) {
+		p->rec.victim[l->oom.victim].reg = reg;
+		p->rec.victim[l->oom.victim].walk = FORKSTAT_OOM_BY_TRIGGER_DONE;
 	}
 	mutex_unlock(&forkstat_oom_lock);
-	queue_delayed_work(forkstat_oom_wq, &forkstat_oom_work, 0);
+	if (wanted)
+		queue_delayed_work(forkstat_oom_wq, &forkstat_oom_work, 0);
 }
 
 /* Whether a ready record still waits for its trigger's walk. */
@@ -527,18 +554,18 @@ static void forkstat_oom_finish(struct forkstat_oom_pending *p, bool store)
 	for (i = 0; i < o->nvictims; i++) {
 		struct forkstat_oom_victim *v = &o->victim[i];
 
-		if (store && v->walk == FORKSTAT_OOM_BY_WORKER)
+		if (store && v->walk == FORKSTAT_OOM_BY_WORKER && !v->walked)
 			forkstat_oom_walk(v->mm, &v->reg);
 		mmdrop(v->mm);
 		v->mm = NULL;
 	}
+	mutex_lock(&forkstat_oom_lock);
 	if (p->memcg) {
 		if (store)
 			forkstat_oom_memcg_path(p->memcg, o->memcg_path);
 		css_put(&p->memcg->css);
 		p->memcg = NULL;
 	}
-	mutex_lock(&forkstat_oom_lock);
 	if (store)
 		forkstat_oom_store(o);
 	else
@@ -555,8 +582,22 @@ static void forkstat_oom_finish(struct forkstat_oom_pending *p, bool store)
 static void forkstat_oom_work_fn(struct work_struct *work)
 {
 	struct forkstat_oom_pending *p;
-	unsigned int i;
+	unsigned int i, v;
 
+	/* The work item's walks first, every ready record's: before the reaper's. */
+	for (i = 0; i < FORKSTAT_OOM_PENDING; i++) {
+		p = &forkstat_oom_pending[i];
+		if (atomic_read_acquire(&p->state) != FORKSTAT_OOM_READY || p->abandoned)
+			continue;
+		for (v = 0; v < p->rec.nvictims; v++) {
+			struct forkstat_oom_victim *vi = &p->rec.victim[v];
+
+			if (vi->walk == FORKSTAT_OOM_BY_WORKER && !vi->walked) {
+				forkstat_oom_walk(vi->mm, &vi->reg);
+				vi->walked = true;
+			}
+		}
+	}
 	for (;;) {
 		p = NULL;
 		for (i = 0; i < FORKSTAT_OOM_PENDING; i++) {
@@ -573,7 +614,9 @@ static void forkstat_oom_work_fn(struct work_struct *work)
 					   FORKSTAT_OOM_WALK_POLL);
 			return;
 		}
-		forkstat_oom_finish(p, true);
+		if (atomic_cmpxchg(&p->state, FORKSTAT_OOM_READY,
+				   FORKSTAT_OOM_FINISHING) == FORKSTAT_OOM_READY)
+			forkstat_oom_finish(p, true);
 	}
 }
 
@@ -597,28 +640,35 @@ void forkstat_oom_attach(void)
 
 	if (!oom_ring)
 		return;
+#ifndef FORKSTAT_HAVE_MARK_VICTIM_TASK
+	pr_warn("OOM kills not followed: oom:mark_victim is not (task, uid) on this kernel\n");
+	return;
+#endif
 	for_each_kernel_tracepoint(forkstat_oom_find_tp, NULL);
 	err = forkstat_oom_tp ? tracepoint_probe_register(forkstat_oom_tp,
 							    forkstat_oom_mark_victim, NULL) :
 				-ENOENT;
 	if (err) {
-		pr_warn("OOM victims not followed: tracepoint oom:mark_victim (error %d)\n", err);
+		pr_warn("OOM kills not followed: tracepoint oom:mark_victim (error %d)\n", err);
 		forkstat_oom_tp = NULL;
 		return;
 	}
-	forkstat_probe_register(&forkstat_oom_kill, false);
-	forkstat_probe_register(&forkstat_out_of_memory, false);
+	/* Without the kill probe every kill would read as an exiting victim. */
+	if (forkstat_probe_register(&forkstat_oom_kill, false) ||
+	    forkstat_probe_register(&forkstat_out_of_memory, false)) {
+		pr_warn("OOM kills not followed: a probe did not attach\n");
+		forkstat_oom_detach();
+	}
 }
 
 /*
- * The tracepoint first, then the probes: a call they leave half followed
- * (its return never seen) holds references in its pending record,
- * dropped here once nothing runs that could add to it.
+ * The tracepoint first, then the probes: no handler runs once this
+ * returns. A record they leave half made, or waiting for its trigger's
+ * walk, is let go of at exit, after later.c's exit: until then a
+ * trigger's walk may still come.
  */
 void forkstat_oom_detach(void)
 {
-	unsigned int i;
-
 	if (!forkstat_oom_tp)
 		return;
 	tracepoint_probe_unregister(forkstat_oom_tp, forkstat_oom_mark_victim, NULL);
@@ -626,22 +676,24 @@ void forkstat_oom_detach(void)
 	forkstat_probes_unregister(forkstat_oom_probes, ARRAY_SIZE(forkstat_oom_probes));
 	forkstat_oom_tp = NULL;
 	WRITE_ONCE(forkstat_oom_cur, NULL);
-	cancel_delayed_work_sync(&forkstat_oom_work);
-	for (i = 0; i < FORKSTAT_OOM_PENDING; i++)
-		if (atomic_read(&forkstat_oom_pending[i].state) != FORKSTAT_OOM_FREE)
-			forkstat_oom_finish(&forkstat_oom_pending[i], false);
 }
 
 void forkstat_oom_exit(void)
 {
 	unsigned int i;
 
-	/* After later.c's exit: no walk of a trigger queues the work item again. */
+	/*
+	 * After later.c's exit: no trigger's walk queues the work item again,
+	 * and what it has not finished is let go of here, unstored.
+	 */
 	if (forkstat_oom_wq) {
 		cancel_delayed_work_sync(&forkstat_oom_work);
 		destroy_workqueue(forkstat_oom_wq);
 	}
 	forkstat_oom_wq = NULL;
+	for (i = 0; i < FORKSTAT_OOM_PENDING; i++)
+		if (atomic_read(&forkstat_oom_pending[i].state) != FORKSTAT_OOM_FREE)
+			forkstat_oom_finish(&forkstat_oom_pending[i], false);
 	if (!forkstat_oom_ring)
 		return;
 	for (i = 0; i < oom_ring; i++) {

@@ -64,7 +64,7 @@ static int forkstat_oom_pte(pte_t *pte, unsigned long addr, void *data)
  * an empty entry, which is skipped here).
  */
 static unsigned long forkstat_oom_resident(struct mm_struct *mm, unsigned long start,
-					   unsigned long end)
+					   unsigned long end, bool *contended)
 {
 	unsigned long addr, next, pages = 0;
 	unsigned int pmds = 0;
@@ -88,8 +88,13 @@ static unsigned long forkstat_oom_resident(struct mm_struct *mm, unsigned long s
 			continue;
 		pmd = READ_ONCE(*pmd_offset(pud, addr));
 		next = pmd_addr_end(addr, end);
-		if (++pmds % FORKSTAT_OOM_PMD_RESCHED == 0)
+		if (++pmds % FORKSTAT_OOM_PMD_RESCHED == 0) {
 			cond_resched();
+			if (mmap_lock_is_contended(mm)) {
+				*contended = true;
+				break;
+			}
+		}
 		if (pmd_none(pmd) || !pmd_present(pmd))
 			continue;
 		/* The huge zero page (not exported to tell) counts as resident. */
@@ -183,12 +188,13 @@ static void forkstat_oom_walk_vmas(struct mm_struct *mm, struct forkstat_oom_reg
 {
 	struct vm_area_struct *vma, *prev = NULL;
 	struct vma_iterator vmi;
+	bool contended = false;
 	unsigned long kb;
 
 	vma_iter_init(&vmi, mm, 0);
 	for_each_vma(vmi, vma) {
 		cond_resched();
-		if (mmap_lock_is_contended(mm)) {
+		if (contended || mmap_lock_is_contended(mm)) {
 			reg->end = FORKSTAT_OOM_WALK_PARTIAL;
 			return;
 		}
@@ -202,8 +208,8 @@ static void forkstat_oom_walk_vmas(struct mm_struct *mm, struct forkstat_oom_reg
 			if (vma->vm_file)
 				forkstat_oom_top_file(reg, vma, kb);
 		} else {
-			kb = forkstat_oom_resident(mm, vma->vm_start, vma->vm_end) <<
-			     (PAGE_SHIFT - 10);
+			kb = forkstat_oom_resident(mm, vma->vm_start, vma->vm_end,
+						   &contended) << (PAGE_SHIFT - 10);
 			if (vma->vm_start < mm->brk && vma->vm_end > mm->start_brk) {
 				reg->heap_kb += kb;
 			} else if (forkstat_oom_is_stack(mm, vma, prev)) {
@@ -217,7 +223,7 @@ static void forkstat_oom_walk_vmas(struct mm_struct *mm, struct forkstat_oom_reg
 		}
 		prev = vma;
 	}
-	reg->end = FORKSTAT_OOM_WALK_OK;
+	reg->end = contended ? FORKSTAT_OOM_WALK_PARTIAL : FORKSTAT_OOM_WALK_OK;
 }
 
 void forkstat_oom_walk(struct mm_struct *mm, struct forkstat_oom_regions *reg)
@@ -232,13 +238,14 @@ void forkstat_oom_walk(struct mm_struct *mm, struct forkstat_oom_regions *reg)
 	for (tries = 0; !mmap_read_trylock(mm); tries++) {
 		if (tries == FORKSTAT_OOM_LOCK_TRIES) {
 			reg->end = FORKSTAT_OOM_WALK_BUSY;
-			mmput(mm);
+			mmput_async(mm);
 			return;
 		}
 		usleep_range(1000, 2000);
 	}
 	forkstat_oom_walk_vmas(mm, reg);
 	mmap_read_unlock(mm);
-	mmput(mm);
+	/* Maybe the last user: its exit_mmap() on a kworker of its own. */
+	mmput_async(mm);
 	reg->walk_ns = ktime_get_ns() - start;
 }

@@ -37,6 +37,7 @@
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/syscall.h>
 
 #include "forkstat.h"
 
@@ -213,21 +214,6 @@ static bool forkstat_calls_ip(unsigned long w, unsigned long ip)
 	return target <= ip && ip - target < FORKSTAT_CALLEE_REACH;
 }
 
-/*
- * The thread entered the kernel by the syscall instruction right before
- * ip, as it does for every event but an OOM's page fault. Code that
- * cannot be read was not just run: a fault fetching it (an OOM evicts
- * a program's text from the page cache).
- */
-static bool forkstat_usyscall(unsigned long ip)
-{
-	u8 b[2];
-
-	if (ip < sizeof(b) || copy_from_user_nofault(b, (const void __user *)(ip - 2), 2))
-		return false;
-	return b[0] == 0x0f && b[1] == 0x05;
-}
-
 /* w is a return address: into executable code, right after a call. */
 static bool forkstat_uret(struct forkstat_uwalk *t, unsigned long w)
 {
@@ -332,7 +318,8 @@ static void forkstat_uwalk_chain(struct forkstat_uwalk *t, struct pt_regs *regs)
 	int end;
 
 	forkstat_uadd(s, instruction_pointer(regs), FORKSTAT_UFRAME_IP);
-	scanned = forkstat_uscan(t, sp, forkstat_usyscall(instruction_pointer(regs)), &slot);
+	/* An exception (an OOM's page fault) enters with orig_ax -1, a syscall with its number. */
+	scanned = forkstat_uscan(t, sp, syscall_get_nr(current, regs) != -1, &slot);
 	/* The chain goes on above the last scanned frame, or not at all. */
 	if (scanned && (fp <= slot || fp - slot > FORKSTAT_STACK_REACH))
 		fp = forkstat_uresync(t, slot);

@@ -99,13 +99,16 @@ probe_field() {
 	rec_field probe "symbol=$1" "$2"
 }
 
-# Lines the kernel logged since the mark; call mark_dmesg first.
+# Lines the kernel logged since the mark; call mark_dmesg first. The mark
+# is a line of its own in the log (a count of lines stops counting once
+# the ring buffer is full, as an OOM test's reports fill it).
 mark_dmesg() {
-	dmesg_mark=$(dmesg | wc -l)
+	dmesg_mark="forkstat-selftest-mark-$$-$RANDOM-$SECONDS"
+	echo "$dmesg_mark" > /dev/kmsg
 }
 
 dmesg_since_mark() {
-	dmesg | tail -n +$((dmesg_mark + 1))
+	dmesg | sed -n "/$dmesg_mark\$/,\$p" | tail -n +2
 }
 
 # Fails if the kernel warned or oopsed since the mark (vm-run checks the

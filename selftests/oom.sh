@@ -24,14 +24,19 @@ cg=/sys/fs/cgroup
 grep -qw memory $cg/cgroup.controllers || skip "no memory controller"
 top=$cg/forkstat-oom-$$
 hog=
+dump_tasks=$(cat /proc/sys/vm/oom_dump_tasks)
 cleanup() {
 	[ -z "$hog" ] || kill -9 "$hog" 2>/dev/null
 	wait 2>/dev/null
 	rmdir "$top" 2>/dev/null
+	echo "$dump_tasks" > /proc/sys/vm/oom_dump_tasks
 	console_restore
 }
 trap cleanup EXIT
 console_quiet
+# Each OOM report lists every task: a retried fault's dozens of reports
+# would fill the log for nothing.
+echo 0 > /proc/sys/vm/oom_dump_tasks
 echo +memory > $cg/cgroup.subtree_control || die "cannot enable the memory controller"
 mkdir "$top" || die "cannot make $top"
 echo 64M > "$top/memory.max"

@@ -17,14 +17,6 @@
 
 #define WIDTH 80
 
-/* The file's name, for a frame line. */
-static const char *base_of(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return b ? b + 1 : path;
-}
-
 /* One frame line, indented past the TIME column and fitted into WIDTH. */
 static void frame_line(FILE *out, size_t n, const char *text)
 {
@@ -53,11 +45,11 @@ void render_chain(FILE *out, struct symbolizer *sy, const struct fs_doc *d, uint
 		const struct fs_ufile *uf = fs_uframe_file(u, n);
 
 		snprintf(file, sizeof(file), f->file != last && uf ? " (%s)" : "",
-			 uf ? base_of(uf->path) : "");
+			 uf ? path_base(uf->path) : "");
 		last = f->file;
 		if (!sym_frame(sy, u, n, &sf)) {
 			if (uf)
-				snprintf(text, sizeof(text), "%s+0x%llx (%s)", base_of(uf->path),
+				snprintf(text, sizeof(text), "%s+0x%llx (%s)", path_base(uf->path),
 					 (unsigned long long)f->off, sf.why);
 			else
 				snprintf(text, sizeof(text), "0x%llx (%s)",

@@ -22,13 +22,6 @@
 #define GO_ARENA_START	0xc000000000ULL
 #define GO_ARENA_END	0xd000000000ULL
 
-static const char *base_of(const char *path)
-{
-	const char *b = strrchr(path, '/');
-
-	return b ? b + 1 : path;
-}
-
 /* What ran out, from the constraint: one line. */
 static void what_ran_out(FILE *out, const struct fs_oom *o)
 {
@@ -75,7 +68,7 @@ static void victim_regions(FILE *out, const struct fs_oom_victim *v)
 	fprintf(out, "%s   mapped files %s in %llu mappings:", INDENT,
 		fmt_kb(v->mapped_kb, a, sizeof(a)), (unsigned long long)v->file_vmas);
 	for (i = 0; i < v->nfiles; i++) {
-		fit_middle(base_of(v->files[i].path), 30, name, sizeof(name));
+		fit_middle(path_base(v->files[i].path), 30, name, sizeof(name));
 		fprintf(out, "%s %s %s", i ? "," : "", esc_term(name, e, sizeof(e)),
 			fmt_kb(v->files[i].size_kb, c, sizeof(c)));
 	}

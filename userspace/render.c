@@ -27,6 +27,13 @@ const char *render_cgroup_col(uint64_t id, size_t width, char *buf, size_t len)
 	return esc_term(fit, buf, len);
 }
 
+const char *path_base(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
 uint64_t proc_calls(const struct fs_proc *p)
 {
 	return hist_total(p->n, FS_NR_FLAVOURS);

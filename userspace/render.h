@@ -22,6 +22,9 @@ const char *render_cgroup(uint64_t id, char *buf, size_t len);
 /* The same escaped and fitted into width terminal columns (fit_middle). */
 const char *render_cgroup_col(uint64_t id, size_t width, char *buf, size_t len);
 
+/* A path's last component: a mapped file's name in a frame or a list. */
+const char *path_base(const char *path);
+
 /* For qsort comparators that put the largest first. */
 static inline int cmp_desc(uint64_t x, uint64_t y)
 {

@@ -72,9 +72,7 @@ static void chain_frames(struct stack_set *set, const struct fs_doc *d, uint64_t
 			continue;
 		}
 		if (uf) {
-			const char *base = strrchr(uf->path, '/');
-
-			snprintf(name, sizeof(name), "%s+0x%llx", base ? base + 1 : uf->path,
+			snprintf(name, sizeof(name), "%s+0x%llx", path_base(uf->path),
 				 (unsigned long long)f->off);
 		} else {
 			snprintf(name, sizeof(name), "0x%llx", (unsigned long long)f->addr);

@@ -43,7 +43,7 @@ static void what_ran_out(FILE *out, const struct fs_oom *o)
 
 static void victim_regions(FILE *out, const struct fs_oom_victim *v)
 {
-	char a[16], b[16], c[16], e[16], name[96];
+	char a[16], b[16], c[16], name[96], e[sizeof(name)];
 	size_t i;
 
 	if (strcmp(v->walk, "ok")) {

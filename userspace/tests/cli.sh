@@ -523,7 +523,7 @@ expect 0 "^ +triggered by oom_hog \\(pid $victim\\), an order-0 allocation" -f "
 expect 0 "^ +killed oom_hog \\(pid $victim\\), oom_score_adj 0, the one chosen$" -f "$o" oom
 expect 0 '^ +resident: heap 3.9 MiB, stacks [0-9.]+ KiB \(1\), other anonymous ' -f "$o" oom
 expect 0 '^ +0x[0-9a-f]+-0x[0-9a-f]+ +[0-9.]+ MiB of 1.0 GiB$' -f "$o" oom
-expect 0 '^ +mapped files .*libc.so.6 ' -f "$o" oom
+expect 0 '^ +mapped files .*libc.so.6 1.8 MiB, ld-linux-x86-64.so.2 212 KiB' -f "$o" oom
 expect 0 '^[0-9:]{8} found nothing it may kill, [0-9]+ more times until [0-9:]{8}$' -f "$o" oom
 expect 0 "^ +killed oom_hog \\(pid $victim\\)" -f "$o" -p "$victim" oom
 expect 1 'no process matches -p 99999' -f "$o" -p 99999 oom

@@ -20,9 +20,10 @@
  * references (the pids, the memory cgroup's css, each victim's mm
  * struct, never its users) and never allocate. A work item on a
  * reclaim-safe workqueue finishes the record in process context: it
- * walks each victim's mappings (oomwalk.c) for resident memory by class,
- * names the memory cgroup, drops the references that are not the
- * record's and stores the record, in the order of the calls.
+ * has each victim's mappings walked (oomwalk.c) for resident memory by
+ * class (by the trigger itself in task work when it is killed with the
+ * victim), names the memory cgroup, drops the references that are not
+ * the record's and stores the record, in the order of the calls.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -255,18 +256,16 @@ static void forkstat_oom_walk_later(struct forkstat_later *l);
 /*
  * A victim whose mm is current's (the trigger is killed with it): its
  * walk is left to current, in task work before it exits, so that no one
- * holds its memory meanwhile. Without a free work, or from a thread that
- * would not run it before letting go of the mm, the work item walks.
+ * holds its memory meanwhile. Without a free work, or from a thread
+ * that would not run it before letting go of the mm (a kernel thread
+ * using a user mm runs task work only as it exits, an exiting thread
+ * only after exit_mm()), the work item walks.
  */
 static void forkstat_oom_walk_by_trigger(struct forkstat_oom_pending *p,
 					 struct forkstat_oom_victim *v)
 {
 	struct forkstat_later *l;
 
-	/*
-	 * A kernel thread using a user mm runs task work only as it exits,
-	 * an exiting thread only after letting go of its mm.
-	 */
 	if (current->flags & (PF_KTHREAD | PF_EXITING))
 		return;
 	l = forkstat_later_get();
@@ -276,13 +275,17 @@ static void forkstat_oom_walk_by_trigger(struct forkstat_oom_pending *p,
 	l->oom.slot = p - forkstat_oom_pending;
 	l->oom.victim = v - p->rec.victim;
 	if (forkstat_later_queue(l, forkstat_oom_walk_later))
-		v->walk = FORKSTAT_OOM_BY_TRIGGER;
+		WRITE_ONCE(v->walk, FORKSTAT_OOM_BY_TRIGGER);
 }
 
 /*
  * oom:mark_victim, with task locked and its mm valid (or current's own,
- * which stays). Takes the mm struct, not its users: the victim's exit
- * frees its memory as it would without the module.
+ * which stays). Takes the mm struct, never its users: the victim's exit
+ * frees its memory, and stops counting for the OOM killer, as it would
+ * without the module. (Holding the users would leave its memory charged
+ * after its exit, and the OOM killer would kill again.) So the work
+ * item often finds a victim that is not the trigger gone: woken by its
+ * SIGKILL, it exits first.
  */
 static void forkstat_oom_mark_victim(void *data, struct task_struct *task, uid_t uid)
 {
@@ -481,40 +484,46 @@ static void forkstat_oom_memcg_path(struct mem_cgroup *memcg, char *dst)
 static bool forkstat_oom_walk_wanted(struct forkstat_later *l)
 {
 	struct forkstat_oom_pending *p = &forkstat_oom_pending[l->oom.slot];
+	struct forkstat_oom_victim *v = &p->rec.victim[l->oom.victim];
 
 	return p->seq == l->oom.seq && atomic_read(&p->state) != FORKSTAT_OOM_FREE &&
-	       p->rec.victim[l->oom.victim].walk == FORKSTAT_OOM_BY_TRIGGER;
+	       READ_ONCE(v->walk) == FORKSTAT_OOM_BY_TRIGGER;
 }
 
 /*
- * In the trigger, as it returns to user space or exits: the walk of its
- * mm, handed to its record if that still waits for it.
+ * In the trigger, as it returns to user space, goes to handle its
+ * SIGKILL, or exits: the walk of its mm, handed to its record if that
+ * still waits for it. Past its mm (it ran the work only as it exited),
+ * it hands the walk to the work item: other threads may still hold the
+ * mm's users.
  */
 static void forkstat_oom_walk_later(struct forkstat_later *l)
 {
 	struct forkstat_oom_pending *p = &forkstat_oom_pending[l->oom.slot];
+	struct forkstat_oom_victim *v = &p->rec.victim[l->oom.victim];
 	struct forkstat_oom_regions reg = { };
-	bool wanted;
+	bool wanted, own;
 
 	/* Not for a record already stored without it, nor let go of at unload. */
 	mutex_lock(&forkstat_oom_lock);
 	wanted = forkstat_oom_walk_wanted(l);
+	own = wanted && current->mm && current->mm == v->mm;
+	if (wanted && !own)
+		WRITE_ONCE(v->walk, FORKSTAT_OOM_BY_WORKER);
 	mutex_unlock(&forkstat_oom_lock);
 	if (!wanted)
 		return;
-	if (current->mm)
+	if (own)
 		forkstat_oom_walk(current->mm, &reg);
-	else
-		reg.end = FORKSTAT_OOM_WALK_GONE;
 	mutex_lock(&forkstat_oom_lock);
-	wanted = forkstat_oom_walk_wanted(l);
+	wanted = own && forkstat_oom_walk_wanted(l);
 	if (wanted) {
-		p->rec.victim[l->oom.victim].reg = reg;
-		p->rec.victim[l->oom.victim].walk = FORKSTAT_OOM_BY_TRIGGER_DONE;
+		v->reg = reg;
+		WRITE_ONCE(v->walk, FORKSTAT_OOM_BY_TRIGGER_DONE);
 	}
 	mutex_unlock(&forkstat_oom_lock);
-	if (wanted)
-		queue_delayed_work(forkstat_oom_wq, &forkstat_oom_work, 0);
+	/* At once, not after the poll the work item may have set itself. */
+	mod_delayed_work(forkstat_oom_wq, &forkstat_oom_work, 0);
 }
 
 /* Whether a ready record still waits for its trigger's walk. */
@@ -527,7 +536,7 @@ static bool forkstat_oom_waits(struct forkstat_oom_pending *p)
 		return false;
 	mutex_lock(&forkstat_oom_lock);
 	for (i = 0; i < p->rec.nvictims; i++)
-		waits |= p->rec.victim[i].walk == FORKSTAT_OOM_BY_TRIGGER;
+		waits |= READ_ONCE(p->rec.victim[i].walk) == FORKSTAT_OOM_BY_TRIGGER;
 	mutex_unlock(&forkstat_oom_lock);
 	return waits;
 }
@@ -545,8 +554,8 @@ static void forkstat_oom_finish(struct forkstat_oom_pending *p, bool store)
 	/* A trigger's walk not done by now never will be, for this record. */
 	mutex_lock(&forkstat_oom_lock);
 	for (i = 0; i < o->nvictims; i++) {
-		if (o->victim[i].walk == FORKSTAT_OOM_BY_TRIGGER) {
-			o->victim[i].walk = FORKSTAT_OOM_BY_TRIGGER_DONE;
+		if (READ_ONCE(o->victim[i].walk) == FORKSTAT_OOM_BY_TRIGGER) {
+			WRITE_ONCE(o->victim[i].walk, FORKSTAT_OOM_BY_TRIGGER_DONE);
 			o->victim[i].reg.end = FORKSTAT_OOM_WALK_LATE;
 		}
 	}
@@ -554,7 +563,7 @@ static void forkstat_oom_finish(struct forkstat_oom_pending *p, bool store)
 	for (i = 0; i < o->nvictims; i++) {
 		struct forkstat_oom_victim *v = &o->victim[i];
 
-		if (store && v->walk == FORKSTAT_OOM_BY_WORKER && !v->walked)
+		if (store && READ_ONCE(v->walk) == FORKSTAT_OOM_BY_WORKER && !v->walked)
 			forkstat_oom_walk(v->mm, &v->reg);
 		mmdrop(v->mm);
 		v->mm = NULL;
@@ -592,7 +601,7 @@ static void forkstat_oom_work_fn(struct work_struct *work)
 		for (v = 0; v < p->rec.nvictims; v++) {
 			struct forkstat_oom_victim *vi = &p->rec.victim[v];
 
-			if (vi->walk == FORKSTAT_OOM_BY_WORKER && !vi->walked) {
+			if (READ_ONCE(vi->walk) == FORKSTAT_OOM_BY_WORKER && !vi->walked) {
 				forkstat_oom_walk(vi->mm, &vi->reg);
 				vi->walked = true;
 			}

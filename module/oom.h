@@ -45,7 +45,7 @@ struct forkstat_oom_regions {
 	unsigned int vmas;
 	u64 walk_ns;
 	unsigned long heap_kb;		/* the brk heap */
-	unsigned long stack_kb;		/* the main stack, and right above guard pages */
+	unsigned long stack_kb;		/* the main stack, and threads' above guard pages */
 	unsigned int stacks;
 	unsigned long anon_kb;		/* every other private anonymous mapping */
 	unsigned int anon_vmas;
@@ -57,8 +57,8 @@ struct forkstat_oom_regions {
 
 /*
  * Process context: mm's mappings into reg, if mm still has users. The
- * caller holds mm itself (mmgrab), never its users: the victim's exit
- * is not held up, and a walk that finds it gone says so.
+ * caller holds mm itself (mmgrab), never its users beyond the walk: a
+ * walk that finds it gone says so.
  */
 void forkstat_oom_walk(struct mm_struct *mm, struct forkstat_oom_regions *reg);
 

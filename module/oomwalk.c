@@ -9,12 +9,14 @@
  *
  * The walk holds the victim's mm users only while it walks, and its
  * mmap lock for reading: it tries the lock for a few milliseconds (a
- * victim blocked with the lock held must not hold up the record, nor
- * the record the victim), and stops early when a writer waits (the
- * reaper or the victim's own exit may need the lock). Every step may
- * reschedule. Only anonymous private mappings are counted page by page
- * (their page tables are stable under the read lock); file and shared
- * mappings count by their mapped size.
+ * victim blocked with the lock held must not hold up the record), and
+ * stops early when a writer waits (the victim's own exit may need the
+ * lock), when the OOM reaper begins to empty the mm, or after
+ * FORKSTAT_OOM_WALK_BUDGET (a victim's exit_mmap() waits for the walk
+ * to let go of the users). Every
+ * step may reschedule. Only anonymous private mappings are counted page
+ * by page (their page tables are stable under the read lock); file and
+ * shared mappings count by their mapped size.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,6 +37,25 @@
 #define FORKSTAT_OOM_PMD_RESCHED	64
 /* A guard this size or smaller right below an anonymous mapping makes it a stack. */
 #define FORKSTAT_OOM_GUARD_MAX	SZ_1M
+/* A thread's stack at most: glibc's default, RLIMIT_STACK's usual 8 MiB. */
+#define FORKSTAT_OOM_THREAD_STACK	SZ_8M
+/* The longest a walk goes on, in ns (a 256 MiB victim takes a few ms under emulation). */
+#define FORKSTAT_OOM_WALK_BUDGET	(500 * NSEC_PER_MSEC)
+
+/* One walk: its mm, and whether it must stop (a writer waits, its time is up). */
+struct forkstat_oom_walker {
+	struct mm_struct *mm;
+	u64 deadline;			/* ktime_get_ns() */
+	bool stop;
+};
+
+static bool forkstat_oom_stop(struct forkstat_oom_walker *w)
+{
+	if (!w->stop)
+		w->stop = mmap_lock_is_contended(w->mm) || ktime_get_ns() > w->deadline ||
+			  test_bit(MMF_UNSTABLE, &w->mm->flags);
+	return w->stop;
+}
 
 const char *const forkstat_oom_walk_ends[FORKSTAT_OOM_WALK_NR] = {
 	[FORKSTAT_OOM_WALK_OK] = "ok",
@@ -56,21 +77,21 @@ static int forkstat_oom_pte(pte_t *pte, unsigned long addr, void *data)
 }
 
 /*
- * Resident pages of [start, end) of an anonymous private mapping, the
+ * Resident memory (KiB) of [start, end) of an anonymous private mapping, the
  * mmap lock held for reading. apply_to_existing_page_range() warns on a
  * huge or bad entry, so it gets only the page tables this finds; under
  * the read lock a table of such a mapping stays a table (a collapse to
  * a huge page takes the lock for writing; a huge-page fault fills only
  * an empty entry, which is skipped here).
  */
-static unsigned long forkstat_oom_resident(struct mm_struct *mm, unsigned long start,
-					   unsigned long end, bool *contended)
+static unsigned long forkstat_oom_resident_kb(struct forkstat_oom_walker *w,
+					      unsigned long start, unsigned long end)
 {
 	unsigned long addr, next, pages = 0;
 	unsigned int pmds = 0;
 
-	for (addr = start; addr < end; addr = next) {
-		pgd_t *pgd = pgd_offset(mm, addr);
+	for (addr = start; addr < end && !w->stop; addr = next) {
+		pgd_t *pgd = pgd_offset(w->mm, addr);
 		p4d_t *p4d;
 		pud_t *pud;
 		pmd_t pmd;
@@ -90,10 +111,8 @@ static unsigned long forkstat_oom_resident(struct mm_struct *mm, unsigned long s
 		next = pmd_addr_end(addr, end);
 		if (++pmds % FORKSTAT_OOM_PMD_RESCHED == 0) {
 			cond_resched();
-			if (mmap_lock_is_contended(mm)) {
-				*contended = true;
+			if (forkstat_oom_stop(w))
 				break;
-			}
 		}
 		if (pmd_none(pmd) || !pmd_present(pmd))
 			continue;
@@ -104,24 +123,45 @@ static unsigned long forkstat_oom_resident(struct mm_struct *mm, unsigned long s
 		}
 		if (pmd_bad(pmd))
 			continue;
-		apply_to_existing_page_range(mm, addr, next - addr, forkstat_oom_pte, &pages);
+		apply_to_existing_page_range(w->mm, addr, next - addr, forkstat_oom_pte, &pages);
 	}
-	return pages;
+	return pages << (PAGE_SHIFT - 10);
 }
 
-/* Keeps the FORKSTAT_OOM_TOP largest, largest first. */
+/* Keeps the FORKSTAT_OOM_TOP largest regions, largest first. */
 static void forkstat_oom_top_anon(struct forkstat_oom_regions *reg,
-				  struct vm_area_struct *vma, unsigned long kb)
+				  const struct forkstat_oom_anon *run)
 {
 	int i = FORKSTAT_OOM_TOP - 1;
 
-	if (kb <= reg->anon[i].rss_kb)
+	if (run->rss_kb <= reg->anon[i].rss_kb)
 		return;
-	for (; i > 0 && reg->anon[i - 1].rss_kb < kb; i--)
+	for (; i > 0 && reg->anon[i - 1].rss_kb < run->rss_kb; i--)
 		reg->anon[i] = reg->anon[i - 1];
-	reg->anon[i].start = vma->vm_start;
-	reg->anon[i].end = vma->vm_end;
-	reg->anon[i].rss_kb = kb;
+	reg->anon[i] = *run;
+}
+
+/*
+ * Anonymous memory [start, end) of an accessible (open) mapping or not,
+ * into the region being gathered: adjacent accessible ones are one
+ * region. A runtime's heap is many mappings side by side (Go's arena,
+ * 2 MiB each where it madvises huge pages on and off; glibc's arenas
+ * split by mprotect); apart, none would be among the largest. An
+ * inaccessible one (a guard, a reservation) ends the region.
+ */
+static void forkstat_oom_anon_add(struct forkstat_oom_regions *reg, struct forkstat_oom_anon *run,
+				  unsigned long start, unsigned long end, bool open,
+				  unsigned long kb)
+{
+	if (open && run->end == start) {
+		run->end = end;
+		run->rss_kb += kb;
+		return;
+	}
+	forkstat_oom_top_anon(reg, run);
+	*run = (struct forkstat_oom_anon){ };
+	if (open)
+		*run = (struct forkstat_oom_anon){ .start = start, .end = end, .rss_kb = kb };
 }
 
 /* The tail of a path that does not fit, as d_path writes it at the end. */
@@ -169,35 +209,65 @@ static void forkstat_oom_top_file(struct forkstat_oom_regions *reg,
 }
 
 /*
- * A stack: the main one (it grows down, or holds start_stack), or an
- * anonymous mapping right above a small inaccessible one, the guard page
- * glibc's pthread_create puts below each thread's stack.
+ * How much of a private anonymous mapping is a stack, from its start: the
+ * main stack whole (it grows down, or holds start_stack); of a mapping
+ * right above a small inaccessible one, the guard page glibc's
+ * pthread_create puts below each thread's stack, its first
+ * FORKSTAT_OOM_THREAD_STACK (the kernel merges a thread's stack with an
+ * anonymous mapping made just above it before: the rest is not stack).
  */
-static bool forkstat_oom_is_stack(struct mm_struct *mm, struct vm_area_struct *vma,
-				  struct vm_area_struct *prev)
+static unsigned long forkstat_oom_stack_len(struct mm_struct *mm, struct vm_area_struct *vma,
+					    struct vm_area_struct *prev)
 {
+	unsigned long len = vma->vm_end - vma->vm_start;
+
 	if (vma->vm_flags & VM_GROWSDOWN ||
 	    (vma->vm_start <= mm->start_stack && mm->start_stack < vma->vm_end))
-		return true;
-	return prev && !prev->vm_file && prev->vm_end == vma->vm_start &&
-	       !(prev->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) &&
-	       prev->vm_end - prev->vm_start <= FORKSTAT_OOM_GUARD_MAX;
+		return len;
+	if (prev && !prev->vm_file && prev->vm_end == vma->vm_start &&
+	    !(prev->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) &&
+	    prev->vm_end - prev->vm_start <= FORKSTAT_OOM_GUARD_MAX)
+		return min(len, FORKSTAT_OOM_THREAD_STACK);
+	return 0;
 }
 
-static void forkstat_oom_walk_vmas(struct mm_struct *mm, struct forkstat_oom_regions *reg)
+/* A private anonymous mapping's resident memory, by class. */
+static void forkstat_oom_anon_vma(struct forkstat_oom_walker *w, struct forkstat_oom_regions *reg,
+				  struct forkstat_oom_anon *run, struct vm_area_struct *vma,
+				  struct vm_area_struct *prev)
+{
+	unsigned long start = vma->vm_start, end = vma->vm_end, stack, kb;
+
+	if (start < w->mm->brk && end > w->mm->start_brk) {
+		reg->heap_kb += forkstat_oom_resident_kb(w, start, end);
+		return;
+	}
+	stack = forkstat_oom_stack_len(w->mm, vma, prev);
+	if (stack) {
+		reg->stack_kb += forkstat_oom_resident_kb(w, start, start + stack);
+		reg->stacks++;
+		start += stack;
+		if (start == end)
+			return;
+	}
+	kb = forkstat_oom_resident_kb(w, start, end);
+	reg->anon_kb += kb;
+	reg->anon_vmas++;
+	forkstat_oom_anon_add(reg, run, start, end, !!(vma->vm_flags & (VM_READ | VM_WRITE)), kb);
+}
+
+static void forkstat_oom_walk_vmas(struct forkstat_oom_walker *w, struct forkstat_oom_regions *reg)
 {
 	struct vm_area_struct *vma, *prev = NULL;
+	struct forkstat_oom_anon run = { };
 	struct vma_iterator vmi;
-	bool contended = false;
 	unsigned long kb;
 
-	vma_iter_init(&vmi, mm, 0);
+	vma_iter_init(&vmi, w->mm, 0);
 	for_each_vma(vmi, vma) {
 		cond_resched();
-		if (contended || mmap_lock_is_contended(mm)) {
-			reg->end = FORKSTAT_OOM_WALK_PARTIAL;
-			return;
-		}
+		if (forkstat_oom_stop(w))
+			break;
 		reg->vmas++;
 		if (vma->vm_flags & (VM_HUGETLB | VM_PFNMAP | VM_IO)) {
 			/* Not counted: hugetlbfs's own pool, device memory. */
@@ -208,27 +278,25 @@ static void forkstat_oom_walk_vmas(struct mm_struct *mm, struct forkstat_oom_reg
 			if (vma->vm_file)
 				forkstat_oom_top_file(reg, vma, kb);
 		} else {
-			kb = forkstat_oom_resident(mm, vma->vm_start, vma->vm_end,
-						   &contended) << (PAGE_SHIFT - 10);
-			if (vma->vm_start < mm->brk && vma->vm_end > mm->start_brk) {
-				reg->heap_kb += kb;
-			} else if (forkstat_oom_is_stack(mm, vma, prev)) {
-				reg->stack_kb += kb;
-				reg->stacks++;
-			} else {
-				reg->anon_kb += kb;
-				reg->anon_vmas++;
-				forkstat_oom_top_anon(reg, vma, kb);
-			}
+			forkstat_oom_anon_vma(w, reg, &run, vma, prev);
+		}
+		/* Any other mapping ends the anonymous region. */
+		if (run.end != vma->vm_end) {
+			forkstat_oom_top_anon(reg, &run);
+			run = (struct forkstat_oom_anon){ };
 		}
 		prev = vma;
 	}
-	reg->end = contended ? FORKSTAT_OOM_WALK_PARTIAL : FORKSTAT_OOM_WALK_OK;
+	forkstat_oom_top_anon(reg, &run);
+	reg->end = w->stop ? FORKSTAT_OOM_WALK_PARTIAL : FORKSTAT_OOM_WALK_OK;
 }
 
 void forkstat_oom_walk(struct mm_struct *mm, struct forkstat_oom_regions *reg)
 {
 	u64 start = ktime_get_ns();
+	struct forkstat_oom_walker w = {
+		.mm = mm, .deadline = start + FORKSTAT_OOM_WALK_BUDGET,
+	};
 	int tries;
 
 	if (!mmget_not_zero(mm)) {
@@ -238,14 +306,17 @@ void forkstat_oom_walk(struct mm_struct *mm, struct forkstat_oom_regions *reg)
 	for (tries = 0; !mmap_read_trylock(mm); tries++) {
 		if (tries == FORKSTAT_OOM_LOCK_TRIES) {
 			reg->end = FORKSTAT_OOM_WALK_BUSY;
-			mmput_async(mm);
+			mmput(mm);
 			return;
 		}
 		usleep_range(1000, 2000);
 	}
-	forkstat_oom_walk_vmas(mm, reg);
+	forkstat_oom_walk_vmas(&w, reg);
 	mmap_read_unlock(mm);
-	/* Maybe the last user: its exit_mmap() on a kworker of its own. */
-	mmput_async(mm);
+	/* The OOM reaper began emptying it meanwhile (it reads the lock too). */
+	if (test_bit(MMF_UNSTABLE, &mm->flags))
+		reg->end = FORKSTAT_OOM_WALK_PARTIAL;
+	/* Maybe the last user: its exit_mmap() here, on oom.c's reclaim-safe workqueue. */
+	mmput(mm);
 	reg->walk_ns = ktime_get_ns() - start;
 }

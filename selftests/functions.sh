@@ -24,16 +24,17 @@ skip() {
 	exit $ksft_skip
 }
 
-# Runs CMD... every 0.1 s until it succeeds, for SECS seconds at most;
-# fails (status 1) when it never did. The one wait loop of the tests.
+# Runs CMD... every 0.1 s until it succeeds, for SECS seconds at most
+# (of the clock: a CMD that reads a big /proc/forkstat under emulation
+# takes a while itself); fails (status 1) when it never did. The one
+# wait loop of the tests.
 loop_until() {	# loop_until SECS CMD...
-	local secs=$1 i
+	local end=$((SECONDS + $1))
 	shift
-	for ((i = 0; i < secs * 10; i++)); do
-		"$@" && return 0
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
 		sleep 0.1
 	done
-	return 1
 }
 
 # Is this make check-debug's kernel (KASAN, lockdep, kmemleak)? Everything
@@ -173,4 +174,103 @@ stop_storm() {
 	kill "${storm_pids[@]}" 2>/dev/null
 	wait "${storm_pids[@]}" 2>/dev/null
 	storm_pids=()
+}
+
+# OOM tests. oom_setup makes a memory cgroup of the test's own under the
+# cgroup2 root (skips without one), keeps the OOM reports off the console
+# and their task tables out of the log; oom_teardown undoes it all.
+oom_setup() {	# oom_setup: sets oom_top
+	local cg=/sys/fs/cgroup
+	[ "$(stat -f -c %T $cg 2>/dev/null)" = cgroup2fs ] || skip "no cgroup2 mount at $cg"
+	grep -qw memory $cg/cgroup.controllers || skip "no memory controller"
+	oom_dump_tasks=$(cat /proc/sys/vm/oom_dump_tasks)
+	console_quiet
+	# Each report lists every task: a retried fault's dozens of reports
+	# would fill the log for nothing.
+	echo 0 > /proc/sys/vm/oom_dump_tasks
+	echo +memory > $cg/cgroup.subtree_control || die "cannot enable the memory controller"
+	oom_top=$cg/forkstat-oom-$$
+	mkdir "$oom_top" || die "cannot make $oom_top"
+	echo +memory > "$oom_top/cgroup.subtree_control" || die "cannot enable memory in $oom_top"
+}
+
+oom_teardown() {
+	[ -z "${oom_top:-}" ] || rmdir "$oom_top"/*/ "$oom_top" 2>/dev/null
+	[ -z "${oom_dump_tasks:-}" ] || echo "$oom_dump_tasks" > /proc/sys/vm/oom_dump_tasks
+	console_restore
+}
+
+# A child cgroup of oom_top with memory.max LIMIT and no swap; prints its
+# path. Its id (the inode) is what oom records name as memcg=.
+oom_cgroup() {	# oom_cgroup NAME LIMIT
+	local c=$oom_top/$1
+	mkdir "$c" || die "cannot make $c"
+	echo "$2" > "$c/memory.max" || die "cannot limit $c to $2"
+	echo 0 > "$c/memory.swap.max" 2>/dev/null
+	echo "$c"
+}
+
+# The kernel's count of OOM kills in cgroup CG (memory.events).
+oom_kills() {	# oom_kills CG
+	awk '$1 == "oom_kill" { print $2 }' "$1/memory.events"
+}
+
+# How many oom records in FILE have memcg=ID and result=RESULT.
+oom_records() {	# oom_records FILE ID RESULT
+	awk -v m="memcg=$2" -v r="result=$3" '$1 == "oom" { a = 0; b = 0
+		for (i = 2; i <= NF; i++) { if ($i == m) a = 1; if ($i == r) b = 1 }
+		if (a && b) n++ } END { print n + 0 }' "$1"
+}
+
+# The kernel's last "Killed process PID (COMM) ..." line since the mark.
+oom_kernel_line() {	# oom_kernel_line COMM
+	dmesg_since_mark | grep -E "Killed process [0-9]+ \\($1\\)" | tail -1
+}
+
+# Fails unless the oomvictim record of the pid in the kernel's LINE, in
+# SNAP, has the line's total-vm, anon, file and shmem figures, anon
+# within SLACK kB (pages the victim's other threads faulted in between
+# the probe's read and the kernel's, 0 for a single thread). Sets victim.
+oom_check_victim() {	# oom_check_victim SNAP LINE SLACK
+	local pair k f got want
+	victim=$(sed -E 's/.*Killed process ([0-9]+) .*/\1/' <<< "$2")
+	[ -n "$(rec_field oomvictim tgid=$victim oom "$1")" ] ||
+		die "no oomvictim record for pid $victim"
+	for pair in total-vm:total_vm_kb anon-rss:anon_kb file-rss:file_kb shmem-rss:shmem_kb; do
+		k=${pair%%:*} f=${pair#*:}
+		got=$(rec_field oomvictim tgid=$victim $f "$1")
+		want=$(sed -E "s/.* $k:([0-9]+)kB.*/\\1/" <<< "$2")
+		if [ $f = anon_kb ]; then
+			[ $((got > want ? got - want : want - got)) -le "$3" ] ||
+				die "victim $victim: $f=$got, the kernel's $k: $want kB (more than $3 kB apart)"
+			oom_anon_diff=$((got - want))
+		else
+			[ "$got" = "$want" ] || die "victim $victim: $f=$got, the kernel's $k: $want kB"
+		fi
+	done
+	[ "$(rec_field oomvictim tgid=$victim killed "$1")" = 1 ] || die "victim $victim not marked killed"
+	[ "$(rec_field oomvictim tgid=$victim chosen "$1")" = 1 ] || die "victim $victim not marked chosen"
+}
+
+# Fails unless record OID's largest anonymous region in SNAP holds the
+# mapping START-END (hexadecimal, as oom_hog prints it), with at most 1
+# MiB of what lies side by side with it (the loader's few pages, where
+# the kernel put them next to it, join the region).
+oom_check_largest() {	# oom_check_largest SNAP OID START END
+	local rstart rend
+	rstart=$(awk -v o="oom=$2" '$1 == "oomanon" && $2 == o && / n=0 / {
+		for (i = 3; i <= NF; i++) if (index($i, "start=") == 1) print substr($i, 7) }' "$1")
+	rend=$(awk -v o="oom=$2" '$1 == "oomanon" && $2 == o && / n=0 / {
+		for (i = 3; i <= NF; i++) if (index($i, "end=") == 1) print substr($i, 5) }' "$1")
+	[ -n "$rstart" ] && [ $((rstart)) -le $((0x$3)) ] && [ $((rend)) -ge $((0x$4)) ] &&
+		[ $((rend - rstart - (0x$4 - 0x$3))) -le $((1 << 20)) ] ||
+		die "record $2: largest anonymous region ${rstart:-none}-${rend:-none}, the hog's mapping is 0x$3-0x$4"
+}
+
+# The function names of the chain forkstatctl's oom view prints for PID
+# from SNAP, in order, space-separated.
+oom_chain() {	# oom_chain SNAP PID
+	"$(dirname "$0")/forkstatctl" -f "$1" -p "$2" oom > "$1.view" ||
+		die "forkstatctl oom failed"
+	grep -oE '#[0-9]+ +[^ +]+\+' "$1.view" | awk '{ sub("\\+$", "", $2); printf "%s ", $2 }'
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * oom_hog: a process whose memory is known, run into its memory cgroup's
- * limit by oom.sh. It fills a brk heap with HEAP_BLOCKS small blocks,
- * then prints the range of one large anonymous mapping ("region START
- * END", hexadecimal) and touches it page by page, from touch(), until the
- * OOM killer stops it. Frame pointers kept (the Makefile), so the chain
+ * oom_hog [MIB [hold]]: a process whose memory is known, run into its
+ * memory cgroup's limit by oom.sh. It fills a brk heap with HEAP_BLOCKS
+ * small blocks, then prints the range of one large anonymous mapping of
+ * MIB MiB (default 1024; "region START END", hexadecimal) and touches it
+ * page by page, from touch(), until the OOM killer stops it. With hold
+ * (oom_global.sh) it prints "held" once the whole mapping is touched,
+ * and waits there to be killed. Frame pointers kept (the Makefile), so the chain
  * of the faulting thread reads touch <- fill <- main.
  */
 #include <stdio.h>
@@ -33,9 +35,9 @@ __attribute__((noinline)) static void fill(char *region, size_t len)
 		touch(region + off);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	size_t len = (size_t)REGION_MB << 20, n;
+	size_t len = (size_t)(argc > 1 ? atoi(argv[1]) : REGION_MB) << 20, n;
 	char *region;
 
 	/* Small blocks come from brk: the heap. */
@@ -57,5 +59,11 @@ int main(void)
 	printf("region %lx %lx\n", (unsigned long)region, (unsigned long)(region + len));
 	fflush(stdout);
 	fill(region, len);
-	return 0;	/* the limit is higher than REGION_MB: the test fails */
+	if (argc > 2 && !strcmp(argv[2], "hold")) {
+		printf("held\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
+	return 0;	/* the limit is higher than the region: the test fails */
 }

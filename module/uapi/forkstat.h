@@ -56,7 +56,8 @@
 /*
  * An OOM record ("oom") keeps up to FORKSTAT_OOM_VICTIMS victims
  * ("oomvictim"), each with its FORKSTAT_OOM_TOP largest anonymous
- * mappings ("oomanon") and mapped files ("oomfile").
+ * regions ("oomanon": mappings side by side count as one) and mapped
+ * files ("oomfile").
  */
 #define FORKSTAT_OOM_VICTIMS	4
 #define FORKSTAT_OOM_TOP	4

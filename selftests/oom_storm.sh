@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# An OOM storm: 100 memory cgroups of 8 MiB, each running oom_hog into
+# its limit, again and again, ten at a time, while a reader reads
+# /proc/forkstat in a loop. Then:
+# - the module answered all along: reads went on during the storm;
+# - its kill count grew by what memory.events' oom_kill counted in the
+#   100 cgroups, and every call it followed is accounted for (recorded,
+#   waited, settled or lost);
+# - the ring holds at most oom_ring records, each a kill in one of the
+#   storm's cgroups with oom_hog as its victim.
+. "$(dirname "$0")/functions.sh"
+require_env
+dir=$(cd "$(dirname "$0")" && pwd)
+NCG=100
+WORKERS=10
+# Each kill is an OOM report in the log and a walk: fewer rounds where
+# everything runs many times slower.
+ROUNDS=2
+debug_kernel && ROUNDS=1
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	kill "${pids[@]}" 2>/dev/null
+	wait 2>/dev/null
+	oom_teardown
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+oom_setup
+
+cgs=()
+for ((i = 0; i < NCG; i++)); do
+	c=$(oom_cgroup s$i 8M) || exit 1
+	cgs+=("$c")
+done
+cfg() {	# cfg KEY [FILE]: on the oomcfg line
+	awk -v k="$1=" '$1 == "oomcfg" { for (i = 2; i <= NF; i++)
+		if (index($i, k) == 1) print substr($i, length(k) + 1) }' "${2:-$PROC}"
+}
+snap0=$tmp/before
+cat $PROC > "$snap0"
+mark_dmesg
+
+while :; do cat $PROC > /dev/null && echo >> "$tmp/reads"; done 2>/dev/null &
+pids+=($!)
+for ((w = 0; w < WORKERS; w++)); do
+	(
+		for ((r = 0; r < ROUNDS; r++)); do
+			for ((i = w; i < NCG; i += WORKERS)); do
+				bash -c "echo \$\$ > ${cgs[i]}/cgroup.procs && exec '$dir/oom_hog'"
+			done
+		done
+	) > /dev/null 2>&1 &
+	pids+=($!)
+done
+wait "${pids[@]:1}"
+log "storm over after $SECONDS s"
+reads=$(wc -l < "$tmp/reads")
+kill "${pids[0]}"
+wait 2>/dev/null
+pids=()
+[ "$reads" -gt 0 ] || die "no read of $PROC finished during the storm"
+
+kills=0
+for c in "${cgs[@]}"; do
+	kills=$((kills + $(oom_kills "$c")))
+done
+[ $kills -ge $NCG ] || die "memory.events counted $kills kills in $NCG cgroups, want one at least in each"
+# The last records are stored after their walks.
+loop_until 120 eval '[ $(($(cfg kills) - $(cfg kills "$snap0"))) -ge $kills ]'
+log "kills counted after $SECONDS s: $(grep '^oomcfg' $PROC)"
+snap=$tmp/after
+loop_until 120 eval 'cat $PROC > "$snap"; [ $(($(cfg calls "$snap") - $(cfg recorded "$snap") - $(cfg waited "$snap") - $(cfg settled "$snap") - $(cfg lost "$snap"))) = \
+	$(($(cfg calls "$snap0") - $(cfg recorded "$snap0") - $(cfg waited "$snap0") - $(cfg settled "$snap0") - $(cfg lost "$snap0"))) ]' ||
+	die "calls not all accounted for: $(grep '^oomcfg' "$snap0") then $(grep '^oomcfg' "$snap")"
+delta() {
+	echo $(($(cfg "$1" "$snap") - $(cfg "$1" "$snap0")))
+}
+[ "$(delta kills)" = $kills ] || die "forkstat counted $(delta kills) kills, memory.events $kills"
+log "$kills kills in $NCG cgroups ($ROUNDS rounds), $reads reads during the storm; calls $(delta calls): recorded $(delta recorded), waited $(delta waited), settled $(delta settled), lost $(delta lost)"
+
+ring=$(cat /sys/module/$MOD/parameters/oom_ring)
+n=$(grep -c '^oom ' "$snap")
+[ "$n" -le "$ring" ] || die "$n oom records, the ring holds $ring"
+ids=" $(for c in "${cgs[@]}"; do stat -c %i "$c"; done | tr '\n' ' ')"
+while read -r oid memcg result; do
+	[[ $ids == *" ${memcg#memcg=} "* ]] || die "record ${oid#id=}: $memcg is none of the storm's cgroups"
+	[ "$result" = result=killed ] || die "record ${oid#id=}: $result"
+	[ "$(rec_field oomvictim "oom=${oid#id=}" comm "$snap")" = oom_hog ] ||
+		die "record ${oid#id=}: victim $(rec_field oomvictim "oom=${oid#id=}" comm "$snap")"
+done < <(awk '$1 == "oom" { id = m = r = ""
+	for (i = 2; i <= NF; i++) {
+		if ($i ~ /^id=/) id = $i; if ($i ~ /^memcg=/) m = $i; if ($i ~ /^result=/) r = $i
+	}
+	print id, m, r }' "$snap")
+log "$n records in the ring of $ring, each a kill of oom_hog in a storm cgroup"
+check_dmesg_clean_oom

@@ -215,6 +215,17 @@ oom_kills() {	# oom_kills CG
 	awk '$1 == "oom_kill" { print $2 }' "$1/memory.events"
 }
 
+# KEY= of the oomcfg line (the OOM killer calls' counts) in /proc/forkstat
+# or FILE, and how much it grew from the snapshot BEFORE to AFTER.
+oom_cfg() {	# oom_cfg KEY [FILE]
+	awk -v k="$1=" '$1 == "oomcfg" { for (i = 2; i <= NF; i++)
+		if (index($i, k) == 1) print substr($i, length(k) + 1) }' "${2:-$PROC}"
+}
+
+oom_cfg_delta() {	# oom_cfg_delta KEY BEFORE AFTER
+	echo $(($(oom_cfg "$1" "$3") - $(oom_cfg "$1" "$2")))
+}
+
 # How many oom records in FILE have memcg=ID and result=RESULT.
 oom_records() {	# oom_records FILE ID RESULT
 	awk -v m="memcg=$2" -v r="result=$3" '$1 == "oom" { a = 0; b = 0

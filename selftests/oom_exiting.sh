@@ -27,10 +27,6 @@ trap cleanup EXIT
 oom_setup
 cg=$(oom_cgroup exiting 64M) || exit 1
 id=$(stat -c %i "$cg")
-cfg() {	# cfg KEY FILE: on the oomcfg line
-	awk -v k="$1=" '$1 == "oomcfg" { for (i = 2; i <= NF; i++)
-		if (index($i, k) == 1) print substr($i, length(k) + 1) }' "$2"
-}
 cat $PROC > "$tmp/before"
 mark_dmesg
 "$dir/oom_exiting" "$cg" > "$tmp/out" || die "oom_exiting failed: $(cat "$tmp/out")"
@@ -42,14 +38,11 @@ snap=$tmp/after
 loop_until 60 eval '[ "$(oom_records $PROC $id killed)" = 1 ]' || die "no oom record of the kill"
 cat $PROC > "$snap"
 grep -E "^oom[a-z]* " "$snap" | grep -v "^oomcfg" | sed 's/^/#   /'
-delta() {
-	echo $(($(cfg "$1" "$snap") - $(cfg "$1" "$tmp/before")))
-}
-log "OOM killer calls $(delta calls): recorded $(delta recorded), waited $(delta waited), settled $(delta settled), lost $(delta lost); kills $(delta kills)"
-[ "$(delta kills)" = 1 ] || die "forkstat counted $(delta kills) kills, the kernel 1"
-[ "$(delta waited)" -ge 1 ] || die "no call counted as waiting for the victim"
-[ "$(delta lost)" = 0 ] || die "$(delta lost) calls lost"
-[ $(($(delta calls) - $(delta recorded) - $(delta waited) - $(delta settled))) = 0 ] ||
+log "OOM killer calls $(oom_cfg_delta calls "$tmp/before" "$snap"): recorded $(oom_cfg_delta recorded "$tmp/before" "$snap"), waited $(oom_cfg_delta waited "$tmp/before" "$snap"), settled $(oom_cfg_delta settled "$tmp/before" "$snap"), lost $(oom_cfg_delta lost "$tmp/before" "$snap"); kills $(oom_cfg_delta kills "$tmp/before" "$snap")"
+[ "$(oom_cfg_delta kills "$tmp/before" "$snap")" = 1 ] || die "forkstat counted $(oom_cfg_delta kills "$tmp/before" "$snap") kills, the kernel 1"
+[ "$(oom_cfg_delta waited "$tmp/before" "$snap")" -ge 1 ] || die "no call counted as waiting for the victim"
+[ "$(oom_cfg_delta lost "$tmp/before" "$snap")" = 0 ] || die "$(oom_cfg_delta lost "$tmp/before" "$snap") calls lost"
+[ $(($(oom_cfg_delta calls "$tmp/before" "$snap") - $(oom_cfg_delta recorded "$tmp/before" "$snap") - $(oom_cfg_delta waited "$tmp/before" "$snap") - $(oom_cfg_delta settled "$tmp/before" "$snap"))) = 0 ] ||
 	die "calls not all accounted for"
 [ "$(oom_records "$snap" $id none)" = 0 ] && [ "$(oom_records "$snap" $id exiting)" = 0 ] ||
 	die "a record of a call that killed nothing: $(grep "^oom .* memcg=$id " "$snap")"

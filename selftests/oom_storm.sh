@@ -35,10 +35,6 @@ for ((i = 0; i < NCG; i++)); do
 	c=$(oom_cgroup s$i 8M) || exit 1
 	cgs+=("$c")
 done
-cfg() {	# cfg KEY [FILE]: on the oomcfg line
-	awk -v k="$1=" '$1 == "oomcfg" { for (i = 2; i <= NF; i++)
-		if (index($i, k) == 1) print substr($i, length(k) + 1) }' "${2:-$PROC}"
-}
 snap0=$tmp/before
 cat $PROC > "$snap0"
 mark_dmesg
@@ -69,17 +65,14 @@ for c in "${cgs[@]}"; do
 done
 [ $kills -ge $NCG ] || die "memory.events counted $kills kills in $NCG cgroups, want one at least in each"
 # The last records are stored after their walks.
-loop_until 120 eval '[ $(($(cfg kills) - $(cfg kills "$snap0"))) -ge $kills ]'
+loop_until 120 eval '[ $(($(oom_cfg kills) - $(oom_cfg kills "$snap0"))) -ge $kills ]'
 log "kills counted after $SECONDS s: $(grep '^oomcfg' $PROC)"
 snap=$tmp/after
-loop_until 120 eval 'cat $PROC > "$snap"; [ $(($(cfg calls "$snap") - $(cfg recorded "$snap") - $(cfg waited "$snap") - $(cfg settled "$snap") - $(cfg lost "$snap"))) = \
-	$(($(cfg calls "$snap0") - $(cfg recorded "$snap0") - $(cfg waited "$snap0") - $(cfg settled "$snap0") - $(cfg lost "$snap0"))) ]' ||
+loop_until 120 eval 'cat $PROC > "$snap"; [ $(($(oom_cfg calls "$snap") - $(oom_cfg recorded "$snap") - $(oom_cfg waited "$snap") - $(oom_cfg settled "$snap") - $(oom_cfg lost "$snap"))) = \
+	$(($(oom_cfg calls "$snap0") - $(oom_cfg recorded "$snap0") - $(oom_cfg waited "$snap0") - $(oom_cfg settled "$snap0") - $(oom_cfg lost "$snap0"))) ]' ||
 	die "calls not all accounted for: $(grep '^oomcfg' "$snap0") then $(grep '^oomcfg' "$snap")"
-delta() {
-	echo $(($(cfg "$1" "$snap") - $(cfg "$1" "$snap0")))
-}
-[ "$(delta kills)" = $kills ] || die "forkstat counted $(delta kills) kills, memory.events $kills"
-log "$kills kills in $NCG cgroups ($ROUNDS rounds), $reads reads during the storm; calls $(delta calls): recorded $(delta recorded), waited $(delta waited), settled $(delta settled), lost $(delta lost)"
+[ "$(oom_cfg_delta kills "$snap0" "$snap")" = $kills ] || die "forkstat counted $(oom_cfg_delta kills "$snap0" "$snap") kills, memory.events $kills"
+log "$kills kills in $NCG cgroups ($ROUNDS rounds), $reads reads during the storm; calls $(oom_cfg_delta calls "$snap0" "$snap"): recorded $(oom_cfg_delta recorded "$snap0" "$snap"), waited $(oom_cfg_delta waited "$snap0" "$snap"), settled $(oom_cfg_delta settled "$snap0" "$snap"), lost $(oom_cfg_delta lost "$snap0" "$snap")"
 
 ring=$(cat /sys/module/$MOD/parameters/oom_ring)
 n=$(grep -c '^oom ' "$snap")

@@ -104,12 +104,17 @@ newest_kernel() {
 # The tally of make check and make check-debug: every check and selftest
 # passes, fails or is skipped; summary prints the one line both end with
 # and exits non-zero on any failure.
-passed=0 failed=0 skipped=0
+# summary repeats the failures above its line: a CI log shown by its
+# head and tail still says what failed.
+passed=0 failed=0 skipped=0 failures=()
 pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+fail() { failed=$((failed + 1)); failures+=("$*"); echo "FAIL: $*"; }
 
 summary() {
-	local line="$passed passed, $failed failed"
+	local line="$passed passed, $failed failed" f
+	for f in "${failures[@]}"; do
+		echo "failed: $f"
+	done
 	[ $skipped = 0 ] || line+=", $skipped skipped"
 	echo "$line"
 	[ $failed = 0 ]
@@ -132,7 +137,7 @@ run_suite() {	# run_suite KVER KSFT_DIR [VM-RUN OPTION...]
 # Prints a finished run_suite and adds its results to the tally; the
 # tests that never reported (the guest died or hung) count as failed.
 report_suite() {	# report_suite KVER NTESTS
-	local tap=$FORKSTAT_BUILD/vm/$1.tap rc secs ok skip notok missing
+	local tap=$FORKSTAT_BUILD/vm/$1.tap rc secs ok skip notok missing f
 	read -r rc secs < "$tap.rc"
 	echo "== linux $1 ($(kernel_flavour "$1"), $secs s)"
 	cat "$tap"
@@ -142,6 +147,9 @@ report_suite() {	# report_suite KVER NTESTS
 	passed=$((passed + ok - skip))
 	skipped=$((skipped + skip))
 	failed=$((failed + notok))
+	while read -r f; do
+		failures+=("$1: $f")
+	done < <(sed -n 's/^not ok [0-9]* selftests: forkstat: //p' "$tap")
 	missing=$(($2 - ok - notok))
 	if [ $missing -gt 0 ]; then
 		fail "$1: $missing selftests did not report"

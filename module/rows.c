@@ -7,8 +7,8 @@
  * that handlers never allocate. Rows of exited processes stay (a
  * short-lived forker is often the culprit) until a new process finds no
  * free row within FORKSTAT_ROWS_PROBE places of its hash: it then takes
- * the row there of the exited process worth least (the least time in
- * fork, socket clearers last), whose figures are added to its cgroup's
+ * the row there of the exited process worth least (the least memory
+ * forked, socket clearers last), whose figures are added to its cgroup's
  * in evicted.c, so that per-cgroup sums never go down. A live process's
  * row is never taken: a process that finds only those gets none; its
  * forks still count in the flavour totals and in "dropped". A tgid
@@ -64,6 +64,8 @@ struct forkstat_row {
 	struct forkstat_cred cred;	/* at its last event */
 	u64 cgroup;		/* at its last event */
 	char comm[TASK_COMM_LEN];
+	/* What the row is worth keeping once its process is gone. */
+	u64 worth;
 	struct forkstat_row_stats st;
 };
 
@@ -123,6 +125,7 @@ static bool forkstat_row_take(struct forkstat_row *p, u64 key, u64 start_time,
 		return false;
 	}
 	memset(&p->st, 0, sizeof(p->st));
+	p->worth = 0;
 	p->key = key;
 	p->start_time = start_time;
 	p->pid = get_pid(task_tgid(current));
@@ -141,13 +144,22 @@ static bool forkstat_row_exited(const struct forkstat_row *p)
 }
 
 /*
- * What a dead process's row is worth keeping for: its time in fork, and
- * before any of that its socket clears (the clearer is the culprit of
- * threads blocked long after it has gone).
+ * What a dead process's row is worth keeping for: the memory its forks
+ * copied (the parent's size at each fork that copied its page tables,
+ * and a KiB for every other call), and before any of that its socket
+ * clears (the clearer is the culprit of threads blocked long after it
+ * has gone). Not the time in fork, though that is what the size costs:
+ * a 100 us fork preempted, or its VM descheduled, for 50 ms would
+ * outweigh a fork from gigabytes.
  */
+static void forkstat_row_add_worth(struct forkstat_row *p, const struct forkstat_fork *f)
+{
+	p->worth += 1 + (f->flavour == FORKSTAT_FORK ? f->rss_kb : 0);
+}
+
 static u64 forkstat_row_worth(const struct forkstat_row *p)
 {
-	return p->st.sum_ns + (p->st.sock_clears ? BIT_ULL(62) : 0);
+	return p->worth + (p->st.sock_clears ? BIT_ULL(62) : 0);
 }
 
 /*
@@ -262,6 +274,7 @@ void forkstat_rows_add_fork(const struct forkstat_fork *f)
 		p->st.errors++;
 	} else {
 		p->st.count[f->flavour]++;
+		forkstat_row_add_worth(p, f);
 		p->st.sum_ns += f->total_ns;
 		p->st.max_ns = max(p->st.max_ns, f->total_ns);
 		p->st.ptcopy_ns += f->ptcopy_ns;

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What the rows of exited processes leave when rows.c gives their place
- * to a new process: their figures, summed per cgroup, shown as
- * "procgone" records. A cgroup's totals are its rows plus its procgone
+ * What processes gone leave to their cgroup, shown as "procgone"
+ * records: the figures of the rows of exited processes when rows.c gives
+ * their place to a new process, summed per cgroup, and the OOM kills of
+ * the cgroup's processes (oom.c; its records are a ring, these are
+ * counters). A cgroup's totals are its rows plus its procgone
  * (forkstatctl's top --by cgroup, the Prometheus counters), so they
- * never go down when a row is evicted.
+ * never go down when a row is evicted or an OOM record overwritten.
  *
  * A fixed table, allocated with the module, open-addressed by cgroup id:
  * written by probe handlers (under the evicted row's lock), so one raw
@@ -25,6 +27,7 @@
 struct forkstat_evicted {
 	u64 cgroup;		/* 0: free, or "other" in the last slot */
 	u64 rows;		/* rows evicted */
+	u64 oom_kills;		/* the cgroup's processes the OOM killer killed */
 	struct forkstat_row_stats st;
 };
 
@@ -80,6 +83,16 @@ void forkstat_evicted_add(u64 cgroup, const struct forkstat_row_stats *st)
 	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
 }
 
+/* Any context (oom:mark_victim). */
+void forkstat_evicted_add_oom_kill(u64 cgroup)
+{
+	unsigned long irqflags;
+
+	raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
+	forkstat_evicted_slot(cgroup)->oom_kills++;
+	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+}
+
 static void forkstat_evicted_show_one(struct seq_file *m, const struct forkstat_evicted *e)
 {
 	const struct forkstat_row_stats *st = &e->st;
@@ -89,12 +102,12 @@ static void forkstat_evicted_show_one(struct seq_file *m, const struct forkstat_
 	for (f = 0; f < FORKSTAT_NR_FLAVOURS; f++)
 		if (f != FORKSTAT_KTHREAD)
 			seq_printf(m, " %s=%llu", forkstat_flavour_names[f], st->count[f]);
-	seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu stall_waits=%llu stall_ns=%llu stall_max_ns=%llu cow_faults=%llu cow_pages=%llu cow_ns=%llu child_cow_faults=%llu child_cow_pages=%llu child_cow_ns=%llu sock_clears=%llu sock_sets=%llu last_clear_ns=%llu\n",
+	seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu stall_waits=%llu stall_ns=%llu stall_max_ns=%llu cow_faults=%llu cow_pages=%llu cow_ns=%llu child_cow_faults=%llu child_cow_pages=%llu child_cow_ns=%llu sock_clears=%llu sock_sets=%llu last_clear_ns=%llu oom_kills=%llu\n",
 		   st->errors, st->sum_ns, st->max_ns, st->ptcopy_ns, st->max_rss_kb,
 		   st->stall_waits, st->stall_ns, st->stall_max_ns,
 		   st->cow[0].faults, st->cow[0].pages, st->cow[0].ns,
 		   st->cow[1].faults, st->cow[1].pages, st->cow[1].ns,
-		   st->sock_clears, st->sock_sets, st->last_clear_ns);
+		   st->sock_clears, st->sock_sets, st->last_clear_ns, e->oom_kills);
 }
 
 /* One slot copied at a time: the lock is held for a memcpy only. */
@@ -110,7 +123,7 @@ void forkstat_evicted_show(struct seq_file *m, const struct forkstat_reader *r)
 		raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
 		e = forkstat_evicted[i];
 		raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
-		if (e.rows)
+		if (e.rows || e.oom_kills)
 			forkstat_evicted_show_one(m, &e);
 	}
 }

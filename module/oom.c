@@ -302,6 +302,7 @@ static void forkstat_oom_mark_victim(void *data, struct task_struct *task, uid_t
 	if (killed) {
 		p->rec.kills++;
 		forkstat_oom_count(FORKSTAT_OOMC_KILLS);
+		forkstat_evicted_add_oom_kill(forkstat_task_cgroup(task));
 	}
 	if (!mm || p->rec.nvictims == FORKSTAT_OOM_VICTIMS)
 		return;

@@ -71,8 +71,8 @@ live=$("$ctl" top --by cgroup -n 100)
 echo "$live" | sed 's/^/# /'
 read -r ca fa _ < <(sums "$ida")
 read -r cb _ clb < <(sums "$idb")
-echo "$live" | grep -Eq "^/forkstat-test-$$/a +1 +$ca +$fa .* 0 +0$" || die "top --by cgroup: a should show $ca calls, $fa forks"
-echo "$live" | grep -Eq "^/forkstat-test-$$/b +1 +$cb +0 .* $clb +3$" || die "top --by cgroup: b should show $cb calls, $clb clears, 3 blocked"
+echo "$live" | grep -Eq "^/forkstat-test-$$/a +1 +$ca +$fa .* 0 +0 +0$" || die "top --by cgroup: a should show $ca calls, $fa forks"
+echo "$live" | grep -Eq "^/forkstat-test-$$/b +1 +$cb +0 .* $clb +3 +0$" || die "top --by cgroup: b should show $cb calls, $clb clears, 3 blocked"
 
 # --cgroup narrows every view; Prometheus labels the cgroup by its path.
 "$ctl" --cgroup "/forkstat-test-$$/a" top -n 100 | grep -q " bigfork " || die "--cgroup a lacks the forker"

@@ -5,7 +5,8 @@
 # oom_hog (a brk heap, then one large mapping touched page by page) runs
 # in a cgroup with memory.max 64M until the OOM killer stops it. Then:
 # - one "oom" record per oom_kill that memory.events counted, constraint
-#   memcg, the cgroup's id, path and limit, the hog as trigger;
+#   memcg, the cgroup's id, path and limit, the hog as trigger; as many
+#   in the cgroup's forkstat_oom_kills_total;
 # - its victim's figures equal the kernel's "Killed process" line (the
 #   hog is single-threaded and in the fault: nothing changes between the
 #   two reads);
@@ -49,6 +50,11 @@ cat $PROC > "$snap"
 [ "$(oom_records "$snap" $id killed)" = $kills ] ||
 	die "$(oom_records "$snap" $id killed) oom records of cgroup $id, memory.events counted $kills kills"
 log "$kills kill(s): memory.events and the oom records agree"
+# The counter per cgroup, which outlives the ring's records.
+series=$("$dir/forkstatctl" -f "$snap" --prometheus |
+	grep "^forkstat_oom_kills_total{cgroup=\"${top#/sys/fs/cgroup}\"} ")
+[ "$series" = "forkstat_oom_kills_total{cgroup=\"${top#/sys/fs/cgroup}\"} $kills" ] ||
+	die "Prometheus: '$series', want $kills kill(s) in ${top#/sys/fs/cgroup}"
 grep -E '^(oom|oomcgroup|oomvictim|oomregions|oomanon|oomfile) ' "$snap" | sed 's/^/#   /'
 
 # The kernel's own line about the kill.

@@ -9,7 +9,9 @@
 #   100 cgroups, and every call it followed is accounted for (recorded,
 #   waited, settled or lost);
 # - the ring holds at most oom_ring records, each a kill in one of the
-#   storm's cgroups with oom_hog as its victim.
+#   storm's cgroups with oom_hog as its victim;
+# - each cgroup's OOM kill counter (procgone oom_kills) equals its
+#   memory.events oom_kill.
 . "$(dirname "$0")/functions.sh"
 require_env
 dir=$(cd "$(dirname "$0")" && pwd)
@@ -89,4 +91,13 @@ done < <(awk '$1 == "oom" { id = m = r = ""
 	}
 	print id, m, r }' "$snap")
 log "$n records in the ring of $ring, each a kill of oom_hog in a storm cgroup"
+
+# The counters per cgroup: each cgroup's as memory.events counted, though
+# the ring kept only the last records.
+for c in "${cgs[@]}"; do
+	got=$(rec_field procgone "cgroup=$(stat -c %i "$c")" oom_kills "$snap")
+	[ "${got:-0}" = "$(oom_kills "$c")" ] ||
+		die "${c#/sys/fs/cgroup}: procgone oom_kills=${got:-none}, memory.events $(oom_kills "$c")"
+done
+log "each cgroup's oom_kills as its memory.events counted"
 check_dmesg_clean_oom

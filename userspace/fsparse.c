@@ -563,7 +563,8 @@ static int parse_procgone(struct line *l, struct fs_doc *d)
 {
 	struct fs_proc *p = GROW(l, d->gone, d->ngone);
 
-	return u64(l, "rows", &p->evicted_rows) || parse_row_figures(l, p) ? -1 : 0;
+	return u64(l, "rows", &p->evicted_rows) || u64(l, "oom_kills", &p->oom_kills) ||
+	       parse_row_figures(l, p) ? -1 : 0;
 }
 
 static int cmp_tgid(const void *a, const void *b)

@@ -138,8 +138,9 @@ struct fs_proc {
 	uint64_t blocked_now, blocked_on_cleared, blocked_longest_ns;
 	int has_row;		/* 0: only a "blocked" record named it */
 	char comm[64];
-	/* A procgone record: the rows of exited processes evicted, summed. */
+	/* A procgone record: the rows of exited processes evicted, summed, */
 	uint64_t evicted_rows;
+	uint64_t oom_kills;	/* and the cgroup's processes OOM-killed */
 };
 
 /* The largest anonymous mappings of an OOM victim ("oomanon"). */

@@ -224,7 +224,9 @@ static void fork_costs(FILE *out, const struct fs_doc *d)
 static int cmp_cgroup_weight(const void *a, const void *b)
 {
 	const struct cgroup_sum *x = a, *y = b;
-	return cmp_desc(x->sum_ns + x->clears + x->blocked, y->sum_ns + y->clears + y->blocked);
+	/* An OOM kill weighs as a second in fork, a socket clear as a nanosecond. */
+	return cmp_desc(x->sum_ns + x->clears + x->blocked + x->oom_kills * 1000000000ull,
+			y->sum_ns + y->clears + y->blocked + y->oom_kills * 1000000000ull);
 }
 
 static const struct {
@@ -239,17 +241,24 @@ static const struct {
 	{ "cgroup_fork_stall_seconds_total", "counter", "Time other threads of the cgroup's processes waited while they forked.", "%.9f", offsetof(struct cgroup_sum, stall_ns), 1e-9 },
 	{ "cgroup_cow_copied_bytes_total", "counter", "Bytes copied on write after the cgroup's processes' forks, both sides.", "%.0f", offsetof(struct cgroup_sum, cow_pages), FS_PAGE_BYTES },
 	{ "cgroup_socket_clears_total", "counter", "O_NONBLOCK clears on sockets by the cgroup's processes.", "%.0f", offsetof(struct cgroup_sum, clears), 1 },
+	{ "oom_kills_total", "counter", "Processes the OOM killer killed, by their own cgroup (not the one whose limit fired), since the module was loaded or reset.", "%.0f", offsetof(struct cgroup_sum, oom_kills), 1 },
 	{ "cgroup_blocked_readers", "gauge", "Threads of the cgroup's processes blocked in a receive on a blocking socket.", "%.0f", offsetof(struct cgroup_sum, blocked), 1 },
 };
 
-static double cgroup_value(const struct cgroup_sum *s, size_t k)
+#define NR_CGROUP_METRICS (sizeof(cgroup_metrics) / sizeof(cgroup_metrics[0]))
+
+static uint64_t *cgroup_field(struct cgroup_sum *s, size_t k)
 {
-	return *(const uint64_t *)((const char *)s + cgroup_metrics[k].off) *
-	       cgroup_metrics[k].scale;
+	return (uint64_t *)((char *)s + cgroup_metrics[k].off);
+}
+
+static double cgroup_value(struct cgroup_sum *s, size_t k)
+{
+	return *cgroup_field(s, k) * cgroup_metrics[k].scale;
 }
 
 /*
- * Per-cgroup series, summed over the process rows: the max_cgroups
+ * Per-cgroup series, summed over the process rows and procgone: the max_cgroups
  * busiest cgroups each get their series, the rest share cgroup="other",
  * so a host's series stay bounded however many containers come and go.
  */
@@ -262,17 +271,10 @@ static void cgroups(FILE *out, const struct fs_doc *d, const struct prom_options
 	if (!s)
 		return;
 	qsort(s, n, sizeof(*s), cmp_cgroup_weight);
-	for (i = o->max_cgroups; i < n; i++) {
-		other.calls += s[i].calls;
-		other.forks += s[i].forks;
-		other.sum_ns += s[i].sum_ns;
-		other.ptcopy_ns += s[i].ptcopy_ns;
-		other.stall_ns += s[i].stall_ns;
-		other.cow_pages += s[i].cow_pages;
-		other.clears += s[i].clears;
-		other.blocked += s[i].blocked;
-	}
-	for (k = 0; k < sizeof(cgroup_metrics) / sizeof(cgroup_metrics[0]); k++) {
+	for (i = o->max_cgroups; i < n; i++)
+		for (k = 0; k < NR_CGROUP_METRICS; k++)
+			*cgroup_field(&other, k) += *cgroup_field(&s[i], k);
+	for (k = 0; k < NR_CGROUP_METRICS; k++) {
 		head(out, cgroup_metrics[k].name, cgroup_metrics[k].type, cgroup_metrics[k].help);
 		for (i = 0; i < n && i < o->max_cgroups; i++)
 			line1(out, cgroup_metrics[k].name, "cgroup",
@@ -330,14 +332,11 @@ static void processes(FILE *out, const struct fs_doc *d)
 
 /*
  * The OOM killer's calls, host-wide: counters the module keeps since its
- * load or reset. (Per cgroup would need the module to count per cgroup:
- * its ring of records is not a counter.)
+ * load or reset. The kills are per cgroup, from procgone (cgroups()):
+ * the ring of oom records is not a counter.
  */
 static void ooms(FILE *out, const struct fs_doc *d)
 {
-	head(out, "oom_kills_total", "counter",
-	     "Processes the OOM killer killed since the module was loaded or reset.");
-	fprintf(out, "forkstat_oom_kills_total %llu\n", (unsigned long long)d->oom_kills);
 	head(out, "oom_calls_total", "counter",
 	     "OOM killer calls by outcome: recorded (a kill, an exiting victim or nothing killable), waited (for an earlier victim), settled (no victim needed).");
 	line1(out, "oom_calls_total", "outcome", "recorded", "%.0f", d->oom_recorded);

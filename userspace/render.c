@@ -40,8 +40,9 @@ uint64_t proc_calls(const struct fs_proc *p)
 }
 
 /*
- * Rows and, per cgroup, the rows of exited processes evicted to make room
- * (procgone): so that a cgroup's sums never go down.
+ * Rows and, per cgroup, what processes gone left (procgone: the rows of
+ * exited processes evicted to make room, the OOM kills): so that a
+ * cgroup's sums never go down.
  */
 size_t cgroup_sums(const struct fs_doc *d, struct cgroup_sum **out)
 {
@@ -67,6 +68,7 @@ size_t cgroup_sums(const struct fs_doc *d, struct cgroup_sum **out)
 		s[j].cow_pages += p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages;
 		s[j].clears += p->sock_clears;
 		s[j].blocked += p->blocked_now;
+		s[j].oom_kills += p->oom_kills;
 	}
 	return n;
 }

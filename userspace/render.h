@@ -50,6 +50,7 @@ int probe_failed_unexpectedly(const struct fs_doc *d, const struct fs_probe *p);
 struct cgroup_sum {
 	uint64_t id, procs, calls, forks, sum_ns, ptcopy_ns, clears, blocked;
 	uint64_t stall_ns, cow_pages;	/* both sides' */
+	uint64_t oom_kills;		/* its processes the OOM killer killed */
 };
 
 /* The cgroups of d's rows; *out is malloc'ed, NULL when out of memory. */

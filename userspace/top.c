@@ -136,22 +136,23 @@ static int cmp_cgroup_sum(const void *a, const void *b)
 
 void render_top_cgroups(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 {
-	char a[16], b[16], c1[16], c2[16], c3[16], c4[16], g[128];
+	char a[16], b[16], c1[16], c2[16], c3[16], c4[16], c5[16], g[128];
 	struct cgroup_sum *s;
 	size_t i, k = cgroup_sums(d, &s);
 
 	sort_key = key;
 	qsort(s, k, sizeof(*s), cmp_cgroup_sum);
-	fprintf(out, "%-27s %5s %6s %6s %8s %8s %6s %7s\n", "CGROUP", "PROCS", "CALLS",
-		"FORKS", "TIME", "PTCOPY", "CLEARS", "BLOCKED");
+	fprintf(out, "%-26s %5s %5s %5s %8s %8s %5s %5s %5s\n", "CGROUP", "PROCS", "CALLS",
+		"FORKS", "TIME", "PTCOPY", "CLR", "BLK", "OOMS");
 	for (i = 0; i < k && (n <= 0 || (int)i < n); i++) {
-		fprintf(out, "%-27s %5llu %6s %6s %8s %8s %6s %7s\n",
-			render_cgroup_col(s[i].id, 27, g, sizeof(g)), (unsigned long long)s[i].procs,
+		fprintf(out, "%-26s %5llu %5s %5s %8s %8s %5s %5s %5s\n",
+			render_cgroup_col(s[i].id, 26, g, sizeof(g)), (unsigned long long)s[i].procs,
 			fmt_count(s[i].calls, c1, sizeof(c1)),
 			fmt_count(s[i].forks, c2, sizeof(c2)), fmt_ns(s[i].sum_ns, a, sizeof(a)),
 			fmt_ns(s[i].ptcopy_ns, b, sizeof(b)),
 			fmt_count(s[i].clears, c3, sizeof(c3)),
-			fmt_count(s[i].blocked, c4, sizeof(c4)));
+			fmt_count(s[i].blocked, c4, sizeof(c4)),
+			fmt_count(s[i].oom_kills, c5, sizeof(c5)));
 	}
 	free(s);
 }

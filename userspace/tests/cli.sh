@@ -527,7 +527,10 @@ expect 0 '^ +mapped files .*libc.so.6 1.8 MiB, ld-linux-x86-64.so.2 212 KiB' -f 
 expect 0 '^[0-9:]{8} found nothing it may kill, [0-9]+ more times until [0-9:]{8}$' -f "$o" oom
 expect 0 "^ +killed oom_hog \\(pid $victim\\)" -f "$o" -p "$victim" oom
 expect 1 'no process matches -p 99999' -f "$o" -p 99999 oom
-expect 0 '^forkstat_oom_kills_total 1$' -f "$o" --prometheus
+# The kill counted under the victim's cgroup (procgone), not the ring.
+ocg=$(awk '$1 == "oomvictim" { for (i = 2; i <= NF; i++) if ($i ~ /^cgroup=/) { sub("cgroup=", "", $i); print $i; exit } }' "$o")
+expect 0 "^forkstat_oom_kills_total\\{cgroup=\"cgroup:$ocg\"\\} 1\$" -f "$o" --prometheus
+expect 0 "^cgroup:$ocg +0 +0 +0 +0 ns +0 ns +0 +0 +1\$" -f "$o" top --by cgroup
 expect 0 '^OOM: 1 killed; last at [0-9:]{8}: nothing killed in ' -f "$o"
 expect 2 'oom takes no -s' -f "$o" oom -s time
 checks=$((checks + 1))

@@ -168,6 +168,12 @@ struct forkstat_later *forkstat_later_get(void);
  */
 bool forkstat_later_queue(struct forkstat_later *l,
 			  void (*run)(struct forkstat_later *l));
+/*
+ * The same in task, which the caller keeps from being freed meanwhile;
+ * run(l) may start before this returns.
+ */
+bool forkstat_later_queue_on(struct task_struct *task, struct forkstat_later *l,
+			     void (*run)(struct forkstat_later *l));
 void forkstat_later_show(struct seq_file *m);
 void forkstat_later_reset(void);
 

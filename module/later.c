@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Work a probe handler leaves to the thread that made the event, run in
- * that thread as it returns to user space (task work), in process
- * context: sockmode.c's check of a mode change, ustack.c's call chain of
- * a slow fork or an OOM, oom.c's walk of a victim's mappings.
+ * Work a probe handler leaves to the thread that made the event, or that
+ * the event is about, run in that thread as it returns to user space or
+ * goes to handle a signal (task work), in process context: sockmode.c's
+ * check of a mode change, ustack.c's call chain of a slow fork or an
+ * OOM, oom.c's walk of a victim's mappings by the victim itself.
  *
  * A thread may stay away from user space for as long as user space
  * wants: a vfork parent whose child pauses, a call parked on a
@@ -179,8 +180,8 @@ static void forkstat_later_run(struct callback_head *work)
 	atomic_dec_return_release(&forkstat_later_running);
 }
 
-bool forkstat_later_queue(struct forkstat_later *l,
-			  void (*run)(struct forkstat_later *l))
+bool forkstat_later_queue_on(struct task_struct *task, struct forkstat_later *l,
+			     void (*run)(struct forkstat_later *l))
 {
 	unsigned long irqflags;
 
@@ -193,9 +194,9 @@ bool forkstat_later_queue(struct forkstat_later *l,
 	list_add(&l->node, &forkstat_later_pending);
 	forkstat_later_npending++;
 	raw_spin_unlock_irqrestore(&forkstat_later_lock, irqflags);
-	if (!task_work_add(current, &l->work, FORKSTAT_TWA))
+	if (!task_work_add(task, &l->work, FORKSTAT_TWA))
 		return true;
-	/* Too late: current is past running its task work. */
+	/* Too late: the task is past running its task work. */
 	if (l->filp)
 		fput(l->filp);	/* the caller's call holds one: never the last */
 	l->filp = NULL;
@@ -207,6 +208,12 @@ bool forkstat_later_queue(struct forkstat_later *l,
 	raw_spin_unlock_irqrestore(&forkstat_later_lock, irqflags);
 	atomic64_inc(&forkstat_later_lost);
 	return false;
+}
+
+bool forkstat_later_queue(struct forkstat_later *l,
+			  void (*run)(struct forkstat_later *l))
+{
+	return forkstat_later_queue_on(current, l, run);
 }
 
 int forkstat_later_init(void)

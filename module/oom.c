@@ -18,16 +18,18 @@
  *
  * Handlers run with preemption off, inside the OOM path: they only take
  * references (the pids, the memory cgroup's css, each victim's mm
- * struct, never its users) and never allocate. A work item on a
+ * struct, never its users) and never allocate. Each victim walks its
+ * own mappings (oomwalk.c) for resident memory by class, in task work
+ * as its SIGKILL wakes it, before it lets go of them. A work item on a
  * reclaim-safe workqueue finishes the record in process context: it
- * has each victim's mappings walked (oomwalk.c) for resident memory by
- * class (by the trigger itself in task work when it is killed with the
- * victim), names the memory cgroup, drops the references that are not
- * the record's and stores the record, in the order of the calls.
+ * walks the victims that cannot, names the memory cgroup, drops the
+ * references that are not the record's and stores the record, in the
+ * order of the calls.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
+#include <linux/delay.h>
 #include <linux/kdev_t.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
@@ -91,8 +93,8 @@ struct forkstat_oom_victim {
 
 enum {
 	FORKSTAT_OOM_BY_WORKER,		/* the work item, if its mm is still there */
-	FORKSTAT_OOM_BY_TRIGGER,	/* the trigger, in task work: not yet */
-	FORKSTAT_OOM_BY_TRIGGER_DONE,	/* the trigger did, or it is too late */
+	FORKSTAT_OOM_BY_VICTIM,		/* the victim, in task work: not yet */
+	FORKSTAT_OOM_BY_VICTIM_DONE,	/* the victim did, or it is too late */
 };
 
 struct forkstat_oom {
@@ -125,6 +127,8 @@ struct forkstat_oom_pending {
 	/* __oom_kill_process entered for this task: the next marked is killed. */
 	bool next_killed;
 	unsigned long next_victim;	/* compared, never dereferenced */
+	/* The task given its walk there, before its SIGKILL; compared only. */
+	unsigned long walk_queued;
 	struct forkstat_oom rec;
 };
 
@@ -136,7 +140,7 @@ enum {
 };
 
 /* later.c's work names a slot and a victim in a byte each. */
-static_assert(FORKSTAT_OOM_PENDING <= U8_MAX + 1 && FORKSTAT_OOM_VICTIMS <= U8_MAX + 1);
+static_assert(FORKSTAT_OOM_PENDING <= U8_MAX + 1 && FORKSTAT_OOM_VICTIMS < U8_MAX);
 
 /* One out_of_memory call followed: its probe's data. */
 struct forkstat_oom_call {
@@ -190,8 +194,10 @@ static struct forkstat_probe forkstat_out_of_memory;
 static struct forkstat_probe forkstat_oom_kill;
 static void forkstat_oom_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(forkstat_oom_work, forkstat_oom_work_fn);
-/* How long a record waits for its trigger's walk: the OOM reaper's delay. */
+/* How long a record waits for its victims' walks: the OOM reaper's delay. */
 #define FORKSTAT_OOM_WALK_WAIT	(2 * HZ)
+/* How often (1-2 ms apart) a victim's work looks for its mark. */
+#define FORKSTAT_OOM_MARK_TRIES	50
 /* How often the work item looks again meanwhile. */
 #define FORKSTAT_OOM_WALK_POLL	(HZ / 50)
 
@@ -233,49 +239,93 @@ static int forkstat_oom_entry(struct pt_regs *regs, struct forkstat_oom_call *ca
 	p->abandoned = false;
 	p->memcg = NULL;
 	p->next_killed = false;
+	p->walk_queued = 0;
 	p->rec.time_ns = ktime_get_real_ns();
 	call->p = p;
 	call->oc = oc;
 	return 0;
 }
 
-/* __oom_kill_process(victim, message): the next victim marked is killed. */
+static void forkstat_oom_walk_later(struct forkstat_later *l);
+static void forkstat_oom_walk_found(struct forkstat_later *l);
+
+/*
+ * A victim's walk is left to the victim, in task work: it runs it at
+ * the top of get_signal(), before the SIGKILL it was sent makes it exit
+ * (or current, when the trigger is killed with it, as it returns from
+ * its allocation). So its mappings are walked while they are whole, and
+ * no one holds its memory meanwhile (see forkstat_oom_mark_victim).
+ * Without a free work, or for a thread that would not run it before
+ * letting go of the mm (a kernel thread using a user mm, io_uring's
+ * workers, an exiting thread: after exit_mm()), the work item walks.
+ * A victim parked in the kernel runs the work late or never: its record
+ * waits FORKSTAT_OOM_WALK_WAIT, and later.c keeps the module unpinned.
+ * v, the victim's place in the record, is known only at
+ * oom:mark_victim; before that, FORKSTAT_OOM_NO_VICTIM.
+ */
+static bool forkstat_oom_queue_walk(struct forkstat_oom_pending *p, struct task_struct *task,
+				    unsigned int v, void (*run)(struct forkstat_later *l))
+{
+	struct forkstat_later *l;
+
+	if (task->flags & (FORKSTAT_NOT_USER | PF_EXITING))
+		return false;
+	l = forkstat_later_get();
+	if (!l)
+		return false;
+	l->oom.seq = p->seq;
+	l->oom.slot = p - forkstat_oom_pending;
+	l->oom.victim = v;
+	return forkstat_later_queue_on(task, l, run);
+}
+
+#define FORKSTAT_OOM_NO_VICTIM	U8_MAX
+
+/*
+ * __oom_kill_process(victim, message): the next victim marked is
+ * killed. Its walk is queued now, before the SIGKILL: once that is sent,
+ * the victim may be in get_signal() on another CPU, past its task work,
+ * before oom:mark_victim could queue it. The caller holds the task.
+ */
 static void forkstat_oom_kill_entry(struct pt_regs *regs)
 {
 	struct forkstat_oom_pending *p = READ_ONCE(forkstat_oom_cur);
+	unsigned long victim = regs_get_kernel_argument(regs, 0);
 
 	forkstat_probe_hit(&forkstat_oom_kill);
 	if (!p)
 		return;
 	p->next_killed = true;
-	p->next_victim = regs_get_kernel_argument(regs, 0);
+	p->next_victim = victim;
+	p->walk_queued = 0;
+	/* Victims past those a record keeps are not walked. */
+	if (victim && p->rec.nvictims < FORKSTAT_OOM_VICTIMS &&
+	    forkstat_oom_queue_walk(p, (struct task_struct *)victim,
+				    FORKSTAT_OOM_NO_VICTIM, forkstat_oom_walk_found))
+		p->walk_queued = victim;
 }
 
-static void forkstat_oom_walk_later(struct forkstat_later *l);
-
 /*
- * A victim whose mm is current's (the trigger is killed with it): its
- * walk is left to current, in task work before it exits, so that no one
- * holds its memory meanwhile. Without a free work, or from a thread
- * that would not run it before letting go of the mm (a kernel thread
- * using a user mm runs task work only as it exits, an exiting thread
- * only after exit_mm()), the work item walks.
+ * oom:mark_victim's part: v walked by the work queued for its task at
+ * __oom_kill_process, or queued now (a victim found exiting, or a
+ * thread of the trigger's process marked), to the locked task or to
+ * current when the mm is current's.
  */
-static void forkstat_oom_walk_by_trigger(struct forkstat_oom_pending *p,
-					 struct forkstat_oom_victim *v)
+static void forkstat_oom_walk_by_victim(struct forkstat_oom_pending *p,
+					struct forkstat_oom_victim *v,
+					struct task_struct *task)
 {
-	struct forkstat_later *l;
-
-	if (current->flags & (PF_KTHREAD | PF_EXITING))
+	if (v->killed && v->key == p->walk_queued) {
+		/* Its work may wait for this on another CPU: v whole to its acquire. */
+		smp_store_release(&v->walk, FORKSTAT_OOM_BY_VICTIM);
 		return;
-	l = forkstat_later_get();
-	if (!l)
-		return;
-	l->oom.seq = p->seq;
-	l->oom.slot = p - forkstat_oom_pending;
-	l->oom.victim = v - p->rec.victim;
-	if (forkstat_later_queue(l, forkstat_oom_walk_later))
-		WRITE_ONCE(v->walk, FORKSTAT_OOM_BY_TRIGGER);
+	}
+	if (v->mm == current->mm)
+		task = current;
+	/* Another CPU may run the work at once: v whole, the walk its first. */
+	smp_store_release(&v->walk, FORKSTAT_OOM_BY_VICTIM);
+	if (!forkstat_oom_queue_walk(p, task, v - p->rec.victim, forkstat_oom_walk_later))
+		WRITE_ONCE(v->walk, FORKSTAT_OOM_BY_WORKER);
 }
 
 /*
@@ -283,9 +333,9 @@ static void forkstat_oom_walk_by_trigger(struct forkstat_oom_pending *p,
  * which stays). Takes the mm struct, never its users: the victim's exit
  * frees its memory, and stops counting for the OOM killer, as it would
  * without the module. (Holding the users would leave its memory charged
- * after its exit, and the OOM killer would kill again.) So the work
- * item often finds a victim that is not the trigger gone: woken by its
- * SIGKILL, it exits first.
+ * after its exit, and the OOM killer would kill again.) So the victim
+ * walks itself: woken by its SIGKILL, it would mostly be gone before the
+ * work item ran.
  */
 static void forkstat_oom_mark_victim(void *data, struct task_struct *task, uid_t uid)
 {
@@ -326,8 +376,7 @@ static void forkstat_oom_mark_victim(void *data, struct task_struct *task, uid_t
 	forkstat_task_comm(v->comm, task);
 	mmgrab(mm);
 	v->mm = mm;
-	if (mm == current->mm)
-		forkstat_oom_walk_by_trigger(p, v);
+	forkstat_oom_walk_by_victim(p, v, task);
 }
 
 /* Whether current's call repeats the last one that found nothing to kill. */
@@ -481,22 +530,22 @@ static void forkstat_oom_memcg_path(struct mem_cgroup *memcg, char *dst)
 	strscpy(dst, buf + max(0, len - (FORKSTAT_OOM_PATH - 1)), FORKSTAT_OOM_PATH);
 }
 
-/* Under forkstat_oom_lock: l's record still waits for its trigger's walk. */
+/* Under forkstat_oom_lock: l's record still waits for this victim's walk. */
 static bool forkstat_oom_walk_wanted(struct forkstat_later *l)
 {
 	struct forkstat_oom_pending *p = &forkstat_oom_pending[l->oom.slot];
 	struct forkstat_oom_victim *v = &p->rec.victim[l->oom.victim];
 
 	return p->seq == l->oom.seq && atomic_read(&p->state) != FORKSTAT_OOM_FREE &&
-	       READ_ONCE(v->walk) == FORKSTAT_OOM_BY_TRIGGER;
+	       READ_ONCE(v->walk) == FORKSTAT_OOM_BY_VICTIM;
 }
 
 /*
- * In the trigger, as it returns to user space, goes to handle its
- * SIGKILL, or exits: the walk of its mm, handed to its record if that
- * still waits for it. Past its mm (it ran the work only as it exited),
- * it hands the walk to the work item: other threads may still hold the
- * mm's users.
+ * In the victim (or the trigger killed with it), as it goes to handle
+ * its SIGKILL, returns to user space, or exits: the walk of its mm,
+ * handed to its record if that still waits for it. Past its mm (it ran
+ * the work only as it exited), it hands the walk to the work item: other
+ * threads may still hold the mm's users.
  */
 static void forkstat_oom_walk_later(struct forkstat_later *l)
 {
@@ -520,14 +569,45 @@ static void forkstat_oom_walk_later(struct forkstat_later *l)
 	wanted = own && forkstat_oom_walk_wanted(l);
 	if (wanted) {
 		v->reg = reg;
-		WRITE_ONCE(v->walk, FORKSTAT_OOM_BY_TRIGGER_DONE);
+		WRITE_ONCE(v->walk, FORKSTAT_OOM_BY_VICTIM_DONE);
 	}
 	mutex_unlock(&forkstat_oom_lock);
 	/* At once, not after the poll the work item may have set itself. */
 	mod_delayed_work(forkstat_oom_wq, &forkstat_oom_work, 0);
 }
 
-/* Whether a ready record still waits for its trigger's walk. */
+/*
+ * The work queued at __oom_kill_process, in the victim: its place in the
+ * record once oom:mark_victim has filled it (just after the SIGKILL; a
+ * kill that found no thread with an mm marks none), then its walk. It
+ * ran before if it came back to user space just then: the mark still
+ * comes, from the OOM killer that is about to send it.
+ */
+static void forkstat_oom_walk_found(struct forkstat_later *l)
+{
+	struct forkstat_oom_pending *p = &forkstat_oom_pending[l->oom.slot];
+	struct forkstat_oom_victim *v;
+	unsigned int i, tries;
+
+	for (tries = 0; tries < FORKSTAT_OOM_MARK_TRIES; tries++) {
+		if (READ_ONCE(p->seq) != l->oom.seq ||
+		    atomic_read_acquire(&p->state) == FORKSTAT_OOM_FREE)
+			return;
+		for (i = 0; i < FORKSTAT_OOM_VICTIMS; i++) {
+			v = &p->rec.victim[i];
+			/* walk_later checks again under the lock: a stale match walks nothing. */
+			if (smp_load_acquire(&v->walk) == FORKSTAT_OOM_BY_VICTIM &&
+			    READ_ONCE(v->key) == (unsigned long)current) {
+				l->oom.victim = i;
+				forkstat_oom_walk_later(l);
+				return;
+			}
+		}
+		usleep_range(1000, 2000);
+	}
+}
+
+/* Whether a ready record still waits for a victim's walk. */
 static bool forkstat_oom_waits(struct forkstat_oom_pending *p)
 {
 	bool waits = false;
@@ -537,7 +617,7 @@ static bool forkstat_oom_waits(struct forkstat_oom_pending *p)
 		return false;
 	mutex_lock(&forkstat_oom_lock);
 	for (i = 0; i < p->rec.nvictims; i++)
-		waits |= READ_ONCE(p->rec.victim[i].walk) == FORKSTAT_OOM_BY_TRIGGER;
+		waits |= READ_ONCE(p->rec.victim[i].walk) == FORKSTAT_OOM_BY_VICTIM;
 	mutex_unlock(&forkstat_oom_lock);
 	return waits;
 }
@@ -552,11 +632,11 @@ static void forkstat_oom_finish(struct forkstat_oom_pending *p, bool store)
 	unsigned int i;
 
 	store = store && !p->abandoned && forkstat_oom_ring;
-	/* A trigger's walk not done by now never will be, for this record. */
+	/* A victim's walk not done by now never will be, for this record. */
 	mutex_lock(&forkstat_oom_lock);
 	for (i = 0; i < o->nvictims; i++) {
-		if (READ_ONCE(o->victim[i].walk) == FORKSTAT_OOM_BY_TRIGGER) {
-			WRITE_ONCE(o->victim[i].walk, FORKSTAT_OOM_BY_TRIGGER_DONE);
+		if (READ_ONCE(o->victim[i].walk) == FORKSTAT_OOM_BY_VICTIM) {
+			WRITE_ONCE(o->victim[i].walk, FORKSTAT_OOM_BY_VICTIM_DONE);
 			o->victim[i].reg.end = FORKSTAT_OOM_WALK_LATE;
 		}
 	}
@@ -586,7 +666,7 @@ static void forkstat_oom_finish(struct forkstat_oom_pending *p, bool store)
 
 /*
  * The ready records, oldest call first; one that waits for its
- * trigger's walk holds back the later ones, and the work item looks
+ * victim's walk holds back the later ones, and the work item looks
  * again shortly.
  */
 static void forkstat_oom_work_fn(struct work_struct *work)
@@ -673,9 +753,9 @@ void forkstat_oom_attach(void)
 
 /*
  * The tracepoint first, then the probes: no handler runs once this
- * returns. A record they leave half made, or waiting for its trigger's
+ * returns. A record they leave half made, or waiting for a victim's
  * walk, is let go of at exit, after later.c's exit: until then a
- * trigger's walk may still come.
+ * victim's walk may still come.
  */
 void forkstat_oom_detach(void)
 {
@@ -693,7 +773,7 @@ void forkstat_oom_exit(void)
 	unsigned int i;
 
 	/*
-	 * After later.c's exit: no trigger's walk queues the work item again,
+	 * After later.c's exit: no victim's walk queues the work item again,
 	 * and what it has not finished is let go of here, unstored.
 	 */
 	if (forkstat_oom_wq) {

@@ -50,8 +50,9 @@ cat $PROC > "$snap"
 [ "$(oom_records "$snap" $id killed)" = $kills ] ||
 	die "$(oom_records "$snap" $id killed) oom records of cgroup $id, memory.events counted $kills kills"
 log "$kills kill(s): memory.events and the oom records agree"
-# The counter per cgroup, which outlives the ring's records.
-series=$("$dir/forkstatctl" -f "$snap" --prometheus |
+# The counter per cgroup, which outlives the ring's records (read live:
+# labels are paths only for this host's own file).
+series=$("$dir/forkstatctl" --prometheus |
 	grep "^forkstat_oom_kills_total{cgroup=\"${top#/sys/fs/cgroup}\"} ")
 [ "$series" = "forkstat_oom_kills_total{cgroup=\"${top#/sys/fs/cgroup}\"} $kills" ] ||
 	die "Prometheus: '$series', want $kills kill(s) in ${top#/sys/fs/cgroup}"

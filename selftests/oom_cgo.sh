@@ -16,7 +16,7 @@
 #   OS (HeapSys - HeapReleased, printed after each fill step), and the
 #   rest of the anonymous memory within 10% of the rows C++ had made;
 # - the trigger's chain: main.fill <- main.main in Go; in C++ fill_row
-#   <- build_rows <- cxx_build_matrix with frame pointers, fill_row first
+#   <- build_rows <- cxx_build_matrix (demangled) with frame pointers, fill_row first
 #   without (its caller too: the fault's scan finds the return address).
 . "$(dirname "$0")/functions.sh"
 require_env
@@ -138,9 +138,9 @@ seed cxx go_oomcgo_fp cxx 64
 # there, where the next frame pointer leads down into the goroutine's
 # stack (see docs/format.md).
 set -- $frames
-[[ $1 == *fill_row* && ${2:-} == *build_rows* && ${3:-} == cxx_build_matrix ]] ||
+[[ $1 == fill_row && ${2:-} == build_rows && ${3:-} == cxx_build_matrix ]] ||
 	die "cxx: the chain reads '$frames', want fill_row, build_rows, cxx_build_matrix"
 
 seed cxx-nofp go_oomcgo_nofp cxx 64
 set -- $frames
-[[ ${1:-} == *fill_row* ]] || die "cxx-nofp: the chain reads '$frames', want fill_row first"
+[[ ${1:-} == fill_row ]] || die "cxx-nofp: the chain reads '$frames', want fill_row first"

@@ -21,6 +21,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "demangle.h"
 #include "symbolize.h"
 
 struct sym {
@@ -363,7 +364,8 @@ int sym_frame(struct symbolizer *s, const struct fs_ustack *u, size_t n,
 		out->why = "no symbol";
 		return 0;
 	}
-	snprintf(out->name[0], SYM_NAME_MAX, "%s", y->name);
+	if (!demangle(y->name, out->name[0], SYM_NAME_MAX))
+		snprintf(out->name[0], SYM_NAME_MAX, "%s", y->name);
 	out->fn_off = pc - y->addr + ret;
 	out->n = 1;
 	return 1;

@@ -19,6 +19,7 @@
 
 #include "fsparse.h"
 #include "render.h"
+#include "demangle.h"
 #include "symbolize.h"
 
 static int failures, checks;
@@ -333,6 +334,51 @@ static void test_cgroup_sums_with_evicted(void)
 	fs_free(&d);
 }
 
+/*
+ * C++ names: the function without its parameters, what is not a
+ * function whole, and nothing for what is not a mangled name or is too
+ * long to try (skipped where libstdc++ is not installed).
+ */
+static void test_demangle(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "_Z8fill_rowPdPKdm", "fill_row" },
+		{ "_Z10build_rowsRSt6vectorIPdSaIS0_EEPKdm", "build_rows" },
+		{ "_ZNKSt6vectorIiSaIiEE4sizeEv", "std::vector<int, std::allocator<int> >::size" },
+		{ "_ZN3FooclEi", "Foo::operator()" },
+		{ "_ZZ4mainENKUliE_clEi", "main::{lambda(int)#1}::operator()" },
+		{ "_Z3foov.cold", "foo() [clone .cold]" },
+		{ "_ZGVZ4mainE1x", "guard variable for main::x" },
+		{ "main", NULL },
+		{ "_Z", NULL },
+		{ "_Zx(", NULL },
+	};
+	char out[SYM_NAME_MAX], big[2048];
+	size_t i;
+
+	if (!demangle("_Z1fv", out, sizeof(out))) {
+		printf("SKIP: demangle: no libstdc++.so.6 here\n");
+		return;
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = demangle(cases[i].in, out, sizeof(out));
+
+		if (cases[i].want)
+			CHECK(got && !strcmp(out, cases[i].want), "demangle %s: got %d '%s', want '%s'",
+			      cases[i].in, got, got ? out : "", cases[i].want);
+		else
+			CHECK(!got, "demangle %s: got '%s', want nothing", cases[i].in, out);
+	}
+	CHECK(demangle("_Z8fill_rowPdPKdm", out, 5) && !strcmp(out, "fill"),
+	      "demangle into 5 bytes: '%s'", out);
+	memset(big, 'N', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "_ZN", 3);
+	CHECK(!demangle(big, out, sizeof(out)), "a 2 KiB name demangled");
+}
+
 /* Not static, not inlined: a function of this binary to find by its name. */
 __attribute__((noinline)) int symbolize_me(int x)
 {
@@ -472,6 +518,7 @@ int main(int argc, char **argv)
 	test_bad(bad, "no-equals.txt", "line 2: expected key=value, got 'junk'");
 	test_bad(bad, "uframe-file.txt", "line 3: uframe file=9: expected under 4");
 	test_symbolize();
+	test_demangle();
 	test_empty_symtabs();
 	printf("test_parse: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;

@@ -13,8 +13,9 @@
  *
  * - Handlers take a pending work from a pool allocated in process
  *   context and refilled by a work item whenever it runs low: a parked
- *   thread keeps its one work, the pool is filled again, and only a
- *   burst faster than the refill finds it empty (counted as lost).
+ *   thread keeps its works (one per event that queued it one), the pool
+ *   is filled again, and only a burst faster than the refill finds it
+ *   empty (counted as lost).
  * - No module reference is held. At unload every work no thread has
  *   started is orphaned: what it holds is let go, and its function
  *   becomes kfree, so the thread frees it whenever it does return (or

@@ -124,10 +124,7 @@ struct forkstat_oom_pending {
 	unsigned long ready;		/* jiffies when its call returned */
 	bool abandoned;			/* its call's return was never seen */
 	struct mem_cgroup *memcg;	/* a css reference, or NULL */
-	/* __oom_kill_process entered for this task: the next marked is killed. */
-	bool next_killed;
-	unsigned long next_victim;	/* compared, never dereferenced */
-	/* The task given its walk there, before its SIGKILL; compared only. */
+	/* The task given its walk at __oom_kill_process; compared only. */
 	unsigned long walk_queued;
 	struct forkstat_oom rec;
 };
@@ -162,6 +159,13 @@ static struct pid *forkstat_oom_none_tgid;
 static pid_t forkstat_oom_none_nr;
 static u64 forkstat_oom_none_memcg;
 static struct workqueue_struct *forkstat_oom_wq;
+/*
+ * __oom_kill_process entered for this task: the next victim marked is
+ * killed, not found exiting. Apart from the pending record, so that a
+ * kill is counted when there is none (under oom_lock like the calls).
+ */
+static bool forkstat_oom_next_killed;
+static unsigned long forkstat_oom_next_victim;	/* compared, never dereferenced */
 
 static DEFINE_MUTEX(forkstat_oom_lock);	/* the ring, for the work item and readers */
 static struct forkstat_oom *forkstat_oom_ring;
@@ -194,10 +198,14 @@ static struct forkstat_probe forkstat_out_of_memory;
 static struct forkstat_probe forkstat_oom_kill;
 static void forkstat_oom_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(forkstat_oom_work, forkstat_oom_work_fn);
-/* How long a record waits for its victims' walks: the OOM reaper's delay. */
-#define FORKSTAT_OOM_WALK_WAIT	(2 * HZ)
-/* How often (1-2 ms apart) a victim's work looks for its mark. */
-#define FORKSTAT_OOM_MARK_TRIES	50
+/*
+ * How long a record waits for its victims' walks (they take
+ * milliseconds) before the work item walks what they did not: well
+ * before the OOM reaper empties them (OOM_REAPER_DELAY, 2 s).
+ */
+#define FORKSTAT_OOM_WALK_WAIT	(HZ / 2)
+/* How long a victim's work looks for its mark: the OOM call's printing. */
+#define FORKSTAT_OOM_MARK_WAIT	(2 * HZ)
 /* How often the work item looks again meanwhile. */
 #define FORKSTAT_OOM_WALK_POLL	(HZ / 50)
 
@@ -212,6 +220,7 @@ static int forkstat_oom_entry(struct pt_regs *regs, struct forkstat_oom_call *ca
 	struct forkstat_oom_pending *p = READ_ONCE(forkstat_oom_cur);
 	unsigned int i;
 
+	forkstat_oom_next_killed = false;
 	if (!oom_ring || !oc)
 		return 1;
 	forkstat_probe_hit(&forkstat_out_of_memory);
@@ -235,10 +244,10 @@ static int forkstat_oom_entry(struct pt_regs *regs, struct forkstat_oom_call *ca
 		return 1;
 	}
 	memset(&p->rec, 0, sizeof(p->rec));
-	p->seq = ++forkstat_oom_seq;
+	/* Read by victims' works without the lock, and checked again with it. */
+	WRITE_ONCE(p->seq, ++forkstat_oom_seq);
 	p->abandoned = false;
 	p->memcg = NULL;
-	p->next_killed = false;
 	p->walk_queued = 0;
 	p->rec.time_ns = ktime_get_real_ns();
 	call->p = p;
@@ -256,19 +265,23 @@ static void forkstat_oom_walk_found(struct forkstat_later *l);
  * its allocation). So its mappings are walked while they are whole, and
  * no one holds its memory meanwhile (see forkstat_oom_mark_victim).
  * Without a free work, or for a thread that would not run it before
- * letting go of the mm (a kernel thread using a user mm, io_uring's
- * workers, an exiting thread: after exit_mm()), the work item walks.
- * A victim parked in the kernel runs the work late or never: its record
- * waits FORKSTAT_OOM_WALK_WAIT, and later.c keeps the module unpinned.
- * v, the victim's place in the record, is known only at
- * oom:mark_victim; before that, FORKSTAT_OOM_NO_VICTIM.
+ * letting go of the mm, the work item walks: a kernel thread using a
+ * user mm, io_uring's workers, an exiting thread (after exit_mm()), and
+ * one stopped, traced or frozen, which its SIGKILL wakes inside
+ * get_signal(), past its task work, on its way to exit. A victim parked
+ * in the kernel runs the work late or never: after
+ * FORKSTAT_OOM_WALK_WAIT the work item walks it, and later.c keeps the
+ * module unpinned. v, the victim's place in the record, is known only
+ * at oom:mark_victim; before that, FORKSTAT_OOM_NO_VICTIM.
  */
 static bool forkstat_oom_queue_walk(struct forkstat_oom_pending *p, struct task_struct *task,
 				    unsigned int v, void (*run)(struct forkstat_later *l))
 {
 	struct forkstat_later *l;
 
-	if (task->flags & (FORKSTAT_NOT_USER | PF_EXITING))
+	/* frozen() is not exported: its test, and the cgroup freezer's trap. */
+	if (task->flags & (FORKSTAT_NOT_USER | PF_EXITING) || task_is_stopped_or_traced(task) ||
+	    READ_ONCE(task->__state) & TASK_FROZEN || READ_ONCE(task->jobctl) & JOBCTL_TRAP_FREEZE)
 		return false;
 	l = forkstat_later_get();
 	if (!l)
@@ -291,16 +304,22 @@ static void forkstat_oom_kill_entry(struct pt_regs *regs)
 {
 	struct forkstat_oom_pending *p = READ_ONCE(forkstat_oom_cur);
 	unsigned long victim = regs_get_kernel_argument(regs, 0);
+	unsigned int i;
 
 	forkstat_probe_hit(&forkstat_oom_kill);
+	forkstat_oom_next_killed = true;
+	forkstat_oom_next_victim = victim;
 	if (!p)
 		return;
-	p->next_killed = true;
-	p->next_victim = victim;
 	p->walk_queued = 0;
 	/* Victims past those a record keeps are not walked. */
-	if (victim && p->rec.nvictims < FORKSTAT_OOM_VICTIMS &&
-	    forkstat_oom_queue_walk(p, (struct task_struct *)victim,
+	if (!victim || p->rec.nvictims == FORKSTAT_OOM_VICTIMS)
+		return;
+	/* A memory.oom.group kill comes back to the chosen one: walked once. */
+	for (i = 0; i < p->rec.nvictims; i++)
+		if (p->rec.victim[i].key == victim)
+			return;
+	if (forkstat_oom_queue_walk(p, (struct task_struct *)victim,
 				    FORKSTAT_OOM_NO_VICTIM, forkstat_oom_walk_found))
 		p->walk_queued = victim;
 }
@@ -342,18 +361,18 @@ static void forkstat_oom_mark_victim(void *data, struct task_struct *task, uid_t
 	struct forkstat_oom_pending *p = READ_ONCE(forkstat_oom_cur);
 	struct mm_struct *mm = task->mm;
 	struct forkstat_oom_victim *v;
-	bool killed;
+	bool killed = forkstat_oom_next_killed;
 
-	if (!p)
-		return;
-	killed = p->next_killed;
-	p->next_killed = false;
-	p->rec.victims++;
+	forkstat_oom_next_killed = false;
 	if (killed) {
-		p->rec.kills++;
 		forkstat_oom_count(FORKSTAT_OOMC_KILLS);
 		forkstat_evicted_add_oom_kill(forkstat_task_cgroup(task));
 	}
+	if (!p)
+		return;
+	p->rec.victims++;
+	if (killed)
+		p->rec.kills++;
 	if (!mm || p->rec.nvictims == FORKSTAT_OOM_VICTIMS)
 		return;
 	v = &p->rec.victim[p->rec.nvictims++];
@@ -365,7 +384,7 @@ static void forkstat_oom_mark_victim(void *data, struct task_struct *task, uid_t
 	v->cgroup = forkstat_task_cgroup(task);
 	v->killed = killed;
 	/* The task __oom_kill_process was given: another thread of it may be marked. */
-	v->key = killed ? p->next_victim : (unsigned long)task;
+	v->key = killed ? forkstat_oom_next_victim : (unsigned long)task;
 	v->score_adj = task->signal->oom_score_adj;
 	v->total_vm_kb = mm->total_vm << (PAGE_SHIFT - 10);
 	v->anon_kb = get_mm_counter(mm, MM_ANONPAGES) << (PAGE_SHIFT - 10);
@@ -536,8 +555,9 @@ static bool forkstat_oom_walk_wanted(struct forkstat_later *l)
 	struct forkstat_oom_pending *p = &forkstat_oom_pending[l->oom.slot];
 	struct forkstat_oom_victim *v = &p->rec.victim[l->oom.victim];
 
-	return p->seq == l->oom.seq && atomic_read(&p->state) != FORKSTAT_OOM_FREE &&
-	       READ_ONCE(v->walk) == FORKSTAT_OOM_BY_VICTIM;
+	/* The mark first: its release orders the seq of its own record before it. */
+	return smp_load_acquire(&v->walk) == FORKSTAT_OOM_BY_VICTIM &&
+	       READ_ONCE(p->seq) == l->oom.seq && atomic_read(&p->state) != FORKSTAT_OOM_FREE;
 }
 
 /*
@@ -578,20 +598,25 @@ static void forkstat_oom_walk_later(struct forkstat_later *l)
 
 /*
  * The work queued at __oom_kill_process, in the victim: its place in the
- * record once oom:mark_victim has filled it (just after the SIGKILL; a
- * kill that found no thread with an mm marks none), then its walk. It
- * ran before if it came back to user space just then: the mark still
- * comes, from the OOM killer that is about to send it.
+ * record once oom:mark_victim has filled it (just after the SIGKILL),
+ * then its walk. It runs before the mark if the victim came back to user
+ * space just then, or took its SIGKILL on another CPU at once: the mark
+ * comes while the OOM call lasts, or never (the kill found no thread
+ * with an mm, a memory.oom.group kill came back to a marked victim).
  */
 static void forkstat_oom_walk_found(struct forkstat_later *l)
 {
 	struct forkstat_oom_pending *p = &forkstat_oom_pending[l->oom.slot];
+	unsigned long until = jiffies + FORKSTAT_OOM_MARK_WAIT;
 	struct forkstat_oom_victim *v;
-	unsigned int i, tries;
+	bool last = false;
+	unsigned int i;
 
-	for (tries = 0; tries < FORKSTAT_OOM_MARK_TRIES; tries++) {
-		if (READ_ONCE(p->seq) != l->oom.seq ||
-		    atomic_read_acquire(&p->state) == FORKSTAT_OOM_FREE)
+	while (!last) {
+		/* No mark comes once the OOM call has returned: one more look. */
+		last = atomic_read_acquire(&p->state) != FORKSTAT_OOM_FILLING ||
+		       time_after(jiffies, until);
+		if (READ_ONCE(p->seq) != l->oom.seq)
 			return;
 		for (i = 0; i < FORKSTAT_OOM_VICTIMS; i++) {
 			v = &p->rec.victim[i];
@@ -603,7 +628,8 @@ static void forkstat_oom_walk_found(struct forkstat_later *l)
 				return;
 			}
 		}
-		usleep_range(1000, 2000);
+		if (!last)
+			usleep_range(1000, 2000);
 	}
 }
 
@@ -632,14 +658,14 @@ static void forkstat_oom_finish(struct forkstat_oom_pending *p, bool store)
 	unsigned int i;
 
 	store = store && !p->abandoned && forkstat_oom_ring;
-	/* A victim's walk not done by now never will be, for this record. */
+	/*
+	 * A victim that has not walked by now is parked in the kernel, its
+	 * memory whole: walked here (its work, if it ever runs, walks no more).
+	 */
 	mutex_lock(&forkstat_oom_lock);
-	for (i = 0; i < o->nvictims; i++) {
-		if (READ_ONCE(o->victim[i].walk) == FORKSTAT_OOM_BY_VICTIM) {
-			WRITE_ONCE(o->victim[i].walk, FORKSTAT_OOM_BY_VICTIM_DONE);
-			o->victim[i].reg.end = FORKSTAT_OOM_WALK_LATE;
-		}
-	}
+	for (i = 0; i < o->nvictims; i++)
+		if (READ_ONCE(o->victim[i].walk) == FORKSTAT_OOM_BY_VICTIM)
+			WRITE_ONCE(o->victim[i].walk, FORKSTAT_OOM_BY_WORKER);
 	mutex_unlock(&forkstat_oom_lock);
 	for (i = 0; i < o->nvictims; i++) {
 		struct forkstat_oom_victim *v = &o->victim[i];

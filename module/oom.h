@@ -21,7 +21,6 @@ enum forkstat_oom_walk_end {
 	FORKSTAT_OOM_WALK_GONE,		/* the victim had let go of its mm */
 	FORKSTAT_OOM_WALK_BUSY,		/* its mmap lock was not free */
 	FORKSTAT_OOM_WALK_PARTIAL,	/* a writer waited: stopped early */
-	FORKSTAT_OOM_WALK_LATE,		/* the thread to walk it never came back to */
 	FORKSTAT_OOM_WALK_NR
 };
 

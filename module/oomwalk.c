@@ -62,7 +62,6 @@ const char *const forkstat_oom_walk_ends[FORKSTAT_OOM_WALK_NR] = {
 	[FORKSTAT_OOM_WALK_GONE] = "gone",
 	[FORKSTAT_OOM_WALK_BUSY] = "busy",
 	[FORKSTAT_OOM_WALK_PARTIAL] = "partial",
-	[FORKSTAT_OOM_WALK_LATE] = "late",
 };
 
 /* Under the PTE lock: a page mapped, the shared zero page not counted (as smaps). */

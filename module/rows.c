@@ -146,7 +146,8 @@ static bool forkstat_row_exited(const struct forkstat_row *p)
 /*
  * What a dead process's row is worth keeping for: the memory its forks
  * copied (the parent's size at each fork that copied its page tables,
- * and a KiB for every other call), and before any of that its socket
+ * and a KiB for every other call, failed ones too: a fork bomb stopped
+ * by pids.max is a culprit), and before any of that its socket
  * clears (the clearer is the culprit of threads blocked long after it
  * has gone). Not the time in fork, though that is what the size costs:
  * a 100 us fork preempted, or its VM descheduled, for 50 ms would
@@ -154,7 +155,7 @@ static bool forkstat_row_exited(const struct forkstat_row *p)
  */
 static void forkstat_row_add_worth(struct forkstat_row *p, const struct forkstat_fork *f)
 {
-	p->worth += 1 + (f->flavour == FORKSTAT_FORK ? f->rss_kb : 0);
+	p->worth += 1 + (!f->err && f->flavour == FORKSTAT_FORK ? f->rss_kb : 0);
 }
 
 static u64 forkstat_row_worth(const struct forkstat_row *p)
@@ -270,11 +271,11 @@ void forkstat_rows_add_fork(const struct forkstat_fork *f)
 
 	if (!p)
 		return;
+	forkstat_row_add_worth(p, f);
 	if (f->err) {
 		p->st.errors++;
 	} else {
 		p->st.count[f->flavour]++;
-		forkstat_row_add_worth(p, f);
 		p->st.sum_ns += f->total_ns;
 		p->st.max_ns = max(p->st.max_ns, f->total_ns);
 		p->st.ptcopy_ns += f->ptcopy_ns;

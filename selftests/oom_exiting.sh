@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # OOMs that kill nothing because the last victim is still exiting, and a
-# victim that is not the trigger, walked by the work item (its second
-# thread, asleep in the kernel, keeps its memory). oom_exiting (see oom_exiting.c) holds its victim, once
+# victim that is not the trigger walked whole though one of its threads
+# never comes back from the kernel. oom_exiting (see oom_exiting.c) holds its victim, once
 # killed, in an uninterruptible sleep until the OOM reaper empties it,
 # while the trigger keeps running into the memory cgroup's 64 MiB limit.
 # Then:

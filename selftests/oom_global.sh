@@ -35,7 +35,8 @@ cg=$(oom_cgroup global max) || exit 1
 
 bash -c "echo 1000 > /proc/self/oom_score_adj && echo \$\$ > $cg/cgroup.procs && exec '$dir/oom_hog' 64 hold" > "$tmp/out" &
 hog=$!
-loop_until 120 grep -q '^held' "$tmp/out" || die "oom_hog did not fill its 64 MiB"
+# Page by page: minutes on a debugging kernel beside other guests.
+loop_until 600 grep -q '^held' "$tmp/out" || die "oom_hog did not fill its 64 MiB"
 mark_dmesg
 echo f > /proc/sysrq-trigger
 wait $hog

@@ -36,7 +36,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	hog 1000 40 hold > "$tmp/victim" &
 	vpid=$!
 	pids=($vpid)
-	loop_until 120 grep -q '^held' "$tmp/victim" || die "round $r: the victim did not fill its 40 MiB"
+	loop_until 600 grep -q '^held' "$tmp/victim" || die "round $r: the victim did not fill its 40 MiB"
 	mark_dmesg
 	hog -1000 40 > /dev/null &
 	trigger=$!

@@ -94,7 +94,7 @@ struct forkstat_oom_victim {
 enum {
 	FORKSTAT_OOM_BY_WORKER,		/* the work item, if its mm is still there */
 	FORKSTAT_OOM_BY_VICTIM,		/* the victim, in task work: not yet */
-	FORKSTAT_OOM_BY_VICTIM_DONE,	/* the victim did, or it is too late */
+	FORKSTAT_OOM_BY_VICTIM_DONE,	/* the victim did */
 };
 
 struct forkstat_oom {

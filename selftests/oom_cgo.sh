@@ -136,15 +136,23 @@ runtime.*" runtime.makeslice main.main "*) ;;
 *) die "gofill: the chain reads '$frames', want main.fill, or the runtime's makeslice, then main.main" ;;
 esac
 
+# Each 1 MiB row is malloc's own mapping, whose first page malloc
+# touches (the chunk's header) before fill_row touches the rest: 1 fault
+# in 256 is libc's, and the kill may land there (seen on 6.1 rt), in a
+# libc without frame pointers or symbols.
+in_malloc() {	# in_malloc VARIANT FRAME: FRAME, the kill's first, is libc's
+	[ "${2:-}" = libc.so.6 ] && log "$1: killed in malloc, as it touched a new row's header"
+}
+
 seed cxx go_oomcgo_fp cxx 64
 # By frame pointers up to the C++ entry point, and the Go runtime's
 # asmcgocall that called it on the thread's own stack; the walk ends
 # there, where the next frame pointer leads down into the goroutine's
 # stack (see docs/format.md).
 set -- $frames
-[[ $1 == fill_row && ${2:-} == build_rows && ${3:-} == cxx_build_matrix ]] ||
+[[ $1 == fill_row && ${2:-} == build_rows && ${3:-} == cxx_build_matrix ]] || in_malloc cxx "$1" ||
 	die "cxx: the chain reads '$frames', want fill_row, build_rows, cxx_build_matrix"
 
 seed cxx-nofp go_oomcgo_nofp cxx 64
 set -- $frames
-[[ ${1:-} == fill_row ]] || die "cxx-nofp: the chain reads '$frames', want fill_row first"
+[[ ${1:-} == fill_row ]] || in_malloc cxx-nofp "${1:-}" || die "cxx-nofp: the chain reads '$frames', want fill_row first"

@@ -200,6 +200,14 @@ oom_teardown() {
 	console_restore
 }
 
+# oom_hog ARGS in cgroup CG with oom_score_adj ADJ, run in the background
+# (oom_hog_in ... &): it replaces the job's shell, so $! is the hog.
+oom_hog_in() {	# oom_hog_in CG ADJ [ARG...]
+	local cg=$1 adj=$2
+	shift 2
+	exec bash -c "echo $adj > /proc/self/oom_score_adj && echo \$\$ > $cg/cgroup.procs && exec '$(dirname "$0")/oom_hog' $*"
+}
+
 # A child cgroup of oom_top with memory.max LIMIT and no swap; prints its
 # path. Its id (the inode) is what oom records name as memcg=.
 oom_cgroup() {	# oom_cgroup NAME LIMIT

@@ -116,7 +116,7 @@ sed 's/^/#   /' "$snap.view"
 # fold into one record (repeats=), which leaves the kill's record kept.
 kills0=$(oom_kills "$top")
 none0=$(oom_records "$snap" $id none)
-bash -c "echo -1000 > /proc/self/oom_score_adj && echo \$\$ > $top/cgroup.procs && exec '$dir/oom_hog'" > /dev/null &
+oom_hog_in "$top" -1000 > /dev/null &
 hog=$!
 loop_until 120 eval '[ "$(oom_records $PROC $id none)" -gt $none0 ]' || die "no result=none record"
 kill -9 $hog 2>/dev/null

@@ -19,7 +19,6 @@
 # killer from a failing allocation; this one covers the host-wide kind.
 . "$(dirname "$0")/functions.sh"
 require_env
-dir=$(cd "$(dirname "$0")" && pwd)
 [ -w /proc/sysrq-trigger ] || skip "no /proc/sysrq-trigger"
 hog=
 tmp=$(mktemp -d)
@@ -33,7 +32,7 @@ trap cleanup EXIT
 oom_setup
 cg=$(oom_cgroup global max) || exit 1
 
-bash -c "echo 1000 > /proc/self/oom_score_adj && echo \$\$ > $cg/cgroup.procs && exec '$dir/oom_hog' 64 hold" > "$tmp/out" &
+oom_hog_in "$cg" 1000 64 hold > "$tmp/out" &
 hog=$!
 # Page by page: minutes on a debugging kernel beside other guests.
 loop_until 600 grep -q '^held' "$tmp/out" || die "oom_hog did not fill its 64 MiB"

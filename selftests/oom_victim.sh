@@ -12,7 +12,6 @@
 # largest anonymous region; the trigger then gets its memory and exits.
 . "$(dirname "$0")/functions.sh"
 require_env
-dir=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=3
 pids=()
 tmp=$(mktemp -d)
@@ -26,19 +25,13 @@ trap cleanup EXIT
 oom_setup
 cg=$(oom_cgroup victim 64M) || exit 1
 
-# hog ADJ MIB [hold] > OUT &: oom_hog in the cgroup with oom_score_adj ADJ,
-# as the background job itself ($! is its pid).
-hog() {
-	exec bash -c "echo $1 > /proc/self/oom_score_adj && echo \$\$ > $cg/cgroup.procs && exec '$dir/oom_hog' $2 ${3:-}"
-}
-
 for ((r = 1; r <= ROUNDS; r++)); do
-	hog 1000 40 hold > "$tmp/victim" &
+	oom_hog_in "$cg" 1000 40 hold > "$tmp/victim" &
 	vpid=$!
 	pids=($vpid)
 	loop_until 600 grep -q '^held' "$tmp/victim" || die "round $r: the victim did not fill its 40 MiB"
 	mark_dmesg
-	hog -1000 40 > /dev/null &
+	oom_hog_in "$cg" -1000 40 > /dev/null &
 	trigger=$!
 	pids+=($trigger)
 	wait $vpid

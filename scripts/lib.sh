@@ -104,14 +104,18 @@ newest_kernel() {
 # The tally of make check and make check-debug: every check and selftest
 # passes, fails or is skipped; summary prints the one line both end with
 # and exits non-zero on any failure.
-# summary repeats the failures above its line: a CI log shown by its
+# summary repeats the failures, and the last lines each failed selftest
+# printed, above its line: a CI log shown by its
 # head and tail still says what failed.
-passed=0 failed=0 skipped=0 failures=()
+passed=0 failed=0 skipped=0 failures=() failure_tails=()
 pass() { passed=$((passed + 1)); echo "PASS: $*"; }
 fail() { failed=$((failed + 1)); failures+=("$*"); echo "FAIL: $*"; }
 
 summary() {
 	local line="$passed passed, $failed failed" f
+	for f in "${failure_tails[@]}"; do
+		echo "$f"
+	done
 	for f in "${failures[@]}"; do
 		echo "failed: $f"
 	done
@@ -134,6 +138,18 @@ run_suite() {	# run_suite KVER KSFT_DIR [VM-RUN OPTION...]
 	echo "$rc $((SECONDS - start))" > "$tap.rc"
 }
 
+# The last FAILURE_TAIL lines a failed selftest printed, marked with its
+# kernel: the summary repeats them, so that a log cut to its head and
+# tail still says why.
+FAILURE_TAIL=25
+failure_tail() {	# failure_tail KVER TEST TAP
+	awk -v t="$2" '$0 == "# selftests: forkstat: " t { n = 0; on = 1; next }
+		on && /^not ok [0-9]+ selftests: forkstat: / { on = 0 }
+		on { buf[n++] = $0 }
+		END { for (i = (n > '$FAILURE_TAIL' ? n - '$FAILURE_TAIL' : 0); i < n; i++)
+			print buf[i] }' "$3" | sed "s|^|$1 $2 |"
+}
+
 # Prints a finished run_suite and adds its results to the tally; the
 # tests that never reported (the guest died or hung) count as failed.
 report_suite() {	# report_suite KVER NTESTS
@@ -149,6 +165,7 @@ report_suite() {	# report_suite KVER NTESTS
 	failed=$((failed + notok))
 	while read -r f; do
 		failures+=("$1: $f")
+		failure_tails+=("$(failure_tail "$1" "${f%% *}" "$tap")")
 	done < <(sed -n 's/^not ok [0-9]* selftests: forkstat: //p' "$tap")
 	missing=$(($2 - ok - notok))
 	if [ $missing -gt 0 ]; then

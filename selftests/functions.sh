@@ -246,12 +246,28 @@ oom_kernel_line() {	# oom_kernel_line COMM
 	dmesg_since_mark | grep -E "Killed process [0-9]+ \\($1\\)" | tail -1
 }
 
+# Before 6.2 each thread keeps the counts of its last faults (up to 64
+# faults since its last sync, SPLIT_RSS_COUNTING) to itself until its
+# next faults or its exit, where they join the mm's. A victim woken by
+# its SIGKILL that runs to its exit between the probe's read and the
+# kernel's "Killed process" line changes the line's figures by as much:
+# 256 kB for 64 faults of a page each (a hog's last faults fill its
+# mapping). 6.2 made the counters per-CPU, read whole by both.
+rss_sync_slack() {
+	case $(uname -r) in
+	[1-5].* | 6.[01].*) echo 256 ;;
+	*) echo 0 ;;
+	esac
+}
+
 # Fails unless the oomvictim record of the pid in the kernel's LINE, in
 # SNAP, has the line's total-vm, anon, file and shmem figures, anon
 # within SLACK kB (pages the victim's other threads faulted in between
-# the probe's read and the kernel's, 0 for a single thread). Sets victim.
+# the probe's read and the kernel's, 0 for a single thread), anon, file
+# and shmem within rss_sync_slack more. Sets victim.
 oom_check_victim() {	# oom_check_victim SNAP LINE SLACK
-	local pair k f got want
+	local pair k f got want slack sync
+	sync=$(rss_sync_slack)
 	victim=$(sed -E 's/.*Killed process ([0-9]+) .*/\1/' <<< "$2")
 	[ -n "$(rec_field oomvictim tgid=$victim oom "$1")" ] ||
 		die "no oomvictim record for pid $victim"
@@ -259,13 +275,15 @@ oom_check_victim() {	# oom_check_victim SNAP LINE SLACK
 		k=${pair%%:*} f=${pair#*:}
 		got=$(rec_field oomvictim tgid=$victim $f "$1")
 		want=$(sed -E "s/.* $k:([0-9]+)kB.*/\\1/" <<< "$2")
-		if [ $f = anon_kb ]; then
-			[ $((got > want ? got - want : want - got)) -le "$3" ] ||
-				die "victim $victim: $f=$got, the kernel's $k: $want kB (more than $3 kB apart)"
-			oom_anon_diff=$((got - want))
-		else
-			[ "$got" = "$want" ] || die "victim $victim: $f=$got, the kernel's $k: $want kB"
-		fi
+		[[ $got =~ ^[0-9]+$ && $want =~ ^[0-9]+$ ]] ||
+			die "victim $victim: $f=$got, the kernel's $k: $want"
+		case $f in
+		total_vm_kb) slack=0 ;;
+		anon_kb) slack=$(($3 + sync)) oom_anon_diff=$((got - want)) ;;
+		*) slack=$sync ;;
+		esac
+		[ $((got > want ? got - want : want - got)) -le $slack ] ||
+			die "victim $victim: $f=$got, the kernel's $k: $want kB (more than $slack kB apart)"
 	done
 	[ "$(rec_field oomvictim tgid=$victim killed "$1")" = 1 ] || die "victim $victim not marked killed"
 	[ "$(rec_field oomvictim tgid=$victim chosen "$1")" = 1 ] || die "victim $victim not marked chosen"

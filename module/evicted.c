@@ -5,8 +5,9 @@
  * their place to a new process, summed per cgroup, and the OOM kills of
  * the cgroup's processes (oom.c; its records are a ring, these are
  * counters). A cgroup's totals are its rows plus its procgone
- * (forkstatctl's top --by cgroup, the Prometheus counters), so they
- * never go down when a row is evicted or an OOM record overwritten.
+ * (forkstatctl's top --by cgroup, the Prometheus counters), so while
+ * the cgroup exists they never go down when a row is evicted or an OOM
+ * record overwritten.
  *
  * A fixed table, allocated with the module, open-addressed by cgroup id:
  * written by probe handlers (under the evicted row's lock), so one raw
@@ -14,9 +15,25 @@
  * FORKSTAT_EVICTED_PROBE places adds to the "other" slot, cgroup=0.
  * Shown only to readers that see every process's counts, since the
  * sums speak for processes the reader may not be shown.
+ *
+ * A host that runs for months sees thousands of cgroups come and go (a
+ * pod, a container, a systemd scope each), more than the table holds.
+ * Once it is three quarters full, or a cgroup finds no slot, a sweep is
+ * queued: in process context, since looking a cgroup up by id takes
+ * kernfs's lock, it folds the slots of cgroups removed since into
+ * "other" and frees them for the cgroups that live now, then comes back
+ * a second later for as long as it frees slots (once a minute after one
+ * that freed none: a table full of live cgroups is not swept every
+ * second). The sums over all cgroups never go down; a removed cgroup's
+ * own line goes to "other" when the table needs room, though rows of its
+ * exited processes may still name it.
  */
+#include <linux/cgroup.h>
 #include <linux/hash.h>
+#include <linux/jiffies.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "forkstat.h"
 
@@ -24,8 +41,11 @@
 #define FORKSTAT_EVICTED_SLOTS	BIT(FORKSTAT_EVICTED_BITS)
 #define FORKSTAT_EVICTED_PROBE	16
 
+/* A slot freed by the sweep: lookups go on past it, new cgroups take it. */
+#define FORKSTAT_EVICTED_SWEPT	U64_MAX
+
 struct forkstat_evicted {
-	u64 cgroup;		/* 0: free, or "other" in the last slot */
+	u64 cgroup;		/* 0: never used, or "other" in the last slot */
 	u64 rows;		/* rows evicted */
 	u64 oom_kills;		/* the cgroup's processes the OOM killer killed */
 	struct forkstat_row_stats st;
@@ -35,33 +55,77 @@ static DEFINE_RAW_SPINLOCK(forkstat_evicted_lock);
 /* The last slot is "other". */
 static struct forkstat_evicted forkstat_evicted[FORKSTAT_EVICTED_SLOTS + 1];
 
+/* The "other" slot, where cgroups without one and removed ones add. */
+#define forkstat_evicted_other	(&forkstat_evicted[FORKSTAT_EVICTED_SLOTS])
+/* A sweep once the table is this full, before cgroups find no slot. */
+#define FORKSTAT_EVICTED_CROWDED	(FORKSTAT_EVICTED_SLOTS * 3 / 4)
+/* Between sweeps while they free slots, and once one freed none. */
+#define FORKSTAT_EVICTED_SWEEP_EVERY	HZ
+#define FORKSTAT_EVICTED_SWEEP_IDLE	(60 * HZ)
+
+static void forkstat_evicted_sweep(struct work_struct *work);
+static DECLARE_DELAYED_WORK(forkstat_evicted_sweep_work, forkstat_evicted_sweep);
+/* Under forkstat_evicted_lock: */
+static unsigned int forkstat_evicted_used;	/* slots of a cgroup */
+static u64 forkstat_evicted_swept;		/* slots folded into "other" */
+static unsigned long forkstat_evicted_next_sweep;	/* not before (jiffies) */
+
+/*
+ * The slot of cgroup, taken if it has none; NULL when none is left
+ * within FORKSTAT_EVICTED_PROBE places. Under forkstat_evicted_lock.
+ */
 static struct forkstat_evicted *forkstat_evicted_slot(u64 cgroup)
 {
 	unsigned int i, h = hash_64(cgroup, FORKSTAT_EVICTED_BITS);
-	struct forkstat_evicted *e;
+	struct forkstat_evicted *e, *free = NULL;
 
-	for (i = 0; cgroup && i < FORKSTAT_EVICTED_PROBE; i++) {
+	for (i = 0; i < FORKSTAT_EVICTED_PROBE; i++) {
 		e = &forkstat_evicted[(h + i) % FORKSTAT_EVICTED_SLOTS];
-		if (!e->cgroup)
-			e->cgroup = cgroup;
 		if (e->cgroup == cgroup)
 			return e;
+		if (e->cgroup == FORKSTAT_EVICTED_SWEPT && !free)
+			free = e;
+		if (!e->cgroup) {
+			free = free ?: e;
+			break;	/* cgroup is not further on */
+		}
 	}
-	return &forkstat_evicted[FORKSTAT_EVICTED_SLOTS];
+	if (free) {
+		free->cgroup = cgroup;
+		forkstat_evicted_used++;
+	}
+	return free;
 }
 
-/* Any context. */
-void forkstat_evicted_add(u64 cgroup, const struct forkstat_row_stats *st)
+/*
+ * Locks the table and returns the slot cgroup adds to: its own, or
+ * "other" when it has none (no cgroup, or the table full around its
+ * hash). A sweep is queued when the table is crowded or full, unless one
+ * is not due yet. Any context but NMI: queueing work takes raw locks
+ * only.
+ */
+static struct forkstat_evicted *forkstat_evicted_lock_slot(u64 cgroup, unsigned long *irqflags)
+	__acquires(&forkstat_evicted_lock)
 {
-	struct forkstat_row_stats *sum;
-	struct forkstat_evicted *e;
-	unsigned long irqflags;
+	struct forkstat_evicted *e = NULL;
+
+	raw_spin_lock_irqsave(&forkstat_evicted_lock, *irqflags);
+	if (!cgroup || cgroup == FORKSTAT_EVICTED_SWEPT)
+		return forkstat_evicted_other;
+	e = forkstat_evicted_slot(cgroup);
+	if ((!e || forkstat_evicted_used >= FORKSTAT_EVICTED_CROWDED) &&
+	    time_after_eq(jiffies, forkstat_evicted_next_sweep)) {
+		forkstat_evicted_next_sweep = jiffies + FORKSTAT_EVICTED_SWEEP_EVERY;
+		queue_delayed_work(system_unbound_wq, &forkstat_evicted_sweep_work, 0);
+	}
+	return e ?: forkstat_evicted_other;
+}
+
+static void forkstat_evicted_sum(struct forkstat_row_stats *sum,
+				 const struct forkstat_row_stats *st)
+{
 	unsigned int f, s;
 
-	raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
-	e = forkstat_evicted_slot(cgroup);
-	e->rows++;
-	sum = &e->st;
 	for (f = 0; f < FORKSTAT_NR_FLAVOURS; f++)
 		sum->count[f] += st->count[f];
 	sum->errors += st->errors;
@@ -80,7 +144,79 @@ void forkstat_evicted_add(u64 cgroup, const struct forkstat_row_stats *st)
 		sum->cow[s].pages += st->cow[s].pages;
 		sum->cow[s].ns += st->cow[s].ns;
 	}
+}
+
+/* Any context. */
+void forkstat_evicted_add(u64 cgroup, const struct forkstat_row_stats *st)
+{
+	unsigned long irqflags;
+	struct forkstat_evicted *e = forkstat_evicted_lock_slot(cgroup, &irqflags);
+
+	e->rows++;
+	forkstat_evicted_sum(&e->st, st);
 	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+}
+
+/*
+ * Whether the cgroup v2 of id was removed. cgroup_get_from_id() looks
+ * the id up in kernfs, which finds no directory once rmdir has
+ * deactivated it, whoever still holds the cgroup; from a kworker, in the
+ * initial cgroup namespace, it finds every cgroup that exists. Process
+ * context: it takes kernfs's lock.
+ */
+static bool forkstat_cgroup_removed(u64 id)
+{
+#ifdef CONFIG_CGROUPS
+	struct cgroup *cgrp = cgroup_get_from_id(id);
+
+	if (IS_ERR_OR_NULL(cgrp))
+		return true;
+	cgroup_put(cgrp);
+#endif
+	return false;
+}
+
+/*
+ * Folds the slots of removed cgroups into "other" and frees them, one
+ * slot per lock hold; again a second later while sweeps free slots, so
+ * that a burst of removals is swept up soon after it ends.
+ */
+static void forkstat_evicted_sweep(struct work_struct *work)
+{
+	struct forkstat_evicted *e, *other = forkstat_evicted_other;
+	unsigned int i, freed = 0;
+	unsigned long irqflags;
+	u64 id;
+
+	for (i = 0; i < FORKSTAT_EVICTED_SLOTS; i++) {
+		e = &forkstat_evicted[i];
+		raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
+		id = e->cgroup;
+		raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+		if (id && id != FORKSTAT_EVICTED_SWEPT && forkstat_cgroup_removed(id)) {
+			raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
+			/* Not freed by a reset, nor taken again since. */
+			if (e->cgroup == id) {
+				other->rows += e->rows;
+				other->oom_kills += e->oom_kills;
+				forkstat_evicted_sum(&other->st, &e->st);
+				memset(e, 0, sizeof(*e));
+				e->cgroup = FORKSTAT_EVICTED_SWEPT;
+				forkstat_evicted_used--;
+				forkstat_evicted_swept++;
+				freed++;
+			}
+			raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+		}
+		cond_resched();
+	}
+	raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
+	forkstat_evicted_next_sweep = jiffies + (freed ? FORKSTAT_EVICTED_SWEEP_EVERY :
+						 FORKSTAT_EVICTED_SWEEP_IDLE);
+	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+	if (freed)
+		queue_delayed_work(system_unbound_wq, &forkstat_evicted_sweep_work,
+				   FORKSTAT_EVICTED_SWEEP_EVERY);
 }
 
 /* Any context (oom:mark_victim). */
@@ -88,8 +224,7 @@ void forkstat_evicted_add_oom_kill(u64 cgroup)
 {
 	unsigned long irqflags;
 
-	raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
-	forkstat_evicted_slot(cgroup)->oom_kills++;
+	forkstat_evicted_lock_slot(cgroup, &irqflags)->oom_kills++;
 	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
 }
 
@@ -128,6 +263,23 @@ void forkstat_evicted_show(struct seq_file *m, const struct forkstat_reader *r)
 	}
 }
 
+/* The table's use, on the procs line: for readers that see the host. */
+void forkstat_evicted_show_use(struct seq_file *m, bool host)
+{
+	unsigned int used = 0;
+	unsigned long irqflags;
+	u64 swept = 0;
+
+	if (host) {
+		raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
+		used = forkstat_evicted_used;
+		swept = forkstat_evicted_swept;
+		raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+	}
+	seq_printf(m, " gone_cgroups_max=%lu gone_cgroups=%u gone_cgroups_swept=%llu",
+		   FORKSTAT_EVICTED_SLOTS, used, swept);
+}
+
 /* A procgone line is under 500 bytes. */
 size_t forkstat_evicted_show_size(void)
 {
@@ -140,9 +292,27 @@ void forkstat_evicted_reset(void)
 	unsigned long irqflags;
 	unsigned int i;
 
+	raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
+	forkstat_evicted_swept = 0;
+	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
 	for (i = 0; i <= FORKSTAT_EVICTED_SLOTS; i++) {
+		struct forkstat_evicted *e = &forkstat_evicted[i];
+
 		raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
-		memset(&forkstat_evicted[i], 0, sizeof(forkstat_evicted[i]));
+		if (i < FORKSTAT_EVICTED_SLOTS && e->cgroup && e->cgroup != FORKSTAT_EVICTED_SWEPT)
+			forkstat_evicted_used--;
+		memset(e, 0, sizeof(*e));
 		raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
 	}
+}
+
+void forkstat_evicted_init(void)
+{
+	forkstat_evicted_next_sweep = jiffies;
+}
+
+/* After the probes that add are gone. */
+void forkstat_evicted_exit(void)
+{
+	cancel_delayed_work_sync(&forkstat_evicted_sweep_work);
 }

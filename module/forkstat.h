@@ -311,8 +311,11 @@ void forkstat_rows_reset(void);
 void forkstat_evicted_add(u64 cgroup, const struct forkstat_row_stats *st);
 void forkstat_evicted_add_oom_kill(u64 cgroup);
 void forkstat_evicted_show(struct seq_file *m, const struct forkstat_reader *r);
+void forkstat_evicted_show_use(struct seq_file *m, bool host);
 size_t forkstat_evicted_show_size(void);
 void forkstat_evicted_reset(void);
+void forkstat_evicted_init(void);
+void forkstat_evicted_exit(void);
 
 /* slow.c: the ring of the last slow forks. */
 int forkstat_slow_init(void);

@@ -94,6 +94,7 @@ int forkstat_rows_init(void)
 	forkstat_rows_bits = ilog2(n);
 	max_procs = n;
 	forkstat_rows_full_until = jiffies;
+	forkstat_evicted_init();
 	return 0;
 }
 
@@ -101,6 +102,7 @@ void forkstat_rows_exit(void)
 {
 	unsigned int i;
 
+	forkstat_evicted_exit();
 	for (i = 0; forkstat_rows && i < max_procs; i++) {
 		put_pid(forkstat_rows[i].pid);
 		forkstat_resched_every(i);
@@ -386,10 +388,12 @@ void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r)
 	unsigned int i;
 	unsigned long irqflags;
 
-	seq_printf(m, "procs max=%u dropped=%lld evicted=%lld bytes=%zu\n", max_procs,
+	seq_printf(m, "procs max=%u dropped=%lld evicted=%lld bytes=%zu", max_procs,
 		   host ? (long long)atomic64_read(&forkstat_rows_dropped) : 0,
 		   host ? (long long)atomic64_read(&forkstat_rows_evicted) : 0,
 		   (size_t)max_procs * sizeof(*forkstat_rows));
+	forkstat_evicted_show_use(m, host);
+	seq_putc(m, '\n');
 	forkstat_evicted_show(m, r);
 	for (i = 0; i < max_procs; i++) {
 		struct forkstat_row *p = &forkstat_rows[i];

@@ -663,7 +663,9 @@ static int parse_blockedscan(struct line *l, struct fs_doc *d)
 static int parse_procs(struct line *l, struct fs_doc *d)
 {
 	return u64(l, "max", &d->procs_max) || u64(l, "dropped", &d->procs_dropped) ||
-	       u64(l, "evicted", &d->procs_evicted);
+	       u64(l, "evicted", &d->procs_evicted) || u64(l, "gone_cgroups", &d->gone_cgroups) ||
+	       u64(l, "gone_cgroups_max", &d->gone_cgroups_max) ||
+	       u64(l, "gone_cgroups_swept", &d->gone_cgroups_swept);
 }
 
 static int parse_oomcfg(struct line *l, struct fs_doc *d)

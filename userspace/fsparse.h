@@ -236,6 +236,8 @@ struct fs_doc {
 	struct fs_oom *ooms;
 	size_t nooms;
 	uint64_t procs_max, procs_dropped, procs_evicted;
+	/* procgone's table: lines in use, its size, lines swept into other. */
+	uint64_t gone_cgroups, gone_cgroups_max, gone_cgroups_swept;
 	/* Per cgroup, what evicted rows counted (procgone; tgid 0). */
 	struct fs_proc *gone;
 	size_t ngone;

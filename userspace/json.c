@@ -452,6 +452,9 @@ static void procs(struct jw *j, const struct fs_doc *d)
 	jw_u64(j, "max", d->procs_max);
 	jw_u64(j, "dropped", d->procs_dropped);
 	jw_u64(j, "evicted", d->procs_evicted);
+	jw_u64(j, "gone_cgroups", d->gone_cgroups);
+	jw_u64(j, "gone_cgroups_max", d->gone_cgroups_max);
+	jw_u64(j, "gone_cgroups_swept", d->gone_cgroups_swept);
 	jw_arr(j, "rows");
 	for (i = 0; i < d->nprocs; i++) {
 		const struct fs_proc *p = &d->procs[i];

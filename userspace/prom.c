@@ -81,6 +81,19 @@ static void tables(FILE *out, const struct fs_doc *d)
 	fprintf(out, "forkstat_process_rows %llu\n", (unsigned long long)rows);
 	head(out, "process_rows_max", "gauge", "Rows of the per-process table (max_procs).");
 	fprintf(out, "forkstat_process_rows_max %llu\n", (unsigned long long)d->procs_max);
+	/* Modules before the procgone sweep do not say. */
+	if (d->gone_cgroups_max) {
+		head(out, "gone_cgroups", "gauge",
+		     "Cgroups with figures of exited processes kept (procgone lines).");
+		fprintf(out, "forkstat_gone_cgroups %llu\n", (unsigned long long)d->gone_cgroups);
+		head(out, "gone_cgroups_max", "gauge", "Cgroups that procgone can keep apart.");
+		fprintf(out, "forkstat_gone_cgroups_max %llu\n",
+			(unsigned long long)d->gone_cgroups_max);
+		head(out, "gone_cgroups_swept_total", "counter",
+		     "Removed cgroups' procgone lines folded into cgroup other.");
+		fprintf(out, "forkstat_gone_cgroups_swept_total %llu\n",
+			(unsigned long long)d->gone_cgroups_swept);
+	}
 	head(out, "cleared_sockets", "gauge", "Sockets remembered as cleared now.");
 	fprintf(out, "forkstat_cleared_sockets %llu\n", (unsigned long long)d->cleared_used);
 	head(out, "cleared_sockets_max", "gauge", "Sockets that can be remembered as cleared (cleared_max).");

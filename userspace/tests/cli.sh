@@ -457,6 +457,17 @@ expect 0 '^forkstat_process_rows 2$' -f "$e" --prometheus
 expect 0 '^forkstat_process_rows_max 1024$' -f "$e" --prometheus
 expect 0 "^forkstat_cleared_sockets $(sed -n 's/^clearedcfg.* used=\([0-9]*\).*/\1/p' "$l")\$" -f "$l" --prometheus
 expect 0 "^forkstat_cleared_sockets_max $(sed -n 's/^clearedcfg max=\([0-9]*\).*/\1/p' "$l")\$" -f "$l" --prometheus
+# procgone's table, from a module that says (the fixtures predate it).
+gone=$(mktemp)
+sed 's/^procs .*/& gone_cgroups_max=256 gone_cgroups=200 gone_cgroups_swept=31/' "$e" > "$gone"
+expect 0 '^forkstat_gone_cgroups 200$' -f "$gone" --prometheus
+expect 0 '^forkstat_gone_cgroups_max 256$' -f "$gone" --prometheus
+expect 0 '^forkstat_gone_cgroups_swept_total 31$' -f "$gone" --prometheus
+expect 0 '"gone_cgroups_swept":31' -f "$gone" --json
+checks=$((checks + 1))
+"$ctl" -f "$e" --prometheus | grep -q '^forkstat_gone_cgroups' &&
+	fail "forkstat_gone_cgroups from a module that does not say"
+rm -f "$gone"
 
 # The summary is one screen (24 lines) however many processes misbehave:
 # the hints that do not fit are counted, and -p shows one process's.

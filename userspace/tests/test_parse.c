@@ -313,7 +313,7 @@ static void test_cgroup_sums_with_evicted(void)
 {
 	static const char text[] =
 		"forkstat format=2 module=9 kernel=x\n"
-		"procs max=16 dropped=0 evicted=3 bytes=1\n"
+		"procs max=16 dropped=0 evicted=3 bytes=1 gone_cgroups_max=256 gone_cgroups=1 gone_cgroups_swept=12\n"
 		"procgone cgroup=7 rows=3 fork=5 vfork=1 vm_clone=0 thread=0 errors=0 sum_ns=100 ptcopy_ns=40 stall_ns=9 cow_pages=2 child_cow_pages=1 sock_clears=4\n"
 		"proc tgid=10 fork=1 vfork=0 vm_clone=0 thread=2 errors=0 sum_ns=10 ptcopy_ns=4 stall_ns=1 cow_pages=0 child_cow_pages=0 sock_clears=1 threads=3 cgroup=7 comm=a\n"
 		"proc tgid=11 fork=1 vfork=0 vm_clone=0 thread=0 errors=0 sum_ns=20 cgroup=8 comm=b\n";
@@ -324,6 +324,9 @@ static void test_cgroup_sums_with_evicted(void)
 
 	CHECK(fs_parse(text, sizeof(text) - 1, &d, err, sizeof(err)) == 0, "%s", err);
 	CHECK(d.ngone == 1 && d.procs_evicted == 3, "procgone: %zu records", d.ngone);
+	CHECK(d.gone_cgroups == 1 && d.gone_cgroups_max == 256 && d.gone_cgroups_swept == 12,
+	      "procgone's table: %llu of %llu, %llu swept", (unsigned long long)d.gone_cgroups,
+	      (unsigned long long)d.gone_cgroups_max, (unsigned long long)d.gone_cgroups_swept);
 	n = cgroup_sums(&d, &s);
 	for (i = 0; i < n && s[i].id != 7; i++)
 		;

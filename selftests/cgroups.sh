@@ -36,7 +36,8 @@ bash -c "echo \$\$ > $top/b/cgroup.procs && exec '$dir/blockers' 3 600" > /dev/n
 server=$!
 pids+=($server)
 wait $forker || die "bigfork failed"
-for _ in $(seq 300); do [ "$(rec_field blocked tgid=$server blocked)" = 3 ] && break; sleep 0.1; done
+loop_until 120 eval '[ "$(rec_field blocked tgid=$server blocked)" = 3 ]' ||
+	die "the server's 3 readers are not blocked: blocked=$(rec_field blocked tgid=$server blocked)"
 snap=$(mktemp)
 cat $PROC > "$snap"
 

@@ -37,6 +37,23 @@ loop_until() {	# loop_until SECS CMD...
 	done
 }
 
+# Stops background job PID with SIGINT, then with SIGKILL if it has not
+# exited SECS seconds later, and reaps it: a cleanup must not wait for
+# ever on a program that missed its SIGINT (bpftrace did once on 6.1 rt,
+# and oom_cgo.sh's cleanup waited until the runner's 900 s were up).
+# Says so when it had to kill.
+stop_job() {	# stop_job PID SECS
+	kill -INT "$1" 2>/dev/null || return 0
+	if ! loop_until "$2" eval "[ ! -d /proc/$1 ] || grep -qs '^State:[[:space:]]*Z' /proc/$1/status"; then
+		log "pid $1 ($(cat /proc/$1/comm 2>/dev/null)) still ran $2 s after its SIGINT" \
+		    "($(awk '$1 == "State:" { print $2 }' /proc/$1/status 2>/dev/null)" \
+		    "in $(cat /proc/$1/wchan 2>/dev/null)): killed"
+		kill -KILL "$1" 2>/dev/null
+	fi
+	wait "$1" 2>/dev/null
+	return 0
+}
+
 # Is this make check-debug's kernel (KASAN, lockdep, kmemleak)? Everything
 # the kernel does takes many times longer there.
 debug_kernel() {

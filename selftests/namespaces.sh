@@ -33,7 +33,8 @@ trap '[ ${#host_pids[@]} -lt 2 ] || end_container "${host_pids[1]}"
 "$dir/blockers" 2 600 > /dev/null &
 host_blk=$!
 host_pids+=($host_blk)
-for _ in $(seq 300); do [ "$(rec_field blocked tgid=$host_blk blocked)" = 2 ] && break; sleep 0.1; done
+loop_until 120 eval '[ "$(rec_field blocked tgid=$host_blk blocked)" = 2 ]' ||
+	die "the host's 2 readers are not blocked: blocked=$(rec_field blocked tgid=$host_blk blocked)"
 host_port=$(awk -v t="tgid=$host_blk" '$1 == "sockclear" && $4 == t { for (i = 2; i <= NF; i++) if ($i ~ /^local=/) print substr($i, 7) }' $PROC | head -n 1)
 [ -n "$host_port" ] || die "the host's server made no clear"
 
@@ -70,8 +71,7 @@ container() {
 			exec sleep 600
 		" "$0" "$1"' "$dir" "$1" &
 	host_pids+=($!)
-	for _ in $(seq 600); do [ -e "$1/done" ] && return 0; sleep 0.1; done
-	die "the container did not get going"
+	loop_until 180 [ -e "$1/done" ] || die "the container did not get going"
 }
 
 has() { grep -Eq "$2" "$1"; }

@@ -34,7 +34,7 @@ run=
 bt=
 cleanup() {
 	[ -z "$run" ] || kill -9 "$run" 2>/dev/null
-	[ -z "$bt" ] || kill -INT "$bt" 2>/dev/null
+	[ -z "$bt" ] || stop_job "$bt" 60
 	wait 2>/dev/null
 	oom_teardown
 	rm -rf "$tmp"

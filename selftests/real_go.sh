@@ -23,15 +23,15 @@ serve() {	# serve MODE: starts blockconns, sets pid and out
 	"$dir/go_blockconns" "$1" $N 600 > "$out" &
 	pids+=($!)
 	pid=$!
-	for _ in $(seq 600); do grep -q '^threads' "$out" && break; sleep 0.1; done
-	grep -q '^threads' "$out" || die "blockconns $1 did not get going"
+	loop_until 180 grep -q '^threads' "$out" || die "blockconns $1 did not get going"
 	threads=$(awk '$1 == "threads" { print $2 }' "$out")
 }
 
 # The blocked readers are found when the file is read: each on its own
 # connection, each joined to the clear made on that connection.
 serve file
-for _ in $(seq 100); do [ "$(rec_field blocked tgid=$pid blocked)" = $N ] && break; sleep 0.2; done
+loop_until 120 eval '[ "$(rec_field blocked tgid=$pid blocked)" = $N ]' ||
+	die "want $N blocked readers in Go pid $pid, got '$(rec_field blocked tgid=$pid blocked)'"
 snap=$(mktemp)
 cat $PROC > "$snap"
 log "conn.File()+Fd(): $threads threads, clears=$(rec_field proc tgid=$pid sock_clears "$snap") blocked=$(rec_field blocked tgid=$pid blocked "$snap") on_cleared=$(rec_field blocked tgid=$pid on_cleared "$snap")"

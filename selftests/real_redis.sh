@@ -27,8 +27,7 @@ redis=$!
 trap 'kill $redis 2>/dev/null; wait $redis 2>/dev/null; rm -rf "$dir"' EXIT
 cli() { redis-cli -s "$sock" "$@"; }
 bgsave_done() { cli INFO persistence | grep -q '^rdb_bgsave_in_progress:0'; }
-for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
-[ -S "$sock" ] || die "redis-server did not start: $(cat "$dir/log")"
+loop_until 60 [ -S "$sock" ] || die "redis-server did not start: $(cat "$dir/log")"
 
 # About 100 MiB of keys, so that the fork copies real page tables.
 cli DEBUG POPULATE 400000 key 200 > /dev/null || die "DEBUG POPULATE failed"

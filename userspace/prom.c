@@ -18,6 +18,14 @@ static void head(FILE *out, const char *name, const char *type, const char *help
 	fprintf(out, "# HELP forkstat_%s %s\n# TYPE forkstat_%s %s\n", name, help, name, type);
 }
 
+/* An unlabelled integer metric: its HELP, TYPE and value. */
+static void metric_u64(FILE *out, const char *name, const char *type, const char *help,
+		       uint64_t v)
+{
+	head(out, name, type, help);
+	fprintf(out, "forkstat_%s %llu\n", name, (unsigned long long)v);
+}
+
 /* name{label="value"} v: one label, escaped. */
 static void line1(FILE *out, const char *name, const char *label, const char *value,
 		  const char *fmt, double v)
@@ -77,52 +85,43 @@ static void tables(FILE *out, const struct fs_doc *d)
 
 	for (i = 0; i < d->nprocs; i++)
 		rows += d->procs[i].has_row;
-	head(out, "process_rows", "gauge", "Rows of the per-process table in use.");
-	fprintf(out, "forkstat_process_rows %llu\n", (unsigned long long)rows);
-	head(out, "process_rows_max", "gauge", "Rows of the per-process table (max_procs).");
-	fprintf(out, "forkstat_process_rows_max %llu\n", (unsigned long long)d->procs_max);
+	metric_u64(out, "process_rows", "gauge", "Rows of the per-process table in use.", rows);
+	metric_u64(out, "process_rows_max", "gauge",
+		   "Rows of the per-process table (max_procs).", d->procs_max);
 	/* Modules before the procgone sweep do not say. */
 	if (d->gone_cgroups_max) {
-		head(out, "gone_cgroups", "gauge",
-		     "Cgroups with figures of exited processes kept (procgone lines).");
-		fprintf(out, "forkstat_gone_cgroups %llu\n", (unsigned long long)d->gone_cgroups);
-		head(out, "gone_cgroups_max", "gauge", "Cgroups that procgone can keep apart.");
-		fprintf(out, "forkstat_gone_cgroups_max %llu\n",
-			(unsigned long long)d->gone_cgroups_max);
-		head(out, "gone_cgroups_swept_total", "counter",
-		     "Removed cgroups' procgone lines folded into cgroup other.");
-		fprintf(out, "forkstat_gone_cgroups_swept_total %llu\n",
-			(unsigned long long)d->gone_cgroups_swept);
+		metric_u64(out, "gone_cgroups", "gauge",
+			   "Cgroups with figures of exited processes kept (procgone lines).",
+			   d->gone_cgroups);
+		metric_u64(out, "gone_cgroups_max", "gauge",
+			   "Cgroups that procgone can keep apart.", d->gone_cgroups_max);
+		metric_u64(out, "gone_cgroups_swept_total", "counter",
+			   "Removed cgroups' procgone lines folded into cgroup other.",
+			   d->gone_cgroups_swept);
 	}
-	head(out, "cleared_sockets", "gauge", "Sockets remembered as cleared now.");
-	fprintf(out, "forkstat_cleared_sockets %llu\n", (unsigned long long)d->cleared_used);
-	head(out, "cleared_sockets_max", "gauge", "Sockets that can be remembered as cleared (cleared_max).");
-	fprintf(out, "forkstat_cleared_sockets_max %llu\n", (unsigned long long)d->cleared_max);
+	metric_u64(out, "cleared_sockets", "gauge",
+		   "Sockets remembered as cleared now.", d->cleared_used);
+	metric_u64(out, "cleared_sockets_max", "gauge",
+		   "Sockets that can be remembered as cleared (cleared_max).", d->cleared_max);
 }
 
 static void health(FILE *out, const struct fs_doc *d)
 {
-	head(out, "untracked_forks_total", "counter",
-	     "copy_process calls the module could not follow (no room in flight).");
-	fprintf(out, "forkstat_untracked_forks_total %llu\n", (unsigned long long)d->untracked);
-	head(out, "unmatched_total", "counter", "Probe returns without a matching entry.");
-	fprintf(out, "forkstat_unmatched_total %llu\n", (unsigned long long)d->unmatched);
-	head(out, "socket_untracked_total", "counter",
-	     "Socket mode changes the module could not check.");
-	fprintf(out, "forkstat_socket_untracked_total %llu\n",
-		(unsigned long long)d->sock_untracked);
-	head(out, "call_chains_lost_total", "counter",
-	     "User call chains of clears and slow forks wanted but not taken.");
-	fprintf(out, "forkstat_call_chains_lost_total %llu\n",
-		(unsigned long long)d->ustack_lost);
-	head(out, "process_rows_dropped_total", "counter",
-	     "Calls from processes the per-process table had no room for.");
-	fprintf(out, "forkstat_process_rows_dropped_total %llu\n",
-		(unsigned long long)d->procs_dropped);
-	head(out, "process_rows_evicted_total", "counter",
-	     "Rows of exited processes given to new ones (their figures stay in their cgroup's).");
-	fprintf(out, "forkstat_process_rows_evicted_total %llu\n",
-		(unsigned long long)d->procs_evicted);
+	metric_u64(out, "untracked_forks_total", "counter",
+		   "copy_process calls the module could not follow (no room in flight).",
+		   d->untracked);
+	metric_u64(out, "unmatched_total", "counter",
+		   "Probe returns without a matching entry.", d->unmatched);
+	metric_u64(out, "socket_untracked_total", "counter",
+		   "Socket mode changes the module could not check.", d->sock_untracked);
+	metric_u64(out, "call_chains_lost_total", "counter",
+		   "User call chains of clears and slow forks wanted but not taken.",
+		   d->ustack_lost);
+	metric_u64(out, "process_rows_dropped_total", "counter",
+		   "Calls from processes the per-process table had no room for.", d->procs_dropped);
+	metric_u64(out, "process_rows_evicted_total", "counter",
+		   "Rows of exited processes given to new ones (their figures stay in their cgroup's).",
+		   d->procs_evicted);
 	tables(out, d);
 }
 
@@ -157,8 +156,8 @@ static void latency(FILE *out, const struct fs_doc *d)
 	     "Time copying page tables (copy_page_range) in forks.");
 	fprintf(out, "forkstat_page_table_copy_seconds_total %.9f\n",
 		d->flav[FS_FORK].ptcopy_sum_ns / 1e9);
-	head(out, "slow_forks_total", "counter", "copy_process calls over the slow_us threshold.");
-	fprintf(out, "forkstat_slow_forks_total %llu\n", (unsigned long long)d->slow_total);
+	metric_u64(out, "slow_forks_total", "counter",
+		   "copy_process calls over the slow_us threshold.", d->slow_total);
 	head(out, "slow_threshold_seconds", "gauge", "The slow_us threshold of slow_forks_total.");
 	fprintf(out, "forkstat_slow_threshold_seconds %.6f\n", d->slow_us / 1e6);
 }
@@ -187,9 +186,9 @@ static void sockets(FILE *out, const struct fs_doc *d)
 		fprintf(out, "forkstat_socket_nonblock_changes_total{call=\"%s\",to=\"nonblocking\"} %llu\n",
 			fs_path_names[f], (unsigned long long)d->sock_sets[f]);
 	}
-	head(out, "blocked_readers", "gauge",
-	     "Threads blocked now in a receive on a blocking socket (at the read).");
-	fprintf(out, "forkstat_blocked_readers %llu\n", (unsigned long long)d->scan_blocked);
+	metric_u64(out, "blocked_readers", "gauge",
+		   "Threads blocked now in a receive on a blocking socket (at the read).",
+		   d->scan_blocked);
 	head(out, "blocked_longest_wait_seconds", "gauge",
 	     "The longest wait of a thread blocked now in such a receive (0: none).");
 	fprintf(out, "forkstat_blocked_longest_wait_seconds %.9f\n", longest_blocked_ns(d) / 1e9);
@@ -201,16 +200,15 @@ static void fork_costs(FILE *out, const struct fs_doc *d)
 	static const char *const sides[FS_COW_SIDES] = { "parent", "child" };
 	int s;
 
-	head(out, "fork_stalled_threads_total", "counter",
-	     "Waits of a parent's other threads on its mm while a fork duplicated it.");
-	fprintf(out, "forkstat_fork_stalled_threads_total %llu\n",
-		(unsigned long long)d->stall_sum.waits);
+	metric_u64(out, "fork_stalled_threads_total", "counter",
+		   "Waits of a parent's other threads on its mm while a fork duplicated it.",
+		   d->stall_sum.waits);
 	head(out, "fork_stall_seconds_total", "counter",
 	     "Time the parents' other threads waited while their mm was duplicated.");
 	fprintf(out, "forkstat_fork_stall_seconds_total %.9f\n", d->stall_sum.ns / 1e9);
-	head(out, "cow_forks_total", "counter",
-	     "Forks whose copy-on-write window has closed (child exec, exit, or cow_window_s).");
-	fprintf(out, "forkstat_cow_forks_total %llu\n", (unsigned long long)d->cow_forks);
+	metric_u64(out, "cow_forks_total", "counter",
+		   "Forks whose copy-on-write window has closed (child exec, exit, or cow_window_s).",
+		   d->cow_forks);
 	head(out, "cow_faults_total", "counter",
 	     "Write-protect faults after a fork, in its window, by side.");
 	for (s = 0; s < FS_COW_SIDES; s++)
@@ -224,8 +222,8 @@ static void fork_costs(FILE *out, const struct fs_doc *d)
 	for (s = 0; s < FS_COW_SIDES; s++)
 		line1(out, "cow_fault_seconds_total", "side", sides[s], "%.9f",
 		      d->cow_sum[s].ns / 1e9);
-	head(out, "cow_open_windows", "gauge", "Forks whose copy-on-write faults are being counted now.");
-	fprintf(out, "forkstat_cow_open_windows %llu\n", (unsigned long long)d->cow_open);
+	metric_u64(out, "cow_open_windows", "gauge",
+		   "Forks whose copy-on-write faults are being counted now.", d->cow_open);
 	head(out, "fork_costs_unwatched_total", "counter",
 	     "Forks whose stalls (what=stall) or copy-on-write (what=cow) found no free slot.");
 	fprintf(out, "forkstat_fork_costs_unwatched_total{what=\"stall\"} %llu\n",

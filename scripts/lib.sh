@@ -143,11 +143,9 @@ run_suite() {	# run_suite KVER KSFT_DIR [VM-RUN OPTION...]
 # tail still says why.
 FAILURE_TAIL=25
 failure_tail() {	# failure_tail KVER TEST TAP
-	awk -v t="$2" '$0 == "# selftests: forkstat: " t { n = 0; on = 1; next }
-		on && /^not ok [0-9]+ selftests: forkstat: / { on = 0 }
-		on { buf[n++] = $0 }
-		END { for (i = (n > '$FAILURE_TAIL' ? n - '$FAILURE_TAIL' : 0); i < n; i++)
-			print buf[i] }' "$3" | sed "s|^|$1 $2 |"
+	awk -v t="$2" '$0 == "# selftests: forkstat: " t { on = 1; next }
+		/^not ok [0-9]+ selftests: forkstat: / { on = 0 }
+		on' "$3" | tail -n "$FAILURE_TAIL" | sed "s|^|$1 $2 |"
 }
 
 # Prints a finished run_suite and adds its results to the tally; the

@@ -148,6 +148,16 @@ failure_tail() {	# failure_tail KVER TEST TAP
 		on' "$3" | tail -n "$FAILURE_TAIL" | sed "s|^|$1 $2 |"
 }
 
+# A suite whose guest died, hung or failed outside a test: what ksft-run
+# said of processes tests left behind, the last lines of its TAP (the
+# test that never reported, vm-run's verdict) and of the kernel's log.
+hung_suite_tail() {	# hung_suite_tail KVER TAP
+	grep '^# ksft-run: ' "$2" | tail -n "$FAILURE_TAIL" | sed "s|^|$1 |"
+	tail -n "$FAILURE_TAIL" "$2" | sed "s|^|$1 tap |"
+	tail -n "$FAILURE_TAIL" "$FORKSTAT_BUILD/vm/$1.console.log" 2>/dev/null |
+		sed "s|^|$1 console |"
+}
+
 # Prints a finished run_suite and adds its results to the tally; the
 # tests that never reported (the guest died or hung) count as failed.
 report_suite() {	# report_suite KVER NTESTS
@@ -168,7 +178,9 @@ report_suite() {	# report_suite KVER NTESTS
 	missing=$(($2 - ok - notok))
 	if [ $missing -gt 0 ]; then
 		fail "$1: $missing selftests did not report"
+		failure_tails+=("$(hung_suite_tail "$1" "$tap")")
 	elif [ "$rc" != 0 ] && [ $notok = 0 ]; then
 		fail "$1: the VM run failed (status $rc), see above"
+		failure_tails+=("$(hung_suite_tail "$1" "$tap")")
 	fi
 }

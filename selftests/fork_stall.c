@@ -185,7 +185,7 @@ FIXTURE_VARIANT_ADD(stall, another_process_reads_maps) {
 static pid_t start_maps_reader(pid_t pid)
 {
 	char path[64], buf[65536];
-	pid_t reader = fork();
+	pid_t reader = fork_tied();
 	int fd;
 
 	if (reader)

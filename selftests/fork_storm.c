@@ -143,7 +143,7 @@ TEST_F_TIMEOUT(storm, counted_whole, 900)
 	ASSERT_EQ(NULL, malformed(before, strlen(before)))
 		TH_LOG("%s", malformed(before, strlen(before)));
 
-	rd = fork();
+	rd = fork_tied();
 	ASSERT_LE(0, rd);
 	if (rd == 0)
 		reader();
@@ -151,7 +151,7 @@ TEST_F_TIMEOUT(storm, counted_whole, 900)
 	ASSERT_EQ(0, pipe(fds));
 	deadline = time(NULL) + SECONDS;
 	for (i = 0; i < WORKERS; i++) {
-		workers[i] = fork();
+		workers[i] = fork_tied();
 		ASSERT_LE(0, workers[i]);
 		if (workers[i] == 0)
 			worker(fds[1], deadline);

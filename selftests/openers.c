@@ -100,8 +100,12 @@ TEST_F_TIMEOUT(openers, a_thousand_half_read_openers_pin_little, 600)
 	ASSERT_LT(0, before);
 	child = fork();
 	ASSERT_LE(0, child);
-	if (!child)
+	if (!child) {
+		/* The parent's ends: its death must end the child's wait. */
+		close(ready[0]);
+		close(go[1]);
 		hold_openers(ready[1], go[0]);
+	}
 	close(ready[1]);
 	close(go[0]);
 	/* Short when the child died (the OOM killer took it before the fix). */

@@ -95,7 +95,7 @@ static pid_t fork_with_parked_fault(struct __test_metadata *_metadata,
 	if (*uffd < 0)
 		SKIP(return 0, "no userfaultfd write-protect: %s", strerror(errno));
 	ASSERT_EQ(0, uffd_write_protect(*uffd, *r, REGION));
-	pid = fork();
+	pid = fork_tied();
 	if (pid == 0) {
 		sleep(child_s);
 		_exit(0);
@@ -160,6 +160,8 @@ static void *vfork_pause(void *slot)
 	pid_t *child = slot;
 
 	if (vfork() == 0) {
+		/* Not left behind by a failed assertion: see fork_tied(). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		*child = getpid();	/* the parent's memory: vfork shares it */
 		pause();
 		_exit(0);

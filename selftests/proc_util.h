@@ -8,10 +8,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -318,6 +320,22 @@ static inline int module_load(const char *params)
 static inline int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * fork() for a child that waits on its parent or runs until killed: it
+ * gets SIGKILL when the forking thread dies. A failed assertion must not
+ * leave it behind, holding the runner's output open: the runner waits
+ * for that pipe's end, and the whole suite with it. A change of uid
+ * clears the setting (commit_creds): set it again after one.
+ */
+static inline pid_t fork_tied(void)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent))
+		_exit(127);
+	return pid;
 }
 
 /* Forks n children that exit at once; returns how many were reaped. */

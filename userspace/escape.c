@@ -138,19 +138,56 @@ const char *esc_col(const char *s, int width, char *buf, size_t len)
 	return buf;
 }
 
+size_t term_cols(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t cols = 0;
+	uint32_t cp;
+	int n;
+
+	while (*p && (n = utf8_char(p, &cp))) {
+		cols += cp_width(cp);
+		p += n;
+	}
+	return cols;
+}
+
+/* The bytes of safe's first cols columns (safe: esc_term's output). */
+static size_t head_bytes(const char *safe, size_t cols)
+{
+	const unsigned char *p = (const unsigned char *)safe;
+	size_t used = 0;
+	uint32_t cp;
+	int n;
+
+	while (*p && (n = utf8_char(p, &cp)) && used + cp_width(cp) <= cols) {
+		used += cp_width(cp);
+		p += n;
+	}
+	return p - (const unsigned char *)safe;
+}
+
 const char *fit_middle(const char *s, size_t width, char *buf, size_t len)
 {
-	size_t n = strlen(s), head, tail;
+	char safe[4096];
+	const unsigned char *tail = (const unsigned char *)safe;
+	size_t total, head, skipped = 0;
+	uint32_t cp;
+	int n;
 
-	if (width >= len)
-		width = len - 1;
-	if (n <= width || width < 8) {
-		snprintf(buf, len, "%.*s", (int)width, s);
+	esc_term(s, safe, sizeof(safe));
+	total = term_cols(safe);
+	if (total <= width || width < 8) {
+		snprintf(buf, len, "%.*s", (int)head_bytes(safe, width), safe);
 		return buf;
 	}
 	head = (width - 3) / 2;
-	tail = width - 3 - head;
-	snprintf(buf, len, "%.*s...%s", (int)head, s, s + n - tail);
+	/* The tail: what is left after the first characters, in its columns. */
+	while (*tail && total - skipped > width - 3 - head && (n = utf8_char(tail, &cp))) {
+		skipped += cp_width(cp);
+		tail += n;
+	}
+	snprintf(buf, len, "%.*s...%s", (int)head_bytes(safe, head), safe, (const char *)tail);
 	return buf;
 }
 

@@ -26,10 +26,15 @@ const char *esc_term(const char *s, char *buf, size_t len);
 const char *esc_col(const char *s, int width, char *buf, size_t len);
 
 /*
- * s cut to width bytes for a terminal column: whole when it fits, else
- * its head and tail around "...", so both ends of a long path show.
+ * s escaped as esc_term does, then cut to width terminal columns: whole
+ * when it fits, else its head and tail around "...", so both ends of a
+ * long path show. Columns as esc_col counts them, never half a
+ * character. Returns buf.
  */
 const char *fit_middle(const char *s, size_t width, char *buf, size_t len);
+
+/* The terminal columns of s, a string esc_term made safe. */
+size_t term_cols(const char *s);
 
 /* Whether s is valid UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
 int utf8_valid(const char *s);

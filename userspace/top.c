@@ -145,8 +145,10 @@ void render_top_cgroups(FILE *out, const struct fs_doc *d, int n, enum top_key k
 	fprintf(out, "%-26s %5s %5s %5s %8s %8s %5s %5s %5s\n", "CGROUP", "PROCS", "CALLS",
 		"FORKS", "TIME", "PTCOPY", "CLR", "BLK", "OOMS");
 	for (i = 0; i < k && (n <= 0 || (int)i < n); i++) {
-		fprintf(out, "%-26s %5llu %5s %5s %8s %8s %5s %5s %5s\n",
-			render_cgroup_col(s[i].id, 26, g, sizeof(g)), (unsigned long long)s[i].procs,
+		render_cgroup_col(s[i].id, 26, g, sizeof(g));
+		/* Padded in columns: printf's %-26s counts bytes. */
+		fprintf(out, "%s%*s %5llu %5s %5s %8s %8s %5s %5s %5s\n",
+			g, (int)(26 - term_cols(g)), "", (unsigned long long)s[i].procs,
 			fmt_count(s[i].calls, c1, sizeof(c1)),
 			fmt_count(s[i].forks, c2, sizeof(c2)), fmt_ns(s[i].sum_ns, a, sizeof(a)),
 			fmt_ns(s[i].ptcopy_ns, b, sizeof(b)),

@@ -20,6 +20,7 @@
 #include "fsparse.h"
 #include "render.h"
 #include "demangle.h"
+#include "escape.h"
 #include "symbolize.h"
 
 static int failures, checks;
@@ -491,6 +492,41 @@ static void test_empty_symtabs(void)
 	unlink(path);
 }
 
+/*
+ * A column fitted in terminal columns, not bytes: cut between whole
+ * characters, as many columns as asked for (a cgroup named in Japanese
+ * or with accents kept top --by cgroup's columns aligned).
+ */
+static void test_fit_middle(void)
+{
+	static const struct {
+		const char *in;
+		size_t width, cols;
+		const char *want;	/* NULL: only columns and UTF-8 checked */
+	} cases[] = {
+		{ "/system.slice/a-long-service-name.service", 20, 20,
+		  "/system....e.service" },
+		{ "/kubepods/\u65e5\u672c\u8a9e\u65e5\u672c\u8a9e\u65e5\u672c\u8a9e\u65e5\u672c/x",
+		  20, 20, NULL },
+		{ "/caf\u00e9/caf\u00e9/caf\u00e9/caf\u00e9/caf\u00e9/caf\u00e9", 20, 20, NULL },
+		{ "/caf\u00e9", 20, 5, "/caf\u00e9" },
+		{ "/\u65e5\u672c\u8a9e", 5, 5, NULL },
+	};
+	char buf[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fit_middle(cases[i].in, cases[i].width, buf, sizeof(buf));
+		CHECK(utf8_valid(buf) && !strchr(buf, '?'), "%s: '%s' cut inside a character",
+		      cases[i].in, buf);
+		CHECK(term_cols(buf) <= cases[i].width && term_cols(buf) + 1 >= cases[i].cols,
+		      "%s in %zu columns: '%s' takes %zu", cases[i].in, cases[i].width, buf,
+		      term_cols(buf));
+		CHECK(!cases[i].want || !strcmp(buf, cases[i].want), "%s: '%s', want '%s'",
+		      cases[i].in, buf, cases[i].want);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char bad[512];
@@ -523,6 +559,7 @@ int main(int argc, char **argv)
 	test_symbolize();
 	test_demangle();
 	test_empty_symtabs();
+	test_fit_middle();
 	printf("test_parse: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

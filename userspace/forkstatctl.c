@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -324,14 +325,16 @@ static const struct command {
 	int host_wide;		/* no filter: 1 host-wide records alone, 2 not a view */
 	unsigned int takes;	/* OB() bits of the options it takes */
 } commands[] = {
-	{ "summary", cmd_snapshot, 7, 0, OB_FORMS },
+	{ "summary", cmd_snapshot, 7, 0, OB_FORMS | OB(OB_SYMBOLS) },
 	{ "hist", cmd_hist, 3, 1, OB_FORMS | OB_INTERVALS | OB(OB_MS) },
-	{ "heatmap", cmd_snapshot, 7, 1, OB_FORMS },
-	{ "top", cmd_snapshot, 7, 0, OB_FORMS | OB(OB_SORT) | OB(OB_TOPN) | OB(OB_BY) },
+	{ "heatmap", cmd_snapshot, 7, 1, OB_FORMS | OB(OB_SYMBOLS) },
+	{ "top", cmd_snapshot, 7, 0, OB_FORMS | OB(OB_SORT) | OB(OB_TOPN) | OB(OB_BY) |
+	  OB(OB_SYMBOLS) },
 	{ "events", cmd_events, 7, 0, OB_FORMS | OB(OB_FORKS) | OB(OB_SOCKETS) |
-	  OB(OB_BLOCKED) | OB(OB_FOLLOW) | OB(OB_INTERVAL) },
-	{ "stacks", cmd_snapshot, 1, 0, OB(OB_FORKS) | OB(OB_SOCKETS) | OB(OB_WEIGHT) },
-	{ "oom", cmd_snapshot, 3, 0, OB(OB_JSON) },
+	  OB(OB_BLOCKED) | OB(OB_FOLLOW) | OB(OB_INTERVAL) | OB(OB_SYMBOLS) },
+	{ "stacks", cmd_snapshot, 1, 0, OB(OB_FORKS) | OB(OB_SOCKETS) | OB(OB_WEIGHT) |
+	  OB(OB_SYMBOLS) },
+	{ "oom", cmd_snapshot, 3, 0, OB(OB_JSON) | OB(OB_SYMBOLS) },
 	{ "watch", cmd_watch, 3, 1, OB_FORMS | OB(OB_INTERVAL) | OB(OB_COUNT) },
 	{ "raw", cmd_raw, 1, 2, 0 },
 	{ "reset", cmd_reset, 1, 2, 0 },
@@ -442,6 +445,15 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		opt.filter.by_cgroup = 1;
+	}
+	if (opt.symbols) {
+		struct stat st;
+
+		if (stat(opt.symbols, &st) || !S_ISDIR(st.st_mode)) {
+			esc_warn("--symbols: '%s' is not a directory", opt.symbols);
+			return EXIT_USAGE;
+		}
+		sym_use_dir(opt.symbols);
 	}
 	ret = output_open(&out, opt.out_path);
 	if (ret)

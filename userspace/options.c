@@ -45,6 +45,9 @@ void options_usage(FILE *out)
 		"  --cgroup PATH       only that cgroup and those below it (or cgroup:ID)\n"
 		"                      (these three: summary, top, events, stacks, oom,\n"
 		"                      --json, --prometheus)\n"
+		"  --symbols DIR       files gone from the paths the module saw, found by\n"
+		"                      build ID among DIR's files (summary, heatmap, top,\n"
+		"                      events, stacks, oom)\n"
 		"  -i SEC, -c COUNT    interval (0.1 to 86400 s) and count for hist and watch\n"
 		"  -T                  a timestamp on each interval; -m  milliseconds\n"
 		"  --version, -h       version; this help\n"
@@ -59,6 +62,7 @@ const char *const option_names[OB_NR] = {
 	[OB_TIMESTAMPS] = "-T", [OB_MS] = "-m", [OB_INTERVAL] = "an interval",
 	[OB_COUNT] = "a count", [OB_PER_PROCESS] = "--per-process",
 	[OB_MAX_CGROUPS] = "--max-cgroups", [OB_WEIGHT] = "--weight", [OB_FOLLOW] = "--follow",
+	[OB_SYMBOLS] = "--symbols",
 };
 
 static int __attribute__((format(printf, 1, 2))) bad(const char *fmt, ...)
@@ -104,6 +108,7 @@ static int seconds_arg(const char *what, const char *arg, double *out)
 enum {
 	OPT_JSON = 256, OPT_PROM, OPT_FORKS, OPT_SOCKETS, OPT_BLOCKED, OPT_CGROUP, OPT_BY,
 	OPT_PER_PROCESS, OPT_MAX_CGROUPS, OPT_COMM, OPT_VERSION, OPT_WEIGHT, OPT_FOLLOW,
+	OPT_SYMBOLS,
 };
 
 static const struct option long_opts[] = {
@@ -119,6 +124,7 @@ static const struct option long_opts[] = {
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "weight", required_argument, NULL, OPT_WEIGHT },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "symbols", required_argument, NULL, OPT_SYMBOLS },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -149,7 +155,7 @@ static int option(int opt, const char *arg, struct options *o)
 		{ OPT_BY, OB_BY }, { 'T', OB_TIMESTAMPS }, { 'm', OB_MS },
 		{ 'i', OB_INTERVAL }, { 'c', OB_COUNT },
 		{ OPT_PER_PROCESS, OB_PER_PROCESS }, { OPT_MAX_CGROUPS, OB_MAX_CGROUPS },
-		{ OPT_WEIGHT, OB_WEIGHT }, { OPT_FOLLOW, OB_FOLLOW },
+		{ OPT_WEIGHT, OB_WEIGHT }, { OPT_FOLLOW, OB_FOLLOW }, { OPT_SYMBOLS, OB_SYMBOLS },
 	};
 	size_t i;
 
@@ -167,6 +173,7 @@ static int option(int opt, const char *arg, struct options *o)
 	case OPT_SOCKETS: o->what = EVENTS_SOCKETS; return -1;
 	case OPT_BLOCKED: o->what = EVENTS_BLOCKED; return -1;
 	case OPT_CGROUP: o->cgroup = arg; return -1;
+	case OPT_SYMBOLS: o->symbols = arg; return -1;
 	case OPT_COMM: o->filter.comm = arg; return -1;
 	case OPT_PER_PROCESS: o->prom.per_process = 1; return -1;
 	case 's': return sort_key(arg, &o->key);

@@ -16,7 +16,7 @@ enum output_form { FORM_VIEW, FORM_JSON, FORM_PROMETHEUS };
 enum option_bit {
 	OB_JSON, OB_PROM, OB_FORKS, OB_SOCKETS, OB_BLOCKED, OB_SORT, OB_TOPN, OB_BY,
 	OB_TIMESTAMPS, OB_MS, OB_INTERVAL, OB_COUNT, OB_PER_PROCESS,
-	OB_MAX_CGROUPS, OB_WEIGHT, OB_FOLLOW, OB_NR,
+	OB_MAX_CGROUPS, OB_WEIGHT, OB_FOLLOW, OB_SYMBOLS, OB_NR,
 };
 #define OB(b)	(1U << (b))
 /* How each is spelt, for messages. */
@@ -36,6 +36,7 @@ struct options {
 	int have_interval;
 	int ms, timestamps;		/* -m, -T */
 	const char *cgroup;		/* --cgroup */
+	const char *symbols;		/* --symbols: a directory, or NULL */
 	struct fs_filter filter;	/* -p, --comm (and --cgroup, resolved later) */
 	struct prom_options prom;
 	int by_time;			/* stacks --weight time */

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -227,25 +228,26 @@ static int open_no_links(const char *path)
 	return (int)fd;
 }
 
-/* Maps and checks the file the module saw; sets f->why if unusable. */
-static void load_file(struct sym_file *f)
+/*
+ * Maps fd (closed here) and checks it against the module's record of
+ * the file: its build ID, or without one its device and inode (only
+ * for the file at the recorded path, by_inode). Sets f->why if unusable,
+ * and leaves nothing mapped then.
+ */
+static void load_fd(struct sym_file *f, int fd, int by_inode)
 {
 	const Elf64_Ehdr *eh;
 	char id[sizeof(f->key.build_id)];
 	struct stat st;
 	void *map;
-	int fd;
 
 	f->why = "file gone";
-	if (f->key.path[0] != '/')
-		return;
-	fd = open_no_links(f->key.path);
 	if (fd < 0)
 		return;
 	f->why = "not the file mapped";
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size)
 		goto out;
-	if (!f->key.build_id[0] && (st.st_ino != f->key.ino ||
+	if (!f->key.build_id[0] && (!by_inode || st.st_ino != f->key.ino ||
 				    major(st.st_dev) != f->key.dev_major ||
 				    minor(st.st_dev) != f->key.dev_minor))
 		goto out;
@@ -265,7 +267,60 @@ static void load_file(struct sym_file *f)
 	load_sections(f);
 	f->why = f->nsyms || f->e.gopclntab ? NULL : "no symbols";
 out:
+	if (f->why && f->e.map) {
+		munmap((void *)f->e.map, f->e.size);
+		free(f->syms);
+		memset(&f->e, 0, sizeof(f->e));
+		f->syms = NULL;
+		f->nsyms = 0;
+	}
 	close(fd);
+}
+
+/* --symbols: a directory of copies of the files, found by build ID. */
+static const char *sym_dir;
+
+void sym_use_dir(const char *dir)
+{
+	sym_dir = dir;
+}
+
+/*
+ * The file the module saw, among the regular files of sym_dir: the
+ * build ID decides, whatever the name (a capture read on another host,
+ * or after a rebuild moved the file).
+ */
+static void load_from_dir(struct sym_file *f)
+{
+	const char *why = f->why;
+	struct dirent *d;
+	DIR *dir;
+
+	if (!sym_dir || !f->key.build_id[0])
+		return;
+	dir = opendir(sym_dir);
+	while (dir && (d = readdir(dir))) {
+		if (d->d_type != DT_REG && d->d_type != DT_UNKNOWN)
+			continue;
+		load_fd(f, openat(dirfd(dir), d->d_name,
+				  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW), 0);
+		if (!f->why)
+			break;
+	}
+	if (dir)
+		closedir(dir);
+	if (f->why)
+		f->why = why;
+}
+
+/* The file the module saw, at its path or else in sym_dir. */
+static void load_file(struct sym_file *f)
+{
+	f->why = "file gone";
+	if (f->key.path[0] == '/')
+		load_fd(f, open_no_links(f->key.path), 1);
+	if (f->why)
+		load_from_dir(f);
 }
 
 static struct sym_file *file_of(struct symbolizer *s, const struct fs_ufile *key)

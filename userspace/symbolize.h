@@ -30,6 +30,13 @@ struct sym_frame {
 
 struct symbolizer;
 
+/*
+ * Where else to look for a file that is gone from its path, or is
+ * another file now: the regular files of dir, by build ID (forkstatctl
+ * --symbols). NULL: nowhere.
+ */
+void sym_use_dir(const char *dir);
+
 struct symbolizer *sym_new(void);
 void sym_free(struct symbolizer *s);
 

@@ -554,5 +554,33 @@ if command -v jq >/dev/null; then
 		fail "oom --json: '$got', want 'killed /fixture-oom oom_hog $victim $heap ok'"
 fi
 
+# --symbols: a capture read where its files are not at the paths the
+# module saw (another host, another clone: stacks-6.12.txt, captured by
+# scripts/capture-fixture, with those paths moved to where no host has
+# them). The C program's file is found by build ID among DIR's files:
+# ustack_prog is built without its build path, so a clone's selftest
+# build (USTACK_DIR) has the capture's build ID.
+s=$fix/stacks-6.12.txt gone=$(mktemp) sym=$(mktemp -d)
+trap 'rm -rf "$out" "$gone" "$sym"' EXIT
+sed -E 's|path=[^ ]*/(ustack_n?o?fp)$|path=/nonexistent/forkstat/\1|' "$s" > "$gone"
+expect 0 '^ +#1  ustack_fp\+0x[0-9a-f]+ \(file gone\)$' -f "$gone" events --sockets
+expect 2 "^forkstatctl: --symbols: '/nonexistent' is not a directory$" -f "$gone" --symbols /nonexistent events
+expect 2 'hist takes no --symbols' -f "$gone" --symbols "$sym" hist
+build_id() { readelf -n "$1" 2>/dev/null | awk '/Build ID:/ { print $3 }'; }
+want=$(sed -n 's/^ufile .* build_id=\([0-9a-f]*\) path=.*\/ustack_fp$/\1/p' "$s" | head -n 1)
+if [ -n "${USTACK_DIR:-}" ] && [ "$(build_id "$USTACK_DIR/ustack_fp")" = "$want" ]; then
+	# A file of the same name but another build ID is not taken for it.
+	cp "$USTACK_DIR/ustack_nofp" "$sym/ustack_fp"
+	expect 0 '^ +#1  ustack_fp\+0x[0-9a-f]+ \(file gone\)$' -f "$gone" --symbols "$sym" events --sockets
+	cp "$USTACK_DIR/ustack_fp" "$sym/renamed"
+	expect 0 '^ +#1  inner_c\+0x[0-9a-f]+ \(ustack_fp\)$' -f "$gone" --symbols "$sym" events --sockets
+	expect 0 '^ +#4  main\+0x[0-9a-f]+$' -f "$gone" --symbols "$sym" events --sockets
+	expect 0 '^clear;ustack_fp;.*;main;outer_a;middle_b;inner_c;' -f "$gone" --symbols "$sym" stacks
+	expect 0 '^fork;ustack_fp;.*;main;big_fork;fork_a;fork_b;fork_c;' -f "$gone" --symbols "$USTACK_DIR" stacks
+	expect 0 '^clear;ustack_nofp;inner_c;' -f "$gone" --symbols "$USTACK_DIR" stacks
+else
+	echo "cli.sh: --symbols naming not checked: no ustack_fp with the capture's build ID $want in '${USTACK_DIR:-}' (make selftests builds it)"
+fi
+
 echo "cli.sh: $checks checks, $failed failed"
 [ $failed = 0 ]

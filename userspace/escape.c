@@ -5,6 +5,7 @@
  * they agree on what a valid character is.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -152,16 +153,20 @@ size_t term_cols(const char *s)
 	return cols;
 }
 
-/* The bytes of safe's first cols columns (safe: esc_term's output). */
-static size_t head_bytes(const char *safe, size_t cols)
+/*
+ * The bytes of safe's first characters that take at most cols columns
+ * and max bytes (safe: esc_term's output); *used: their columns.
+ */
+static size_t head_bytes(const char *safe, size_t cols, size_t max, size_t *used)
 {
 	const unsigned char *p = (const unsigned char *)safe;
-	size_t used = 0;
 	uint32_t cp;
 	int n;
 
-	while (*p && (n = utf8_char(p, &cp)) && used + cp_width(cp) <= cols) {
-		used += cp_width(cp);
+	*used = 0;
+	while (*p && (n = utf8_char(p, &cp)) && *used + cp_width(cp) <= cols &&
+	       p + n - (const unsigned char *)safe <= (ptrdiff_t)max) {
+		*used += cp_width(cp);
 		p += n;
 	}
 	return p - (const unsigned char *)safe;
@@ -171,23 +176,26 @@ const char *fit_middle(const char *s, size_t width, char *buf, size_t len)
 {
 	char safe[4096];
 	const unsigned char *tail = (const unsigned char *)safe;
-	size_t total, head, skipped = 0;
+	size_t total, head, cols, skipped = 0;
 	uint32_t cp;
 	int n;
 
 	esc_term(s, safe, sizeof(safe));
 	total = term_cols(safe);
-	if (total <= width || width < 8) {
-		snprintf(buf, len, "%.*s", (int)head_bytes(safe, width), safe);
+	if (len < 4 || total <= width || width < 8) {
+		head = head_bytes(safe, width, len ? len - 1 : 0, &cols);
+		snprintf(buf, len, "%.*s", (int)head, safe);
 		return buf;
 	}
-	head = (width - 3) / 2;
-	/* The tail: what is left after the first characters, in its columns. */
-	while (*tail && total - skipped > width - 3 - head && (n = utf8_char(tail, &cp))) {
+	/* The head's half of the columns, then the tail all that is left. */
+	head = head_bytes(safe, (width - 3) / 2, (len - 4) / 2, &cols);
+	while (*tail && (total - skipped > width - 3 - cols ||
+			 strlen((const char *)tail) > len - 4 - head) &&
+	       (n = utf8_char(tail, &cp))) {
 		skipped += cp_width(cp);
 		tail += n;
 	}
-	snprintf(buf, len, "%.*s...%s", (int)head_bytes(safe, head), safe, (const char *)tail);
+	snprintf(buf, len, "%.*s...%s", (int)head, safe, (const char *)tail);
 	return buf;
 }
 

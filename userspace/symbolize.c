@@ -277,12 +277,76 @@ out:
 	close(fd);
 }
 
-/* --symbols: a directory of copies of the files, found by build ID. */
+/*
+ * --symbols: a directory of copies of the files, indexed once by build
+ * ID (a capture naming thousands of files costs one pass over DIR, not
+ * one per file). Only regular files, checked before they are opened:
+ * opening a device can act.
+ */
 static const char *sym_dir;
+static struct sym_dir_file {
+	char build_id[sizeof(((struct fs_ufile *)0)->build_id)];
+	char name[256];
+} *sym_dir_files;
+static size_t sym_dir_nfiles;
+static int sym_dir_indexed;
 
 void sym_use_dir(const char *dir)
 {
 	sym_dir = dir;
+}
+
+/* A regular file of dir, opened for reading; -1 if it is anything else. */
+static int open_regular_at(int dir, const char *name)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+		return -1;
+	fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void index_dir(void)
+{
+	struct sym_dir_file *more;
+	struct sym_elf e;
+	struct dirent *d;
+	struct stat st;
+	DIR *dir;
+	void *map;
+	int fd;
+
+	sym_dir_indexed = 1;
+	dir = opendir(sym_dir);
+	while (dir && (d = readdir(dir))) {
+		fd = open_regular_at(dirfd(dir), d->d_name);
+		if (fd < 0)
+			continue;
+		map = fstat(fd, &st) || !st.st_size ? MAP_FAILED :
+			mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+		if (map == MAP_FAILED)
+			continue;
+		e = (struct sym_elf){ .map = map, .size = st.st_size };
+		more = strlen(d->d_name) < sizeof(more->name) ?
+			realloc(sym_dir_files, (sym_dir_nfiles + 1) * sizeof(*more)) : NULL;
+		if (more) {
+			sym_dir_files = more;
+			more += sym_dir_nfiles;
+			elf_build_id(&e, more->build_id, sizeof(more->build_id));
+			strcpy(more->name, d->d_name);
+			sym_dir_nfiles += more->build_id[0] != '\0';
+		}
+		munmap(map, st.st_size);
+	}
+	if (dir)
+		closedir(dir);
 }
 
 /*
@@ -293,22 +357,23 @@ void sym_use_dir(const char *dir)
 static void load_from_dir(struct sym_file *f)
 {
 	const char *why = f->why;
-	struct dirent *d;
-	DIR *dir;
+	size_t i;
+	int dir;
 
 	if (!sym_dir || !f->key.build_id[0])
 		return;
-	dir = opendir(sym_dir);
-	while (dir && (d = readdir(dir))) {
-		if (d->d_type != DT_REG && d->d_type != DT_UNKNOWN)
+	if (!sym_dir_indexed)
+		index_dir();
+	dir = open(sym_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (i = 0; dir >= 0 && i < sym_dir_nfiles; i++) {
+		if (strcmp(sym_dir_files[i].build_id, f->key.build_id))
 			continue;
-		load_fd(f, openat(dirfd(dir), d->d_name,
-				  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW), 0);
+		load_fd(f, open_regular_at(dir, sym_dir_files[i].name), 0);
 		if (!f->why)
 			break;
 	}
-	if (dir)
-		closedir(dir);
+	if (dir >= 0)
+		close(dir);
 	if (f->why)
 		f->why = why;
 }

@@ -525,6 +525,21 @@ static void test_fit_middle(void)
 		CHECK(!cases[i].want || !strcmp(buf, cases[i].want), "%s: '%s', want '%s'",
 		      cases[i].in, buf, cases[i].want);
 	}
+	/* Six wide characters in 9 columns: the head's spare column goes to the tail. */
+	fit_middle("\u65e5\u672c\u8a9e\u65e5\u672c\u8a9e", 9, buf, sizeof(buf));
+	CHECK(term_cols(buf) == 9, "'%s' takes %zu columns of 9", buf, term_cols(buf));
+	/* More bytes than the buffer, in fewer columns: still whole characters. */
+	for (i = 0; i < 2; i++) {
+		char in[512] = "/a", small[128];
+		size_t k;
+
+		for (k = 0; k < 100; k++)
+			strcat(in, i ? "\u0301" : "\u2500");
+		fit_middle(in, 55, small, sizeof(small));
+		CHECK(utf8_valid(small) && !strchr(small, '?') && term_cols(small) <= 55,
+		      "%zu bytes of %s in 128: '%s' cut inside a character", strlen(in),
+		      i ? "combining marks" : "box drawing", small);
+	}
 }
 
 int main(int argc, char **argv)

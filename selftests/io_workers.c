@@ -289,7 +289,7 @@ static pid_t io_worker_of(pid_t pid)
 static int start_worker_in_a_read(struct __test_metadata *_metadata, int sv[2],
 				  int file, int ms, pid_t *child, pid_t *worker)
 {
-	char path[64], sc[128], want[32];
+	char path[64], sc[128] = "", want[32];
 	int i;
 
 	*worker = 0;
@@ -303,6 +303,10 @@ static int start_worker_in_a_read(struct __test_metadata *_metadata, int sv[2],
 	for (i = 0; i < 200 + ms / 50 && !*worker; i++) {
 		usleep(50 * 1000);
 		*worker = io_worker_of(*child);
+		if (!*worker && waitpid(*child, NULL, WNOHANG) == *child) {
+			TH_LOG("the child ended before its io worker started");
+			return -1;
+		}
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", *child, *worker);
 	snprintf(want, sizeof(want), "0 0x%x ", sv[0]);

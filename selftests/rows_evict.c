@@ -99,7 +99,7 @@ TEST_F_TIMEOUT(rows, a_new_forker_has_a_row_after_three_thousand, 1800)
 {
 	static char buf[PROC_BUF_SIZE];
 	int ready[2], status;
-	long long sum;
+	long long sum, now;
 	struct stat st;
 	pid_t costly, spawner, late;
 	char pid[16], c;
@@ -146,9 +146,10 @@ TEST_F_TIMEOUT(rows, a_new_forker_has_a_row_after_three_thousand, 1800)
 	 */
 	for (status = 0, sum = -1; status < 10; status++) {
 		ASSERT_LT(0, proc_read(buf, sizeof(buf)));
-		if (cgroup_sum(buf, st.st_ino, "fork") == sum)
+		now = cgroup_sum(buf, st.st_ino, "fork");
+		if (now == sum)
 			break;
-		sum = cgroup_sum(buf, st.st_ino, "fork");
+		sum = now;
 	}
 	close(ready[1]);
 	waitpid(late, NULL, 0);

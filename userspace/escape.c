@@ -5,7 +5,6 @@
  * they agree on what a valid character is.
  */
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -139,20 +138,6 @@ const char *esc_col(const char *s, int width, char *buf, size_t len)
 	return buf;
 }
 
-size_t term_cols(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t cols = 0;
-	uint32_t cp;
-	int n;
-
-	while (*p && (n = utf8_char(p, &cp))) {
-		cols += cp_width(cp);
-		p += n;
-	}
-	return cols;
-}
-
 /*
  * The bytes of safe's first characters that take at most cols columns
  * and max bytes (safe: esc_term's output); *used: their columns.
@@ -165,18 +150,26 @@ static size_t head_bytes(const char *safe, size_t cols, size_t max, size_t *used
 
 	*used = 0;
 	while (*p && (n = utf8_char(p, &cp)) && *used + cp_width(cp) <= cols &&
-	       p + n - (const unsigned char *)safe <= (ptrdiff_t)max) {
+	       (size_t)(p + n - (const unsigned char *)safe) <= max) {
 		*used += cp_width(cp);
 		p += n;
 	}
 	return p - (const unsigned char *)safe;
 }
 
+size_t term_cols(const char *s)
+{
+	size_t cols;
+
+	head_bytes(s, SIZE_MAX, SIZE_MAX, &cols);
+	return cols;
+}
+
 const char *fit_middle(const char *s, size_t width, char *buf, size_t len)
 {
 	char safe[4096];
 	const unsigned char *tail = (const unsigned char *)safe;
-	size_t total, head, cols, skipped = 0;
+	size_t total, head, cols, left, skipped = 0;
 	uint32_t cp;
 	int n;
 
@@ -189,11 +182,12 @@ const char *fit_middle(const char *s, size_t width, char *buf, size_t len)
 	}
 	/* The head's half of the columns, then the tail all that is left. */
 	head = head_bytes(safe, (width - 3) / 2, (len - 4) / 2, &cols);
-	while (*tail && (total - skipped > width - 3 - cols ||
-			 strlen((const char *)tail) > len - 4 - head) &&
+	left = strlen(safe);
+	while (*tail && (total - skipped > width - 3 - cols || left > len - 4 - head) &&
 	       (n = utf8_char(tail, &cp))) {
 		skipped += cp_width(cp);
 		tail += n;
+		left -= n;
 	}
 	snprintf(buf, len, "%.*s...%s", (int)head, safe, (const char *)tail);
 	return buf;

@@ -27,6 +27,16 @@
  * second). The sums over all cgroups never go down; a removed cgroup's
  * own line goes to "other" when the table needs room, though rows of its
  * exited processes may still name it.
+ *
+ * A read shows the rows first, then these lines (rows.c), while rows
+ * are taken over beside it: a row taken after the read copied it has
+ * its figures in that read's row, so they are held apart until the read
+ * has shown these lines; one taken before is in these lines only. A
+ * sweep waits for the read to end. So no read counts an evicted row
+ * twice or not at all, and a cgroup's sums never go down from one read
+ * to the next (but at a reset, or a removed cgroup's sweep). Only reads
+ * by those who see every row (and these lines) take part: one at a
+ * time, as snapshot.c renders one document at a time.
  */
 #include <linux/cgroup.h>
 #include <linux/hash.h>
@@ -44,11 +54,18 @@
 /* A slot freed by the sweep: lookups go on past it, new cgroups take it. */
 #define FORKSTAT_EVICTED_SWEPT	U64_MAX
 
+/* What evicted rows left. */
+struct forkstat_gone {
+	u64 rows;		/* rows evicted */
+	struct forkstat_row_stats st;
+};
+
 struct forkstat_evicted {
 	u64 cgroup;		/* 0: never used, or "other" in the last slot */
-	u64 rows;		/* rows evicted */
 	u64 oom_kills;		/* the cgroup's processes the OOM killer killed */
-	struct forkstat_row_stats st;
+	struct forkstat_gone shown;
+	/* Rows the read in progress copied before they went: shown after it. */
+	struct forkstat_gone held;
 };
 
 static DEFINE_RAW_SPINLOCK(forkstat_evicted_lock);
@@ -68,6 +85,9 @@ static DECLARE_DELAYED_WORK(forkstat_evicted_sweep_work, forkstat_evicted_sweep)
 /* Under forkstat_evicted_lock: */
 static unsigned int forkstat_evicted_used;	/* slots of a cgroup */
 static u64 forkstat_evicted_swept;		/* slots folded into "other" */
+static u32 forkstat_evicted_reads;		/* reads begun */
+static u32 forkstat_evicted_reading;		/* the read in progress, 0: none */
+static unsigned int forkstat_evicted_held;	/* rows held since it began */
 static unsigned long forkstat_evicted_next_sweep;	/* not before (jiffies) */
 
 /*
@@ -146,14 +166,74 @@ static void forkstat_evicted_sum(struct forkstat_row_stats *sum,
 	}
 }
 
-/* Any context. */
-void forkstat_evicted_add(u64 cgroup, const struct forkstat_row_stats *st)
+static void forkstat_gone_sum(struct forkstat_gone *sum, const struct forkstat_gone *g)
+{
+	sum->rows += g->rows;
+	forkstat_evicted_sum(&sum->st, &g->st);
+}
+
+/*
+ * An evicted row's figures, st, of a row that the read shown_in (0 for
+ * none) copied: held while that read is in progress, since it shows
+ * them in the row. Any context but NMI (forkstat_evicted_lock_slot).
+ */
+void forkstat_evicted_add(u64 cgroup, const struct forkstat_row_stats *st, u32 shown_in)
 {
 	unsigned long irqflags;
 	struct forkstat_evicted *e = forkstat_evicted_lock_slot(cgroup, &irqflags);
+	struct forkstat_gone *g;
 
-	e->rows++;
-	forkstat_evicted_sum(&e->st, st);
+	g = &e->shown;
+	if (shown_in && shown_in == forkstat_evicted_reading) {
+		g = &e->held;
+		forkstat_evicted_held++;
+	}
+	g->rows++;
+	forkstat_evicted_sum(&g->st, st);
+	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+}
+
+/*
+ * A read of the rows begins, by a reader who is shown these lines, one
+ * at a time (snapshot.c renders one document at a time): what earlier
+ * reads held is shown from now on, and rows this read copies are marked
+ * with the number returned. Process context.
+ */
+u32 forkstat_evicted_read_begin(void)
+{
+	struct forkstat_evicted *e;
+	unsigned long irqflags;
+	unsigned int i;
+	bool held;
+	u32 read;
+
+	raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
+	WARN_ON_ONCE(forkstat_evicted_reading);
+	held = forkstat_evicted_held;
+	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+	/* No read is in progress: nothing is held meanwhile. */
+	for (i = 0; held && i <= FORKSTAT_EVICTED_SLOTS; i++) {
+		e = &forkstat_evicted[i];
+		raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
+		forkstat_gone_sum(&e->shown, &e->held);
+		memset(&e->held, 0, sizeof(e->held));
+		raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+	}
+	raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
+	forkstat_evicted_held = 0;
+	read = ++forkstat_evicted_reads ?: ++forkstat_evicted_reads;
+	forkstat_evicted_reading = read;
+	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+	return read;
+}
+
+/* After its procgone lines: rows evicted from now on add to those. */
+void forkstat_evicted_read_end(void)
+{
+	unsigned long irqflags;
+
+	raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
+	forkstat_evicted_reading = 0;
 	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
 }
 
@@ -179,12 +259,14 @@ static bool forkstat_cgroup_removed(u64 id)
 /*
  * Folds the slots of removed cgroups into "other" and frees them, one
  * slot per lock hold; again a second later while sweeps free slots, so
- * that a burst of removals is swept up soon after it ends.
+ * that a burst of removals is swept up soon after it ends, or find a
+ * read in progress (which copies "other" last: a slot folded into it
+ * after the read copied the slot would be counted twice).
  */
 static void forkstat_evicted_sweep(struct work_struct *work)
 {
 	struct forkstat_evicted *e, *other = forkstat_evicted_other;
-	unsigned int i, freed = 0;
+	unsigned int i, freed = 0, busy = 0;
 	unsigned long irqflags;
 	u64 id;
 
@@ -195,11 +277,17 @@ static void forkstat_evicted_sweep(struct work_struct *work)
 		raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
 		if (id && id != FORKSTAT_EVICTED_SWEPT && forkstat_cgroup_removed(id)) {
 			raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
-			/* Not freed by a reset, nor taken again since. */
-			if (e->cgroup == id) {
-				other->rows += e->rows;
+			/*
+			 * Not freed by a reset, nor taken again since; and no
+			 * read in progress, which may have shown this slot and
+			 * not yet "other".
+			 */
+			if (forkstat_evicted_reading) {
+				busy++;
+			} else if (e->cgroup == id) {
 				other->oom_kills += e->oom_kills;
-				forkstat_evicted_sum(&other->st, &e->st);
+				forkstat_gone_sum(&other->shown, &e->shown);
+				forkstat_gone_sum(&other->held, &e->held);
 				memset(e, 0, sizeof(*e));
 				e->cgroup = FORKSTAT_EVICTED_SWEPT;
 				forkstat_evicted_used--;
@@ -211,10 +299,10 @@ static void forkstat_evicted_sweep(struct work_struct *work)
 		cond_resched();
 	}
 	raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
-	forkstat_evicted_next_sweep = jiffies + (freed ? FORKSTAT_EVICTED_SWEEP_EVERY :
+	forkstat_evicted_next_sweep = jiffies + (freed || busy ? FORKSTAT_EVICTED_SWEEP_EVERY :
 						 FORKSTAT_EVICTED_SWEEP_IDLE);
 	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
-	if (freed)
+	if (freed || busy)
 		queue_delayed_work(system_unbound_wq, &forkstat_evicted_sweep_work,
 				   FORKSTAT_EVICTED_SWEEP_EVERY);
 }
@@ -230,10 +318,10 @@ void forkstat_evicted_add_oom_kill(u64 cgroup)
 
 static void forkstat_evicted_show_one(struct seq_file *m, const struct forkstat_evicted *e)
 {
-	const struct forkstat_row_stats *st = &e->st;
+	const struct forkstat_row_stats *st = &e->shown.st;
 	int f;
 
-	seq_printf(m, "procgone cgroup=%llu rows=%llu", e->cgroup, e->rows);
+	seq_printf(m, "procgone cgroup=%llu rows=%llu", e->cgroup, e->shown.rows);
 	for (f = 0; f < FORKSTAT_NR_FLAVOURS; f++)
 		if (f != FORKSTAT_KTHREAD)
 			seq_printf(m, " %s=%llu", forkstat_flavour_names[f], st->count[f]);
@@ -245,20 +333,23 @@ static void forkstat_evicted_show_one(struct seq_file *m, const struct forkstat_
 		   st->sock_clears, st->sock_sets, st->last_clear_ns, e->oom_kills);
 }
 
-/* One slot copied at a time: the lock is held for a memcpy only. */
-void forkstat_evicted_show(struct seq_file *m, const struct forkstat_reader *r)
+/*
+ * One slot copied at a time, its shown part: the lock is held for a
+ * memcpy only. For readers who see every row (forkstat_rows_show).
+ */
+void forkstat_evicted_show(struct seq_file *m)
 {
 	struct forkstat_evicted e;
 	unsigned long irqflags;
 	unsigned int i;
 
-	if (!forkstat_reader_sees_every_row(r))
-		return;
 	for (i = 0; i <= FORKSTAT_EVICTED_SLOTS; i++) {
 		raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
-		e = forkstat_evicted[i];
+		e.cgroup = forkstat_evicted[i].cgroup;
+		e.oom_kills = forkstat_evicted[i].oom_kills;
+		e.shown = forkstat_evicted[i].shown;
 		raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
-		if (e.rows || e.oom_kills)
+		if (e.shown.rows || e.oom_kills)
 			forkstat_evicted_show_one(m, &e);
 	}
 }
@@ -286,7 +377,7 @@ size_t forkstat_evicted_show_size(void)
 	return (FORKSTAT_EVICTED_SLOTS + 1) * 500;
 }
 
-/* A slot per lock hold: interrupts stay off for 200 bytes' clearing. */
+/* A slot per lock hold: interrupts stay off for 400 bytes' clearing. */
 void forkstat_evicted_reset(void)
 {
 	unsigned long irqflags;

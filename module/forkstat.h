@@ -308,9 +308,11 @@ size_t forkstat_rows_show_size(void);
 void forkstat_rows_reset(void);
 
 /* evicted.c: the figures of evicted rows and the OOM kills, per cgroup. */
-void forkstat_evicted_add(u64 cgroup, const struct forkstat_row_stats *st);
+void forkstat_evicted_add(u64 cgroup, const struct forkstat_row_stats *st, u32 shown_in);
+u32 forkstat_evicted_read_begin(void);
+void forkstat_evicted_read_end(void);
 void forkstat_evicted_add_oom_kill(u64 cgroup);
-void forkstat_evicted_show(struct seq_file *m, const struct forkstat_reader *r);
+void forkstat_evicted_show(struct seq_file *m);
 void forkstat_evicted_show_use(struct seq_file *m, bool host);
 size_t forkstat_evicted_show_size(void);
 void forkstat_evicted_reset(void);

@@ -57,6 +57,7 @@ FORKSTAT_PARAM_UINT(max_procs, FORKSTAT_ROWS_MIN, FORKSTAT_ROWS_MAX, 0444,
 
 struct forkstat_row {
 	raw_spinlock_t lock;
+	u32 shown_in;		/* the read that copied it (evicted.c), 0: none */
 	/* (generation << 32) | tgid; changes only under the lock. */
 	u64 key;
 	u64 start_time;		/* of the group leader */
@@ -127,6 +128,7 @@ static bool forkstat_row_take(struct forkstat_row *p, u64 key, u64 start_time,
 		return false;
 	}
 	memset(&p->st, 0, sizeof(p->st));
+	p->shown_in = 0;
 	p->worth = 0;
 	p->key = key;
 	p->start_time = start_time;
@@ -212,6 +214,7 @@ static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
 	unsigned int i, h = hash_32(current->tgid, forkstat_rows_bits);
 	struct forkstat_row_stats old;
 	struct forkstat_row *p;
+	u32 shown_in;
 	u64 cgroup;
 
 	for (i = 0; i < FORKSTAT_ROWS_PROBE; i++) {
@@ -245,9 +248,10 @@ static struct forkstat_row *forkstat_row_get(unsigned long *irqflags)
 evict:
 	old = p->st;
 	cgroup = p->cgroup;
+	shown_in = p->shown_in;
 	if (!forkstat_row_take(p, want, start_time, *irqflags))
 		goto dropped;
-	forkstat_evicted_add(cgroup, &old);
+	forkstat_evicted_add(cgroup, &old, shown_in);
 	atomic64_inc(&forkstat_rows_evicted);
 	goto found;
 dropped:
@@ -379,11 +383,18 @@ static void forkstat_row_show(struct seq_file *m, const struct forkstat_row *row
 	seq_putc(m, '\n');
 }
 
-/* The rows the reader may see, numbered as it numbers their processes. */
+/*
+ * The rows the reader may see, numbered as it numbers their processes,
+ * then what evicted rows left per cgroup (evicted.c): after the rows, so
+ * that a row taken over during the read is counted once. One read at a
+ * time (snapshot.c's render lock).
+ */
 void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r)
 {
 	u32 gen = atomic_read(&forkstat_rows_gen);
 	bool host = forkstat_reader_sees_host(r);
+	bool every = forkstat_reader_sees_every_row(r);
+	u32 read = every ? forkstat_evicted_read_begin() : 0;
 	struct forkstat_row row;
 	unsigned int i;
 	unsigned long irqflags;
@@ -394,7 +405,6 @@ void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r)
 		   (size_t)max_procs * sizeof(*forkstat_rows));
 	forkstat_evicted_show_use(m, host);
 	seq_putc(m, '\n');
-	forkstat_evicted_show(m, r);
 	for (i = 0; i < max_procs; i++) {
 		struct forkstat_row *p = &forkstat_rows[i];
 		pid_t tgid;
@@ -404,12 +414,18 @@ void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r)
 			continue;
 		raw_spin_lock_irqsave(&p->lock, irqflags);
 		row = *p;
+		if (read && forkstat_key_gen(row.key) == gen)
+			p->shown_in = read;
 		get_pid(row.pid);
 		raw_spin_unlock_irqrestore(&p->lock, irqflags);
 		tgid = forkstat_reader_pid(r, row.pid, &row.cred);
 		if (forkstat_key_gen(row.key) == gen && tgid)
 			forkstat_row_show(m, &row, tgid);
 		put_pid(row.pid);
+	}
+	if (every) {
+		forkstat_evicted_show(m);
+		forkstat_evicted_read_end();
 	}
 }
 

@@ -18,6 +18,12 @@
  *   trigger gets its memory and exits 0.
  * Then the holder is killed, which lets the victim exit. Prints
  * "victim PID" and "trigger PID"; exits 0 when all went so.
+ *
+ * oom_exiting CGROUP dying: the victim's own first thread waits on the
+ * lock, and the victim is sent SIGKILL before the trigger starts. The
+ * OOM killer then chooses a process already dying: it marks it, wakes
+ * the reaper, and kills nothing (no "Killed process" line, no oom_kill
+ * in memory.events).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -50,8 +56,11 @@ static void join_cgroup(const char *cg)
 		_exit(10);
 }
 
-/* Is a thread of pid other than its first in an uninterruptible sleep (D)? */
-static int has_thread_in_d(pid_t pid)
+/*
+ * Is a thread of pid in an uninterruptible sleep (D)? Its first one
+ * counts only when first is set.
+ */
+static int has_thread_in_d(pid_t pid, int first)
 {
 	char path[300], line[512], *paren;
 	struct dirent *t;
@@ -64,7 +73,7 @@ static int has_thread_in_d(pid_t pid)
 	if (!dir)
 		return 0;
 	while (!found && (t = readdir(dir))) {
-		if (t->d_name[0] == '.' || atoi(t->d_name) == pid)
+		if (t->d_name[0] == '.' || (!first && atoi(t->d_name) == pid))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%.20s/stat", pid, t->d_name);
 		f = fopen(path, "r");
@@ -81,10 +90,12 @@ static int has_thread_in_d(pid_t pid)
 }
 
 /*
- * A child that runs setup(arg), tells the parent it did, and waits to be
- * killed; returns its pid once setup succeeded, else -1.
+ * A child that runs setup(arg), tells the parent it did, then runs
+ * then() (NULL: waits to be killed); returns its pid once setup
+ * succeeded, else -1.
  */
-static pid_t start_child(int (*setup)(const char *arg), const char *arg)
+static pid_t start_child(int (*setup)(const char *arg), const char *arg,
+			 void *(*then)(void *))
 {
 	int ready[2];
 	pid_t pid;
@@ -94,8 +105,12 @@ static pid_t start_child(int (*setup)(const char *arg), const char *arg)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		static char byte = 1;
+
 		if (setup(arg) || write(ready[1], "r", 1) != 1)
 			_exit(11);
+		if (then)
+			then(&byte);
 		for (;;)
 			pause();
 	}
@@ -132,13 +147,21 @@ static int victim_setup(const char *cg)
 	return pthread_create(&t, NULL, write_from, &byte) ? -1 : 0;
 }
 
+/* The dying victim: its memory in the cgroup; its first thread goes to the lock. */
+static int dying_setup(const char *cg)
+{
+	join_cgroup(cg);
+	return map_touched((size_t)VICTIM_MB << 20) ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	pid_t holder, victim, trigger;
-	int i, status;
+	int i, status, dying;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: oom_exiting CGROUP\n");
+	dying = argc == 3 && !strcmp(argv[2], "dying");
+	if (argc != 2 && !dying) {
+		fprintf(stderr, "usage: oom_exiting CGROUP [dying]\n");
 		return 2;
 	}
 	memfd = memfd_create("oom_exiting", 0);
@@ -146,23 +169,30 @@ int main(int argc, char **argv)
 		perror("memfd_create");
 		return 1;
 	}
-	holder = start_child(hold_lock, NULL);
+	holder = start_child(hold_lock, NULL, NULL);
 	if (holder < 0) {
 		fprintf(stderr, "oom_exiting: the holder did not park\n");
 		return 1;
 	}
-	victim = start_child(victim_setup, argv[1]);
+	victim = dying ? start_child(dying_setup, argv[1], write_from) :
+			 start_child(victim_setup, argv[1], NULL);
 	if (victim < 0) {
 		fprintf(stderr, "oom_exiting: the victim did not start\n");
 		kill(holder, SIGKILL);
 		return 1;
 	}
-	for (i = 0; i < 600 && !has_thread_in_d(victim); i++)
+	for (i = 0; i < 600 && !has_thread_in_d(victim, dying); i++)
 		usleep(100000);
 	if (i == 600) {
 		fprintf(stderr, "oom_exiting: no thread of the victim waits on the lock\n");
 		kill(holder, SIGKILL);
 		kill(victim, SIGKILL);
+		return 1;
+	}
+	/* Dying from now on, and its memory held until the reaper takes it. */
+	if (dying && kill(victim, SIGKILL)) {
+		perror("oom_exiting: kill");
+		kill(holder, SIGKILL);
 		return 1;
 	}
 	printf("victim %d\n", victim);
@@ -185,7 +215,7 @@ int main(int argc, char **argv)
 	}
 	kill(holder, SIGKILL);
 	waitpid(holder, NULL, 0);
-	/* Killed by the OOM killer, it exits now that the lock is free. */
+	/* Killed (by the OOM killer, or before), it exits now that the lock is free. */
 	if (waitpid(victim, &i, 0) != victim || !WIFSIGNALED(i) || WTERMSIG(i) != SIGKILL) {
 		fprintf(stderr, "oom_exiting: the victim ended with status %#x, not killed\n", i);
 		kill(victim, SIGKILL);

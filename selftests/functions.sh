@@ -251,6 +251,21 @@ oom_cfg_delta() {	# oom_cfg_delta KEY BEFORE AFTER
 	echo $(($(oom_cfg "$1" "$3") - $(oom_cfg "$1" "$2")))
 }
 
+# Logs the OOM killer calls between the snapshots BEFORE and AFTER by
+# what became of them, and dies unless each is recorded, waited or
+# settled and none lost.
+oom_calls_check() {	# oom_calls_check BEFORE AFTER
+	local k n
+	declare -A d
+	for k in calls recorded waited settled lost kills; do
+		d[$k]=$(oom_cfg_delta $k "$1" "$2")
+	done
+	log "OOM killer calls ${d[calls]}: recorded ${d[recorded]}, waited ${d[waited]}, settled ${d[settled]}, lost ${d[lost]}; kills ${d[kills]}"
+	[ "${d[lost]}" = 0 ] || die "${d[lost]} calls lost"
+	n=$((d[calls] - d[recorded] - d[waited] - d[settled]))
+	[ $n = 0 ] || die "calls not all accounted for: $n"
+}
+
 # How many oom records in FILE have memcg=ID and result=RESULT.
 oom_records() {	# oom_records FILE ID RESULT
 	awk -v m="memcg=$2" -v r="result=$3" '$1 == "oom" { a = 0; b = 0

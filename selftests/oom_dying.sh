@@ -56,13 +56,10 @@ done
 anon=$(rec_field oomvictim tgid=$victim anon_kb "$snap")
 [ "$anon" -ge $((40 * 1024 - $(rss_sync_slack))) ] ||
 	die "victim $victim: anon_kb=$anon at the mark, it held 40 MiB"
-log "OOM killer calls $(oom_cfg_delta calls "$tmp/before" "$snap"): recorded $(oom_cfg_delta recorded "$tmp/before" "$snap"), waited $(oom_cfg_delta waited "$tmp/before" "$snap"), settled $(oom_cfg_delta settled "$tmp/before" "$snap"), lost $(oom_cfg_delta lost "$tmp/before" "$snap"); kills $(oom_cfg_delta kills "$tmp/before" "$snap")"
+oom_calls_check "$tmp/before" "$snap"
 [ "$(oom_cfg_delta kills "$tmp/before" "$snap")" = 0 ] ||
 	die "forkstat counted $(oom_cfg_delta kills "$tmp/before" "$snap") kills, the kernel none"
 [ "$(oom_cfg_delta recorded "$tmp/before" "$snap")" = 1 ] ||
 	die "$(oom_cfg_delta recorded "$tmp/before" "$snap") calls recorded, want the one that chose the dying victim"
-[ "$(oom_cfg_delta lost "$tmp/before" "$snap")" = 0 ] || die "$(oom_cfg_delta lost "$tmp/before" "$snap") calls lost"
-[ $(($(oom_cfg_delta calls "$tmp/before" "$snap") - $(oom_cfg_delta recorded "$tmp/before" "$snap") - $(oom_cfg_delta waited "$tmp/before" "$snap") - $(oom_cfg_delta settled "$tmp/before" "$snap"))) = 0 ] ||
-	die "calls not all accounted for"
 log "victim $victim marked dying, not killed ($anon kB anonymous), trigger $trigger; walk $(rec_field oomregions oom=$oid walk "$snap")"
 check_dmesg_clean_oom

@@ -5,8 +5,8 @@
  * that forks after them has its row, a dead process whose fork was
  * costly still has its own, and the cgroup's sums (rows and procgone)
  * count every fork, in every read while another cgroup's forkers take
- * their rows over. An unprivileged storm of
- * 10,000 cannot take a live process's row.
+ * their rows over. An unprivileged storm of 10,000 cannot take a live
+ * process's row.
  */
 #define _GNU_SOURCE
 #include <sched.h>

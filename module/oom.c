@@ -482,12 +482,6 @@ static struct forkstat_probe *const forkstat_oom_probes[] = {
 
 static struct tracepoint *forkstat_oom_tp;
 
-static void forkstat_oom_find_tp(struct tracepoint *tp, void *priv)
-{
-	if (!strcmp(tp->name, "mark_victim"))
-		forkstat_oom_tp = tp;
-}
-
 static void forkstat_oom_put(struct forkstat_oom *o)
 {
 	unsigned int i;
@@ -760,7 +754,7 @@ void forkstat_oom_attach(void)
 	pr_warn("OOM kills not followed: oom:mark_victim is not (task, uid) on this kernel\n");
 	return;
 #endif
-	for_each_kernel_tracepoint(forkstat_oom_find_tp, NULL);
+	forkstat_oom_tp = forkstat_tracepoint_find("mark_victim");
 	err = forkstat_oom_tp ? tracepoint_probe_register(forkstat_oom_tp,
 							    forkstat_oom_mark_victim, NULL) :
 				-ENOENT;

@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/percpu.h>
+#include <linux/tracepoint.h>
 
 #include "forkstat.h"
 
@@ -197,4 +198,26 @@ void forkstat_probes_unregister(struct forkstat_probe *const *probes, size_t n)
 {
 	while (n--)
 		forkstat_probe_unregister(probes[n]);
+}
+
+struct forkstat_tp_lookup {
+	const char *name;
+	struct tracepoint *tp;
+};
+
+static void forkstat_tp_match(struct tracepoint *tp, void *priv)
+{
+	struct forkstat_tp_lookup *l = priv;
+
+	if (!strcmp(tp->name, l->name))
+		l->tp = tp;
+}
+
+/* Tracepoints are not exported by name: the kernel's list is searched. */
+struct tracepoint *forkstat_tracepoint_find(const char *name)
+{
+	struct forkstat_tp_lookup l = { .name = name };
+
+	for_each_kernel_tracepoint(forkstat_tp_match, &l);
+	return l.tp;
 }

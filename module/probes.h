@@ -73,6 +73,10 @@ static inline void forkstat_probe_hit(struct forkstat_probe *p)
 	this_cpu_inc(*p->hits);
 }
 
+struct tracepoint;
+/* A core kernel tracepoint by name ("mark_victim"), or NULL. */
+struct tracepoint *forkstat_tracepoint_find(const char *name);
+
 /* A probe set: attached, shown, reset and detached together. */
 void forkstat_probes_show(struct seq_file *m, struct forkstat_probe *const *probes,
 			  size_t n);

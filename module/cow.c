@@ -117,6 +117,7 @@ struct forkstat_cow_watch {
 	u64 start_time;		/* of the forker's group leader */
 	struct mm_struct *parent_mm, *child_mm;	/* mmgrab'bed */
 	struct task_struct *child_task;		/* only compared, never followed */
+	bool exec;		/* spawn.c saw the child exec */
 	struct forkstat_who who;	/* with references */
 	struct pid *child;		/* a reference */
 	char comm[TASK_COMM_LEN];
@@ -199,6 +200,7 @@ claimed:
 	w->parent_mm = mm;
 	w->child_mm = child->mm;
 	w->child_task = child;
+	WRITE_ONCE(w->exec, false);
 	forkstat_who_current(&who);
 	forkstat_who_get(&w->who, &who);
 	w->child = get_pid(task_pid(child));
@@ -357,8 +359,30 @@ static void forkstat_cow_sum(struct forkstat_cow_tally *dst,
 }
 
 /*
- * Why it ended: the child's mm had no users left (exit, or exec if the
- * child still runs with another mm), else the window.
+ * From spawn.c, as the child of fork id execs (probe context): its watch
+ * is found by id, without a lock; at worst a watch closing meanwhile is
+ * marked, and its next fork clears the mark.
+ */
+void forkstat_cow_exec(u64 id)
+{
+	unsigned int i;
+
+	if (!atomic_read(&forkstat_cow_open))
+		return;
+	for (i = 0; i < cow_watches; i++) {
+		struct forkstat_cow_watch *w = &forkstat_cow_watch_slots[i];
+
+		if (atomic_read(&w->state) == FORKSTAT_COW_OPEN && READ_ONCE(w->id) == id) {
+			WRITE_ONCE(w->exec, true);
+			return;
+		}
+	}
+}
+
+/*
+ * Why it ended: the child's mm had no users left (exec when spawn.c saw
+ * it, or when the child still runs with another mm; else exit), else the
+ * window.
  */
 static enum forkstat_cow_end forkstat_cow_end(struct forkstat_cow_watch *w)
 {
@@ -367,6 +391,8 @@ static enum forkstat_cow_end forkstat_cow_end(struct forkstat_cow_watch *w)
 
 	if (atomic_read(&w->child_mm->mm_users))
 		return FORKSTAT_COW_END_WINDOW;
+	if (READ_ONCE(w->exec))
+		return FORKSTAT_COW_END_EXEC;
 	rcu_read_lock();
 	t = pid_task(w->child, PIDTYPE_PID);
 	if (t == w->child_task && t->mm && !(t->flags & PF_EXITING))
@@ -399,8 +425,10 @@ static void forkstat_cow_publish(struct forkstat_cow_watch *w)
 	for (i = 0; i < 2; i++)
 		forkstat_cow_sum(&forkstat_cow_sums[i], &rec.side[i]);
 	atomic64_inc(&forkstat_cow_forks);
-	forkstat_rows_add_cow(w->who.tgid, w->start_time, &rec.side[0],
-			      &rec.side[1]);
+	forkstat_rows_add_cow(pid_nr(w->who.tgid), w->start_time, &rec.side[0],
+			      &rec.side[1], rec.end == FORKSTAT_COW_END_EXEC);
+	if (rec.end == FORKSTAT_COW_END_EXEC)
+		forkstat_spawn_add_cow(rec.side[0].ns + rec.side[1].ns);
 	if (forkstat_slow_enough(w->fork_ns) ||
 	    forkstat_slow_enough(rec.side[0].ns + rec.side[1].ns)) {
 		memcpy(rec.comm, w->comm, sizeof(rec.comm));

@@ -164,6 +164,7 @@ static void forkstat_evicted_sum(struct forkstat_row_stats *sum,
 		sum->cow[s].pages += st->cow[s].pages;
 		sum->cow[s].ns += st->cow[s].ns;
 	}
+	forkstat_spawn_stats_sum(&sum->spawn, &st->spawn);
 }
 
 static void forkstat_gone_sum(struct forkstat_gone *sum, const struct forkstat_gone *g)
@@ -325,11 +326,13 @@ static void forkstat_evicted_show_one(struct seq_file *m, const struct forkstat_
 	for (f = 0; f < FORKSTAT_NR_FLAVOURS; f++)
 		if (f != FORKSTAT_KTHREAD)
 			seq_printf(m, " %s=%llu", forkstat_flavour_names[f], st->count[f]);
-	seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu stall_waits=%llu stall_ns=%llu stall_max_ns=%llu cow_faults=%llu cow_pages=%llu cow_ns=%llu child_cow_faults=%llu child_cow_pages=%llu child_cow_ns=%llu sock_clears=%llu sock_sets=%llu last_clear_ns=%llu oom_kills=%llu\n",
+	seq_printf(m, " errors=%llu sum_ns=%llu max_ns=%llu ptcopy_ns=%llu max_rss_kb=%lu stall_waits=%llu stall_ns=%llu stall_max_ns=%llu cow_faults=%llu cow_pages=%llu cow_ns=%llu child_cow_faults=%llu child_cow_pages=%llu child_cow_ns=%llu",
 		   st->errors, st->sum_ns, st->max_ns, st->ptcopy_ns, st->max_rss_kb,
 		   st->stall_waits, st->stall_ns, st->stall_max_ns,
 		   st->cow[0].faults, st->cow[0].pages, st->cow[0].ns,
-		   st->cow[1].faults, st->cow[1].pages, st->cow[1].ns,
+		   st->cow[1].faults, st->cow[1].pages, st->cow[1].ns);
+	forkstat_spawn_stats_show(m, &st->spawn);
+	seq_printf(m, " sock_clears=%llu sock_sets=%llu last_clear_ns=%llu oom_kills=%llu\n",
 		   st->sock_clears, st->sock_sets, st->last_clear_ns, e->oom_kills);
 }
 
@@ -371,13 +374,13 @@ void forkstat_evicted_show_use(struct seq_file *m, bool host)
 		   FORKSTAT_EVICTED_SLOTS, used, swept);
 }
 
-/* A procgone line is under 500 bytes. */
+/* A procgone line is under 1200 bytes. */
 size_t forkstat_evicted_show_size(void)
 {
-	return (FORKSTAT_EVICTED_SLOTS + 1) * 500;
+	return (FORKSTAT_EVICTED_SLOTS + 1) * 1200;
 }
 
-/* A slot per lock hold: interrupts stay off for 400 bytes' clearing. */
+/* A slot per lock hold: interrupts stay off for a slot's clearing (under 1 KiB). */
 void forkstat_evicted_reset(void)
 {
 	unsigned long irqflags;

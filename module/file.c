@@ -44,6 +44,8 @@ static int forkstat_show(struct seq_file *m)
 	if (!ret)
 		ret = forkstat_cow_show(m, r);
 	if (!ret)
+		forkstat_spawn_show(m, r);
+	if (!ret)
 		ret = forkstat_sockmode_show(m, r);
 	if (ret)
 		return ret;
@@ -186,6 +188,7 @@ static ssize_t forkstat_write(struct file *file, const char __user *ubuf,
 	forkstat_stats_reset();
 	forkstat_slow_reset();
 	forkstat_cow_reset();
+	forkstat_spawn_reset();
 	forkstat_rows_reset();
 	forkstat_sockmode_reset();
 	forkstat_cleared_reset();

@@ -197,6 +197,9 @@ static void forkstat_copy_process_ret(struct pt_regs *regs,
 	}
 	if (c->s && !f->err)
 		forkstat_cow_watch(f, child);
+	if (!f->err && (f->flavour == FORKSTAT_FORK ||
+			(f->flavour != FORKSTAT_KTHREAD && (f->clone_flags & CLONE_VFORK))))
+		forkstat_spawn_watch(f, child);
 	if (c->s)
 		forkstat_inflight_release(c->s);
 }

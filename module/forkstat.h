@@ -7,8 +7,9 @@
  * forkstat_fork, which forkstats.c (per flavour), rows.c (per process)
  * and slow.c (slow forks) aggregate; stall.c adds the waits of the
  * parent's other threads to a fork, cow.c the copy-on-write faults after
- * it. sockmode.c records O_NONBLOCK changes on sockets into its ring,
- * rows.c and cleared.c; ustack.c keeps the user call chains of clears
+ * it; spawn.c follows the child to its exec or exit. sockmode.c
+ * records O_NONBLOCK changes on sockets into its ring, rows.c and
+ * cleared.c; ustack.c keeps the user call chains of clears
  * and slow forks, which uwalk.c takes. oom.c records OOM kills, with
  * the trigger's chain and the victims' memory. blocked.c finds
  * the threads parked in blocking receives when the file is read. file.c
@@ -264,6 +265,8 @@ void forkstat_cow_exit(void);
 void forkstat_cow_attach(void);
 /* Also closes every watch, whatever faults are in progress. */
 void forkstat_cow_detach(void);
+/* The child of fork id exec'd: its window, if open, ends by exec. */
+void forkstat_cow_exec(u64 id);
 /* From copy_process's return: follows a fork's two mms for cow_window_s. */
 void forkstat_cow_watch(const struct forkstat_fork *f, struct task_struct *child);
 int forkstat_cow_show(struct seq_file *m, const struct forkstat_reader *r);
@@ -276,6 +279,58 @@ void forkstat_stats_exit(void);
 void forkstat_stats_add(const struct forkstat_fork *f);
 int forkstat_stats_show(struct seq_file *m);
 void forkstat_stats_reset(void);
+
+/* spawn.c: what each fork was for, and how long a vfork's parent waited. */
+enum forkstat_outcome {
+	FORKSTAT_OUT_EXEC,	/* the child exec'd: a spawn */
+	FORKSTAT_OUT_EXIT,	/* it exited without exec: a snapshot, a worker */
+	FORKSTAT_OUT_RUN,	/* it ran on past spawn_window_s without either */
+	FORKSTAT_NR_OUTCOMES
+};
+
+/* What a process's forks came to, in its row and summed host-wide. */
+struct forkstat_spawn_stats {
+	u64 forks[FORKSTAT_NR_OUTCOMES];	/* plain forks, by outcome */
+	u64 exec_lag_ns;	/* a fork's return to its child's exec, summed */
+	u64 exec_lag_max_ns;
+	/* What the forks that exec'd cost: what posix_spawn would save. */
+	u64 spawn_fork_ns;	/* their copy_process calls */
+	u64 spawn_stall_ns;	/* the waits of the parent's other threads */
+	u64 spawn_cow_ns;	/* copy-on-write faults, both sides, until the exec */
+	u64 fork_rss_kb;	/* parent RSS summed over plain forks */
+	u64 vforks[FORKSTAT_NR_OUTCOMES];	/* CLONE_VFORK calls, by outcome */
+	/* The parent's freeze: copy_process's entry until it runs again. */
+	u64 vfork_waits;
+	u64 vfork_wait_ns;
+	u64 vfork_wait_max_ns;
+	u32 vfork_wait_hist[FORKSTAT_LAT_BUCKETS];
+};
+
+/* A followed fork's end, as its parent's row and the host sums take it. */
+struct forkstat_spawn_end {
+	enum forkstat_outcome outcome;
+	bool fork, vfork;
+	u64 lag_ns;		/* copy_process's return to the end */
+	u64 fork_ns, stall_ns;	/* the call's */
+};
+
+int forkstat_spawn_init(void);
+void forkstat_spawn_exit(void);
+void forkstat_spawn_attach(void);
+void forkstat_spawn_detach(void);
+/* From copy_process's return: follows the child until it execs or exits. */
+void forkstat_spawn_watch(const struct forkstat_fork *f, struct task_struct *child);
+/* The copy-on-write time of a window that ended at the child's exec. */
+void forkstat_spawn_add_cow(u64 ns);
+void forkstat_spawn_stats_add(struct forkstat_spawn_stats *st,
+			      const struct forkstat_spawn_end *e);
+void forkstat_spawn_stats_add_wait(struct forkstat_spawn_stats *st, u64 ns);
+void forkstat_spawn_stats_sum(struct forkstat_spawn_stats *sum,
+			      const struct forkstat_spawn_stats *st);
+/* " fork_exec=... vfork_wait_hist=..." */
+void forkstat_spawn_stats_show(struct seq_file *m, const struct forkstat_spawn_stats *st);
+void forkstat_spawn_show(struct seq_file *m, const struct forkstat_reader *r);
+void forkstat_spawn_reset(void);
 
 /* What a process's row counts (rows.c), and what evicted rows leave (evicted.c). */
 struct forkstat_row_stats {
@@ -292,6 +347,7 @@ struct forkstat_row_stats {
 	u64 stall_ns;
 	u64 stall_max_ns;
 	struct forkstat_cow_side cow[2];	/* parent, children */
+	struct forkstat_spawn_stats spawn;
 };
 
 /* rows.c: the per-process table, shown as "proc" records. */
@@ -299,10 +355,18 @@ int forkstat_rows_init(void);
 void forkstat_rows_exit(void);
 void forkstat_rows_add_fork(const struct forkstat_fork *f);
 void forkstat_rows_add_sock_mode(bool now_nonblock, u64 time_ns);
-/* A closed copy-on-write window, to the row of the process that forked. */
-void forkstat_rows_add_cow(struct pid *tgid, u64 start_time,
+/*
+ * A closed copy-on-write window, to the row of the process that forked
+ * (tgid as the initial namespace numbers it); exec: the child exec'd.
+ */
+void forkstat_rows_add_cow(pid_t tgid, u64 start_time,
 			   const struct forkstat_cow_side *parent,
-			   const struct forkstat_cow_side *child);
+			   const struct forkstat_cow_side *child, bool exec);
+/* A followed fork's end (spawn.c), to the row of the process that forked. */
+void forkstat_rows_add_spawn(pid_t tgid, u64 start_time,
+			     const struct forkstat_spawn_end *e);
+/* current's freeze in a vfork, ns (spawn.c). */
+void forkstat_rows_add_vfork_wait(u64 ns);
 void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r);
 size_t forkstat_rows_show_size(void);
 void forkstat_rows_reset(void);

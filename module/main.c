@@ -45,9 +45,12 @@ static int __init forkstat_init(void)
 	ret = forkstat_sockmode_init();
 	if (ret)
 		goto out_cow;
-	ret = forkstat_oom_init();
+	ret = forkstat_spawn_init();
 	if (ret)
 		goto out_sockmode;
+	ret = forkstat_oom_init();
+	if (ret)
+		goto out_spawn;
 	forkstat_stall_init();
 	ret = forkstat_file_init();
 	if (ret)
@@ -55,6 +58,7 @@ static int __init forkstat_init(void)
 
 	forkstat_stall_attach();
 	forkstat_cow_attach();
+	forkstat_spawn_attach();
 	forkstat_fork_attach();
 	forkstat_sockmode_attach();
 	forkstat_oom_attach();
@@ -62,6 +66,8 @@ static int __init forkstat_init(void)
 
 out_oom:
 	forkstat_oom_exit();
+out_spawn:
+	forkstat_spawn_exit();
 out_sockmode:
 	forkstat_sockmode_exit();
 out_cow:
@@ -89,11 +95,13 @@ static void __exit forkstat_exit(void)
 	forkstat_oom_detach();
 	forkstat_sockmode_detach();
 	forkstat_fork_detach();
+	forkstat_spawn_detach();
 	forkstat_cow_detach();
 	forkstat_stall_detach();
 	forkstat_later_exit();
 	forkstat_release_exit();
 	forkstat_oom_exit();
+	forkstat_spawn_exit();
 	forkstat_sockmode_exit();
 	forkstat_cow_exit();
 	forkstat_cleared_exit();

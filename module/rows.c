@@ -289,6 +289,8 @@ void forkstat_rows_add_fork(const struct forkstat_fork *f)
 		p->st.stall_waits += f->stall_waits;
 		p->st.stall_ns += f->stall_ns;
 		p->st.stall_max_ns = max(p->st.stall_max_ns, f->stall_max_ns);
+		if (f->flavour == FORKSTAT_FORK)
+			p->st.spawn.fork_rss_kb += f->rss_kb;
 	}
 	forkstat_row_put(p, irqflags);
 }
@@ -310,40 +312,73 @@ void forkstat_rows_add_sock_mode(bool now_nonblock, u64 time_ns)
 }
 
 /*
- * The row of the process tgid, started at start_time, if it still has
- * one in this generation; never takes one over, and passes over a row of
- * another process that had the same tgid. Process context.
+ * The row of the process tgid, started at start_time, locked, if it still
+ * has one in this generation; never takes one over, and passes over a row
+ * of another process that had the same tgid. Any context.
  */
-void forkstat_rows_add_cow(struct pid *tgid, u64 start_time,
-			   const struct forkstat_cow_side *parent,
-			   const struct forkstat_cow_side *child)
+static struct forkstat_row *forkstat_row_find(pid_t tgid, u64 start_time,
+					      unsigned long *irqflags)
 {
 	u32 gen = atomic_read(&forkstat_rows_gen);
-	pid_t nr = pid_nr(tgid);
-	u64 want = (u64)gen << 32 | (u32)nr;
-	unsigned int i, s, h = hash_32(nr, forkstat_rows_bits);
-	const struct forkstat_cow_side *sides[2] = { parent, child };
-	unsigned long irqflags;
-	bool found;
+	u64 want = (u64)gen << 32 | (u32)tgid;
+	unsigned int i, h = hash_32(tgid, forkstat_rows_bits);
 
-	for (i = 0; nr && i < FORKSTAT_ROWS_PROBE; i++) {
+	for (i = 0; tgid && i < FORKSTAT_ROWS_PROBE; i++) {
 		struct forkstat_row *p = &forkstat_rows[(h + i) & (max_procs - 1)];
 
 		if (READ_ONCE(p->key) != want)
 			continue;
-		raw_spin_lock_irqsave(&p->lock, irqflags);
-		found = p->key == want && p->start_time == start_time;
-		if (found) {
-			for (s = 0; s < 2; s++) {
-				p->st.cow[s].faults += sides[s]->faults;
-				p->st.cow[s].pages += sides[s]->pages;
-				p->st.cow[s].ns += sides[s]->ns;
-			}
-		}
-		raw_spin_unlock_irqrestore(&p->lock, irqflags);
-		if (found)
-			return;
+		raw_spin_lock_irqsave(&p->lock, *irqflags);
+		if (p->key == want && p->start_time == start_time)
+			return p;
+		raw_spin_unlock_irqrestore(&p->lock, *irqflags);
 	}
+	return NULL;
+}
+
+void forkstat_rows_add_cow(pid_t tgid, u64 start_time,
+			   const struct forkstat_cow_side *parent,
+			   const struct forkstat_cow_side *child, bool exec)
+{
+	const struct forkstat_cow_side *sides[2] = { parent, child };
+	struct forkstat_row *p;
+	unsigned long irqflags;
+	unsigned int s;
+
+	p = forkstat_row_find(tgid, start_time, &irqflags);
+	if (!p)
+		return;
+	for (s = 0; s < 2; s++) {
+		p->st.cow[s].faults += sides[s]->faults;
+		p->st.cow[s].pages += sides[s]->pages;
+		p->st.cow[s].ns += sides[s]->ns;
+	}
+	if (exec)
+		p->st.spawn.spawn_cow_ns += parent->ns + child->ns;
+	forkstat_row_put(p, irqflags);
+}
+
+void forkstat_rows_add_spawn(pid_t tgid, u64 start_time,
+			     const struct forkstat_spawn_end *e)
+{
+	unsigned long irqflags;
+	struct forkstat_row *p = forkstat_row_find(tgid, start_time, &irqflags);
+
+	if (!p)
+		return;
+	forkstat_spawn_stats_add(&p->st.spawn, e);
+	forkstat_row_put(p, irqflags);
+}
+
+void forkstat_rows_add_vfork_wait(u64 ns)
+{
+	unsigned long irqflags;
+	struct forkstat_row *p = forkstat_row_get(&irqflags);
+
+	if (!p)
+		return;
+	forkstat_spawn_stats_add_wait(&p->st.spawn, ns);
+	forkstat_row_put(p, irqflags);
 }
 
 /* Threads of the process now, 0 once it has exited. */
@@ -376,6 +411,7 @@ static void forkstat_row_show(struct seq_file *m, const struct forkstat_row *row
 		   row->st.stall_waits, row->st.stall_ns, row->st.stall_max_ns,
 		   row->st.cow[0].faults, row->st.cow[0].pages, row->st.cow[0].ns,
 		   row->st.cow[1].faults, row->st.cow[1].pages, row->st.cow[1].ns);
+	forkstat_spawn_stats_show(m, &row->st.spawn);
 	seq_printf(m, " sock_clears=%llu sock_sets=%llu last_clear_ns=%llu threads=%d cgroup=%llu comm=",
 		   row->st.sock_clears, row->st.sock_sets, row->st.last_clear_ns,
 		   forkstat_row_threads(row->pid, row->start_time), row->cgroup);
@@ -429,10 +465,10 @@ void forkstat_rows_show(struct seq_file *m, const struct forkstat_reader *r)
 	}
 }
 
-/* The most a full table prints: a proc line is under 640 bytes. */
+/* The most a full table prints: a proc line is under 1408 bytes. */
 size_t forkstat_rows_show_size(void)
 {
-	return (size_t)max_procs * 640 + forkstat_evicted_show_size();
+	return (size_t)max_procs * 1408 + forkstat_evicted_show_size();
 }
 
 /* Rows of older generations are free; their references go now. */

@@ -10,7 +10,8 @@
  * call so that no atfork handler writes in between.
  *
  * The window closes when the child execs: the parent's writes after that
- * copy nothing and count nothing. A vfork child has no watch at all.
+ * copy nothing and count nothing, and it ends by exec even when the child
+ * is gone by the time it closes. A vfork child has no watch at all.
  * Write faults that copy nothing by their nature, on a shared mapping
  * write-protected for soft-dirty tracking, are not copy-on-write faults
  * and count nothing.
@@ -187,6 +188,48 @@ TEST_F_TIMEOUT(cow_end, window_closes_at_exec, COW_TIMEOUT)
 		TH_LOG("the record does not say end=exec");
 	TH_LOG("parent copied %lld pages before the exec, wrote 2000 after", parent);
 	EXPECT_GE(SLACK, parent);
+}
+
+/*
+ * Children that exec and exit at once: by the time a window is closed
+ * its child is gone too (the reaper looks every tenth of a second), yet
+ * each window ended by exec, and its faults (the child's, between fork
+ * and exec) are a spawn's.
+ */
+#define EXEC_EXIT	10
+
+TEST_F_TIMEOUT(cow_end, exec_then_exit_ends_at_exec, COW_TIMEOUT)
+{
+	long long faults, ns;
+	pid_t pids[EXEC_EXIT];
+	int i, status, byexec = 0;
+	char sel[64];
+
+	for (i = 0; i < EXEC_EXIT; i++) {
+		pids[i] = syscall(SYS_fork);
+		if (pids[i] == 0) {
+			execl("/bin/true", "true", (char *)NULL);
+			syscall(SYS_exit_group, 127);
+		}
+		ASSERT_LT(0, pids[i]);
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	}
+	for (i = 0; i < EXEC_EXIT; i++) {
+		ASSERT_LE(0, cow_value(self->buf, pids[i], "pages"))
+			TH_LOG("no cow record for child %d", pids[i]);
+		snprintf(sel, sizeof(sel), "tgid=%d child=%d end=exec", getpid(), pids[i]);
+		byexec += rec_value(self->buf, "cow", sel, "pages") >= 0;
+	}
+	faults = proc_row(self->buf, getpid(), "cow_faults") +
+		 proc_row(self->buf, getpid(), "child_cow_faults");
+	ns = proc_row(self->buf, getpid(), "cow_ns") +
+	     proc_row(self->buf, getpid(), "child_cow_ns");
+	TH_LOG("%d of %d windows ended by exec; %lld copy-on-write faults in %lld ns",
+	       byexec, EXEC_EXIT, faults, ns);
+	EXPECT_EQ(EXEC_EXIT, byexec);
+	EXPECT_LE(EXEC_EXIT, faults);
+	EXPECT_EQ(ns, proc_row(self->buf, getpid(), "spawn_cow_ns"));
 }
 
 /* A child that neither execs nor exits is followed for cow_window_s only. */

@@ -18,7 +18,8 @@ for bad in slow_us=0 slow_us=60000001 slow_us=abc slow_ring=0 slow_ring=4097 \
 	   max_procs=15 max_procs=1048577 sock_ring=0 cleared_max=63 \
 	   blocked_list=1048577 ptcopy_exact=2 access=3 cow_window_s=0 \
 	   cow_window_s=601 cow_watches=0 cow_watches=1025 cow_ring=0 \
-	   cow_min_mb=1048577 stack_ring=4097 oom_ring=1025; do
+	   cow_min_mb=1048577 stack_ring=4097 oom_ring=1025 spawn_watches=63 \
+	   spawn_watches=65537 spawn_window_s=0 spawn_window_s=3601; do
 	mark_dmesg
 	insmod "$FORKSTAT_KO" "$bad" 2>/dev/null && die "insmod with $bad succeeded"
 	[ -e $PROC ] && die "$PROC exists after a refused load with $bad"
@@ -95,3 +96,30 @@ exec 9>&-
 unload_mod
 load_mod
 log "one watch: the second fork is unwatched, the slot frees at exit"
+
+# The smallest spawn table (64 watches): 100 subshells that neither exec
+# nor exit hold every watch they got; the forks that found none are
+# counted as unfollowed, and once the subshells exit every watch is free.
+unload_mod
+insmod "$FORKSTAT_KO" spawn_watches=64 || die "insmod spawn_watches=64 failed"
+fifo=$(mktemp -u)
+mkfifo "$fifo" && exec 9<>"$fifo" && rm "$fifo" || die "no fifo to wait on"
+holders=()
+for i in $(seq 100); do
+	{ read -r -u 9; } &
+	holders+=($!)
+done
+open=$(rec_field spawncfg watches=64 open)
+unfollowed=$(rec_field spawncfg watches=64 unfollowed)
+log "100 subshells holding watches: open=$open unfollowed=$unfollowed"
+[ "$open" -le 64 ] && [ "$((open + unfollowed))" -ge 100 ] ||
+	die "open=$open unfollowed=$unfollowed for 100 held forks in 64 watches"
+kill "${holders[@]}"
+wait "${holders[@]}" 2>/dev/null
+exec 9>&-
+loop_until 30 grep -q '^spawncfg .* open=0 ' $PROC ||
+	die "watches still open after the subshells exited: $(grep '^spawncfg ' $PROC)"
+[ "$(rec_field spawncfg watches=64 window_s)" = 10 ] || die "spawncfg does not say window_s=10"
+unload_mod
+load_mod
+log "64 watches: the forks beyond them unfollowed, every watch freed at exit"

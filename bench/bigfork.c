@@ -3,16 +3,19 @@
  * bigfork: become a parent of a given size, then fork (or vfork) from it
  * and print how long each call took as the parent saw it.
  *
- *   bigfork [-v] [-h] [-g] MIB [COUNT]
+ *   bigfork [-v] [-e | -s] [-h] [-g] MIB [COUNT]
  *
  * MIB MiB of anonymous memory are touched first, in 4 KiB pages
  * (MADV_NOHUGEPAGE; -h asks for huge pages instead), so that a fork has
  * that many page-table entries to copy. -v uses vfork, which copies none.
+ * Each child exits at once, or with -e execs /bin/true (a spawn by
+ * fork+exec); -s spawns /bin/true with posix_spawn instead of forking.
  * -g grows the heap instead: 16 MiB, then doubling up to MIB, COUNT
  * calls at each size, one line per size with the fastest call.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
+extern char **environ;
+
+enum call { CALL_FORK, CALL_VFORK, CALL_SPAWN };
+static const char *const call_names[] = { "fork", "vfork", "spawn" };
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: bigfork [-v] [-h] [-g] MIB [COUNT]\n");
+	fprintf(stderr, "usage: bigfork [-v] [-e | -s] [-h] [-g] MIB [COUNT]\n");
 	exit(2);
 }
 
@@ -50,19 +58,33 @@ static long number(const char *arg, long min, long max)
 	return n;
 }
 
-/* One fork or vfork whose child exits at once; returns the parent's view in us. */
-static double one_call(int use_vfork)
+/*
+ * One call whose child exits at once (or execs /bin/true); returns the
+ * parent's view in us: a fork returns at once, a vfork and posix_spawn
+ * once the child has exec'd or exited.
+ */
+static double one_call(enum call call, int exec_child)
 {
+	char *argv[] = { "true", NULL };
 	double t0 = now_us(), us;
-	pid_t pid = use_vfork ? vfork() : fork();
+	pid_t pid;
 
-	if (pid == 0)
-		_exit(0);
+	if (call == CALL_SPAWN) {
+		errno = posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ);
+		if (errno)
+			pid = -1;
+	} else {
+		pid = call == CALL_VFORK ? vfork() : fork();
+		if (pid == 0) {
+			if (exec_child)
+				execve("/bin/true", argv, environ);
+			_exit(0);
+		}
+	}
 	if (pid < 0) {
 		perror("bigfork: fork");
 		exit(1);
 	}
-	/* vfork returns once the child has exited; fork at once. */
 	us = now_us() - t0;
 	if (waitpid(pid, NULL, 0) != pid) {
 		perror("bigfork: waitpid");
@@ -73,14 +95,19 @@ static double one_call(int use_vfork)
 
 int main(int argc, char **argv)
 {
-	int huge = 0, grow = 0, use_vfork = 0, opt, i;
+	int huge = 0, grow = 0, exec_child = 0, opt, i;
+	enum call call = CALL_FORK;
 	size_t len, size, touched = 0;
 	long mib, count = 1;
 	char *mem = NULL;
 
-	while ((opt = getopt(argc, argv, "vhg")) != -1) {
+	while ((opt = getopt(argc, argv, "veshg")) != -1) {
 		if (opt == 'v')
-			use_vfork = 1;
+			call = CALL_VFORK;
+		else if (opt == 's')
+			call = CALL_SPAWN;
+		else if (opt == 'e')
+			exec_child = 1;
 		else if (opt == 'h')
 			huge = 1;
 		else if (opt == 'g')
@@ -127,16 +154,15 @@ int main(int argc, char **argv)
 			memset(mem + touched, 1, size - touched);
 		touched = size;
 		for (i = 0; i < count; i++) {
-			double us = one_call(use_vfork);
+			double us = one_call(call, exec_child);
 
 			if (!grow)
-				printf("pid=%d %s=%.0f us\n", getpid(),
-				       use_vfork ? "vfork" : "fork", us);
+				printf("pid=%d %s=%.0f us\n", getpid(), call_names[call], us);
 			best = i && best < us ? best : us;
 		}
 		if (grow)
-			printf("heap %4zu MiB (%s pages): %s %6.0f us\n", size >> 20,
-			       huge ? "huge" : "4 KiB", use_vfork ? "vfork" : "fork ", best);
+			printf("heap %4zu MiB (%s pages): %-5s %6.0f us\n", size >> 20,
+			       huge ? "huge" : "4 KiB", call_names[call], best);
 		fflush(stdout);
 		if (size == len)
 			break;

@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# How long os/exec freezes a Go program, by forkstat, by bpftrace and by
+# the program. Go spawns with CLONE_VM|CLONE_VFORK while holding
+# syscall.ForkLock for writing: the calling thread is frozen until it
+# runs again after the child's exec, and every other spawn waits.
+# go_spawner runs /bin/true through exec.Command from a 512 MiB heap,
+# from one goroutine, then from eight, and sums its cmd.Start() durations.
+# - Every spawn is a vfork that exec'd, timed once (vfork_waits), and
+#   counted once in the freeze histogram.
+# - The freeze forkstat records (vfork_wait_ns of the program's row) is
+#   within 20% of the time bpftrace measures in kernel_clone for the
+#   program's CLONE_VFORK calls (where the kernel has BTF for bpftrace to
+#   read the flags), and no more than the program's cmd.Start() time,
+#   which holds it and a few system calls around it (under emulation, the
+#   wait for the child's exec to close Go's error pipe too).
+# - From eight goroutines the freezes come one at a time under ForkLock:
+#   their sum is below the program's wall time.
+. "$(dirname "$0")/functions.sh"
+require_env
+dir=$(cd "$(dirname "$0")" && pwd)
+[ -x "$dir/go_spawner" ] || skip "Go programs not built"
+command -v bpftrace > /dev/null || die "no bpftrace (scripts/install-deps installs it)"
+tmp=$(mktemp -d)
+bt=
+cleanup() {
+	[ -z "$bt" ] || stop_job "$bt" 60
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# bpftrace reads kernel_clone's flags through the kernel's BTF, which
+# Debian's kernels have and make check-debug's do not.
+if [ -r /sys/kernel/btf/vmlinux ]; then
+	cat > "$tmp/clone.bt" <<'BT'
+kprobe:kernel_clone /comm == "go_spawner" && (((struct kernel_clone_args *)arg0)->flags & 0x4000)/ {
+	@start[tid] = nsecs;
+}
+kretprobe:kernel_clone /@start[tid]/ {
+	@ns[pid] = sum(nsecs - @start[tid]);
+	delete(@start[tid]);
+}
+BT
+	bpftrace "$tmp/clone.bt" > "$tmp/bt.out" 2>&1 &
+	bt=$!
+	# Its LLVM compile takes minutes under emulation.
+	loop_until 600 grep -q '^Attaching' "$tmp/bt.out" ||
+		die "bpftrace did not start: $(cat "$tmp/bt.out")"
+else
+	log "no BTF in this kernel: bpftrace cannot read the clone flags, not compared"
+fi
+
+# run GOROUTINES COUNT: checks one run; sets pid, start_ns, wall_ns, frozen
+run() {
+	local out=$tmp/run$1 spawns vexec vexit waits forks hist
+	"$dir/go_spawner" 512 "$2" "$1" > "$out" || die "go_spawner failed"
+	read -r _ pid < <(grep '^pid ' "$out")
+	read -r _ spawns _ start_ns _ wall_ns < <(grep '^spawns ' "$out")
+	row() { rec_field proc "tgid=$pid" "$1"; }
+	vexec=$(row vfork_exec)
+	vexit=$(row vfork_exit)
+	waits=$(row vfork_waits)
+	forks=$(row fork)
+	frozen=$(row vfork_wait_ns)
+	hist=$(row vfork_wait_hist | tr ',' '+')
+	log "$1 goroutines: $spawns spawns, cmd.Start() $((start_ns / 1000)) us in all, wall $((wall_ns / 1000)) us; forkstat: vfork_exec=$vexec vfork_exit=$vexit, frozen $((frozen / 1000)) us"
+	[ -n "$vexec" ] || die "no row for go_spawner (pid $pid)"
+	[ "$vexec" = "$spawns" ] || die "$vexec vforks exec'd, want $spawns"
+	[ "$vexit" = 0 ] && [ "$forks" = 0 ] || die "vfork_exit=$vexit fork=$forks, want 0"
+	[ "$waits" = "$spawns" ] || die "$waits freezes timed, want $spawns"
+	[ $((hist)) = "$spawns" ] || die "the freeze histogram counts $((hist)), want $spawns"
+	[ "$frozen" -gt 0 ] && [ "$frozen" -le "$start_ns" ] ||
+		die "frozen $frozen ns, outside cmd.Start()'s $start_ns ns"
+	pids+=("$pid $frozen")
+}
+
+pids=()
+run 1 40
+run 8 10
+[ "$frozen" -lt "$wall_ns" ] || die "freezes sum to $frozen ns, more than the wall time $wall_ns ns"
+
+[ -n "$bt" ] || exit 0
+stop_job "$bt" 60
+bt=
+for p in "${pids[@]}"; do
+	read -r pid frozen <<< "$p"
+	clone=$(sed -n "s/^@ns\[$pid\]: //p" "$tmp/bt.out")
+	log "pid $pid: forkstat $((frozen / 1000)) us, bpftrace's kernel_clone ${clone:+$((clone / 1000))} us"
+	[ -n "$clone" ] || die "bpftrace saw no vfork of pid $pid: $(cat "$tmp/bt.out")"
+	[ $((frozen * 10)) -ge $((clone * 8)) ] && [ $((frozen * 10)) -le $((clone * 12)) ] ||
+		die "forkstat's $frozen ns and bpftrace's $clone ns differ by more than 20%"
+done

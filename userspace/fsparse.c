@@ -120,30 +120,38 @@ static void str(struct line *l, const char *key, char *out, size_t size)
 	out[o] = '\0';
 }
 
-static int counts(struct line *l, uint64_t *out)
+/* A log2_us histogram under key: FS_LAT_BUCKETS comma-separated counts. */
+static int hist_key(struct line *l, const char *key, uint64_t *out)
 {
-	const char *v = get(l, "counts"), *unit = get(l, "unit");
+	const char *v = get(l, key);
 	char *end;
 	int i;
 
-	/* A histogram of other bounds would be misread: refused. */
-	if (unit && strcmp(unit, "log2_us"))
-		return fail(l, "%s unit=%.20s: expected log2_us", l->type, unit);
 	if (!v)
-		return fail(l, "%s without counts=", l->type);
+		return fail(l, "%s without %s=", l->type, key);
 	for (i = 0; i < FS_LAT_BUCKETS; i++) {
 		errno = 0;
 		out[i] = strtoull(v, &end, 10);
 		if (errno || end == v || !isdigit((unsigned char)*v))
-			return fail(l, "counts=: expected %d numbers", FS_LAT_BUCKETS);
+			return fail(l, "%s=: expected %d numbers", key, FS_LAT_BUCKETS);
 		v = end;
 		if (i < FS_LAT_BUCKETS - 1 && *v++ != ',')
-			return fail(l, "counts=: expected %d numbers, got %d",
-				    FS_LAT_BUCKETS, i + 1);
+			return fail(l, "%s=: expected %d numbers, got %d",
+				    key, FS_LAT_BUCKETS, i + 1);
 	}
 	if (*v)
-		return fail(l, "counts=: more than %d numbers", FS_LAT_BUCKETS);
+		return fail(l, "%s=: more than %d numbers", key, FS_LAT_BUCKETS);
 	return 0;
+}
+
+static int counts(struct line *l, uint64_t *out)
+{
+	const char *unit = get(l, "unit");
+
+	/* A histogram of other bounds would be misread: refused. */
+	if (unit && strcmp(unit, "log2_us"))
+		return fail(l, "%s unit=%.20s: expected log2_us", l->type, unit);
+	return hist_key(l, "counts", out);
 }
 
 /*
@@ -526,6 +534,49 @@ static int parse_blocked(struct line *l, struct fs_doc *d)
 	       u64(l, "longest_ns", &p->blocked_longest_ns) ? -1 : 0;
 }
 
+/* What forks were for (proc, procgone, spawnsum); absent from older modules. */
+static int parse_spawn(struct line *l, struct fs_spawn *s)
+{
+	static const char *const outcome[FS_NR_OUTCOMES] = { "exec", "exit", "run" };
+	char key[32];
+	int o;
+
+	for (o = 0; o < FS_NR_OUTCOMES; o++) {
+		snprintf(key, sizeof(key), "fork_%s", outcome[o]);
+		if (u64(l, key, &s->forks[o]))
+			return -1;
+		snprintf(key, sizeof(key), "vfork_%s", outcome[o]);
+		if (u64(l, key, &s->vforks[o]))
+			return -1;
+	}
+	if (get(l, "vfork_wait_hist") && hist_key(l, "vfork_wait_hist", s->vfork_wait_hist))
+		return -1;
+	return u64(l, "exec_lag_ns", &s->exec_lag_ns) ||
+	       u64(l, "exec_lag_max_ns", &s->exec_lag_max_ns) ||
+	       u64(l, "spawn_fork_ns", &s->spawn_fork_ns) ||
+	       u64(l, "spawn_stall_ns", &s->spawn_stall_ns) ||
+	       u64(l, "spawn_cow_ns", &s->spawn_cow_ns) ||
+	       u64(l, "fork_rss_kb", &s->fork_rss_kb) ||
+	       u64(l, "vfork_waits", &s->vfork_waits) ||
+	       u64(l, "vfork_wait_ns", &s->vfork_wait_ns) ||
+	       u64(l, "vfork_wait_max_ns", &s->vfork_wait_max_ns) ? -1 : 0;
+}
+
+static int parse_spawnsum(struct line *l, struct fs_doc *d)
+{
+	d->has_spawn = 1;
+	return parse_spawn(l, &d->spawn_sum);
+}
+
+static int parse_spawncfg(struct line *l, struct fs_doc *d)
+{
+	return u64(l, "window_s", &d->spawn_window_s) ||
+	       u64(l, "watches", &d->spawn_watches) ||
+	       u64(l, "open", &d->spawn_open) ||
+	       u64(l, "unfollowed", &d->spawn_unfollowed) ||
+	       u64(l, "vfork_unfollowed", &d->vfork_unfollowed) ? -1 : 0;
+}
+
 /* What a proc row and a procgone record both count. */
 static int parse_row_figures(struct line *l, struct fs_proc *p)
 {
@@ -544,7 +595,8 @@ static int parse_row_figures(struct line *l, struct fs_proc *p)
 	       parse_cow_side(l, "child_cow_", &p->cow[FS_COW_CHILD]) ||
 	       u64(l, "sock_clears", &p->sock_clears) ||
 	       u64(l, "sock_sets", &p->sock_sets) ||
-	       u64(l, "last_clear_ns", &p->last_clear_ns) ? -1 : 0;
+	       u64(l, "last_clear_ns", &p->last_clear_ns) ||
+	       parse_spawn(l, &p->spawn) ? -1 : 0;
 }
 
 static int parse_proc(struct line *l, struct fs_doc *d)
@@ -840,6 +892,8 @@ static const struct {
 	{ "cowsum", parse_cowsum },
 	{ "cowcfg", parse_cowcfg },
 	{ "cow", parse_cow },
+	{ "spawncfg", parse_spawncfg },
+	{ "spawnsum", parse_spawnsum },
 	{ "sockmode", parse_sockmode },
 	{ "sockhealth", parse_sockhealth },
 	{ "clearedcfg", parse_clearedcfg },

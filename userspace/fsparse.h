@@ -127,6 +127,20 @@ struct fs_blocked_thread {
 	char comm[64];
 };
 
+/* What forks were for ("proc", "procgone", "spawnsum"; docs/format.md). */
+enum { FS_OUT_EXEC, FS_OUT_EXIT, FS_OUT_RUN, FS_NR_OUTCOMES };
+
+struct fs_spawn {
+	uint64_t forks[FS_NR_OUTCOMES];	/* plain forks, by what the child did */
+	uint64_t exec_lag_ns, exec_lag_max_ns;
+	/* What the forks that exec'd cost: copy_process, stalls, copy-on-write. */
+	uint64_t spawn_fork_ns, spawn_stall_ns, spawn_cow_ns;
+	uint64_t fork_rss_kb;		/* parent RSS summed over plain forks */
+	uint64_t vforks[FS_NR_OUTCOMES];
+	uint64_t vfork_waits, vfork_wait_ns, vfork_wait_max_ns;
+	uint64_t vfork_wait_hist[FS_LAT_BUCKETS];
+};
+
 struct fs_proc {
 	int64_t tgid, threads;
 	uint64_t n[FS_NR_FLAVOURS];	/* kthread stays 0 */
@@ -134,6 +148,7 @@ struct fs_proc {
 	struct fs_stall stall;			/* summed; max_ns the longest */
 	struct fs_cow_side cow[FS_COW_SIDES];	/* its forks' bills */
 	uint64_t sock_clears, sock_sets, last_clear_ns;
+	struct fs_spawn spawn;
 	/* From its "blocked" record, if any: threads blocked now. */
 	uint64_t blocked_now, blocked_on_cleared, blocked_longest_ns;
 	int has_row;		/* 0: only a "blocked" record named it */
@@ -214,6 +229,11 @@ struct fs_doc {
 	uint64_t cow_ring, cow_total;
 	struct fs_cow *cows;
 	size_t ncows;
+	/* What forks were for: the host's sums (has_spawn) and the set-up. */
+	int has_spawn;
+	struct fs_spawn spawn_sum;
+	uint64_t spawn_window_s, spawn_watches, spawn_open, spawn_unfollowed;
+	uint64_t vfork_unfollowed;
 	uint64_t sock_clears[FS_NR_PATHS], sock_sets[FS_NR_PATHS];
 	uint64_t sock_ring, sock_total, sock_untracked;
 	uint64_t cleared_max, cleared_used, cleared_evicted;

@@ -222,6 +222,48 @@ static void cow_event(struct jw *j, const struct fs_cow *c)
 	jw_str(j, "comm", c->comm);
 }
 
+/* What forks were for (a process's, or the host's sums). */
+static void spawn(struct jw *j, const struct fs_spawn *s)
+{
+	static const char *const outcome[FS_NR_OUTCOMES] = { "exec", "exit", "run" };
+	int o;
+
+	jw_obj(j, "spawn");
+	jw_obj(j, "fork");
+	for (o = 0; o < FS_NR_OUTCOMES; o++)
+		jw_u64(j, outcome[o], s->forks[o]);
+	jw_u64(j, "exec_lag_ns", s->exec_lag_ns);
+	jw_u64(j, "exec_lag_max_ns", s->exec_lag_max_ns);
+	jw_u64(j, "spawn_fork_ns", s->spawn_fork_ns);
+	jw_u64(j, "spawn_stall_ns", s->spawn_stall_ns);
+	jw_u64(j, "spawn_cow_ns", s->spawn_cow_ns);
+	jw_u64(j, "rss_kb", s->fork_rss_kb);
+	jw_end(j);
+	jw_obj(j, "vfork");
+	for (o = 0; o < FS_NR_OUTCOMES; o++)
+		jw_u64(j, outcome[o], s->vforks[o]);
+	jw_u64(j, "waits", s->vfork_waits);
+	jw_u64(j, "wait_ns", s->vfork_wait_ns);
+	jw_u64(j, "wait_max_ns", s->vfork_wait_max_ns);
+	latency_buckets(j, "wait_buckets", s->vfork_wait_hist);
+	jw_end(j);
+	jw_end(j);
+}
+
+static void spawns(struct jw *j, const struct fs_doc *d)
+{
+	if (!d->has_spawn)
+		return;
+	jw_obj(j, "spawns");
+	jw_u64(j, "window_s", d->spawn_window_s);
+	jw_u64(j, "watches", d->spawn_watches);
+	jw_u64(j, "open", d->spawn_open);
+	jw_u64(j, "unfollowed", d->spawn_unfollowed);
+	jw_u64(j, "vfork_unfollowed", d->vfork_unfollowed);
+	spawn(j, &d->spawn_sum);
+	jw_end(j);
+}
+
 /* Copy-on-write bills of the forks whose windows closed. */
 static void cows(struct jw *j, const struct fs_doc *d)
 {
@@ -471,6 +513,7 @@ static void procs(struct jw *j, const struct fs_doc *d)
 		jw_u64(j, "max_rss_kb", p->max_rss_kb);
 		stall(j, &p->stall);
 		cow_sides(j, p->cow);
+		spawn(j, &p->spawn);
 		jw_u64(j, "sock_clears", p->sock_clears);
 		jw_u64(j, "sock_sets", p->sock_sets);
 		jw_u64(j, "last_clear_ns", p->last_clear_ns);
@@ -607,6 +650,7 @@ void render_json(FILE *out, const struct fs_doc *d, uint64_t now_ns)
 	maps(&j, d);
 	slow(&j, d, sy);
 	cows(&j, d);
+	spawns(&j, d);
 	sockets(&j, d, sy);
 	blocked(&j, d);
 	ooms(&j, d, sy);

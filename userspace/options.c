@@ -140,7 +140,7 @@ static int sort_key(const char *arg, enum top_key *key)
 			return -1;
 		}
 	}
-	return bad("-s: no sort key '%s' (time forks max rss clears blocked stall cow)", arg);
+	return bad("-s: no sort key '%s' (time forks max rss clears blocked stall cow spawn)", arg);
 }
 
 /* One option; -1 to go on, else the exit status. */

@@ -125,9 +125,38 @@ static void health(FILE *out, const struct fs_doc *d)
 	tables(out, d);
 }
 
+/*
+ * The series of one log2_us histogram: label is "" or `flavour="fork",`
+ * (with its comma), so that le comes last.
+ */
+static void hist_lines(FILE *out, const char *name, const char *label,
+		       const uint64_t *hist, uint64_t count, uint64_t sum_ns)
+{
+	const char *bare = *label ? "{" : "";
+	uint64_t acc = 0;
+	char l[128];
+	int b;
+
+	/* Without le: the label alone, its comma dropped. */
+	snprintf(l, sizeof(l), "%s", label);
+	if (*l)
+		l[strlen(l) - 1] = '\0';
+	for (b = 0; b < FS_LAT_BUCKETS - 1; b++) {
+		acc += hist[b];
+		fprintf(out, "forkstat_%s_bucket{%sle=\"%g\"} %llu\n", name, label,
+			FORKSTAT_LAT_END_US(b) / 1e6, (unsigned long long)acc);
+	}
+	fprintf(out, "forkstat_%s_bucket{%sle=\"+Inf\"} %llu\n", name, label,
+		(unsigned long long)count);
+	fprintf(out, "forkstat_%s_sum%s%s%s %.9f\n", name, bare, l, *l ? "}" : "", sum_ns / 1e9);
+	fprintf(out, "forkstat_%s_count%s%s%s %llu\n", name, bare, l, *l ? "}" : "",
+		(unsigned long long)count);
+}
+
 static void latency(FILE *out, const struct fs_doc *d)
 {
-	int f, b;
+	char label[64];
+	int f;
 
 	head(out, "copy_process_errors_total", "counter", "Failed copy_process calls.");
 	for (f = 0; f < FS_NR_FLAVOURS; f++)
@@ -136,21 +165,9 @@ static void latency(FILE *out, const struct fs_doc *d)
 	head(out, "copy_process_seconds", "histogram",
 	     "Time in copy_process of successful calls, by flavour.");
 	for (f = 0; f < FS_NR_FLAVOURS; f++) {
-		const struct fs_flav *fl = &d->flav[f];
-		const char *n = fs_flavour_names[f];
-		uint64_t acc = 0;
-
-		for (b = 0; b < FS_LAT_BUCKETS - 1; b++) {
-			acc += fl->hist[b];
-			fprintf(out, "forkstat_copy_process_seconds_bucket{flavour=\"%s\",le=\"%g\"} %llu\n",
-				n, FORKSTAT_LAT_END_US(b) / 1e6, (unsigned long long)acc);
-		}
-		fprintf(out, "forkstat_copy_process_seconds_bucket{flavour=\"%s\",le=\"+Inf\"} %llu\n",
-			n, (unsigned long long)fl->count);
-		fprintf(out, "forkstat_copy_process_seconds_sum{flavour=\"%s\"} %.9f\n",
-			n, fl->sum_ns / 1e9);
-		fprintf(out, "forkstat_copy_process_seconds_count{flavour=\"%s\"} %llu\n",
-			n, (unsigned long long)fl->count);
+		snprintf(label, sizeof(label), "flavour=\"%s\",", fs_flavour_names[f]);
+		hist_lines(out, "copy_process_seconds", label, d->flav[f].hist,
+			   d->flav[f].count, d->flav[f].sum_ns);
 	}
 	head(out, "page_table_copy_seconds_total", "counter",
 	     "Time copying page tables (copy_page_range) in forks.");
@@ -230,6 +247,43 @@ static void fork_costs(FILE *out, const struct fs_doc *d)
 		(unsigned long long)d->stall_unwatched);
 	fprintf(out, "forkstat_fork_costs_unwatched_total{what=\"cow\"} %llu\n",
 		(unsigned long long)d->cow_unwatched);
+}
+
+/* What forks were for, host-wide (modules that say: spawnsum). */
+static void spawns(FILE *out, const struct fs_doc *d)
+{
+	static const char *const outcome[FS_NR_OUTCOMES] = { "exec", "exit", "run" };
+	const struct fs_spawn *s = &d->spawn_sum;
+	int o;
+
+	if (!d->has_spawn)
+		return;
+	head(out, "fork_outcomes_total", "counter",
+	     "Plain forks and vforks by what the child did: exec'd, exited without exec, or ran past spawn_window_s.");
+	for (o = 0; o < FS_NR_OUTCOMES; o++)
+		fprintf(out, "forkstat_fork_outcomes_total{flavour=\"fork\",outcome=\"%s\"} %llu\n",
+			outcome[o], (unsigned long long)s->forks[o]);
+	for (o = 0; o < FS_NR_OUTCOMES; o++)
+		fprintf(out, "forkstat_fork_outcomes_total{flavour=\"vfork\",outcome=\"%s\"} %llu\n",
+			outcome[o], (unsigned long long)s->vforks[o]);
+	head(out, "spawn_cost_seconds_total", "counter",
+	     "What the forks whose child exec'd cost, by part: what posix_spawn would have saved.");
+	fprintf(out, "forkstat_spawn_cost_seconds_total{what=\"copy_process\"} %.9f\n",
+		s->spawn_fork_ns / 1e9);
+	fprintf(out, "forkstat_spawn_cost_seconds_total{what=\"stall\"} %.9f\n",
+		s->spawn_stall_ns / 1e9);
+	fprintf(out, "forkstat_spawn_cost_seconds_total{what=\"cow\"} %.9f\n",
+		s->spawn_cow_ns / 1e9);
+	head(out, "fork_exec_lag_seconds_total", "counter",
+	     "Time from a fork's return to its child's exec, summed.");
+	fprintf(out, "forkstat_fork_exec_lag_seconds_total %.9f\n", s->exec_lag_ns / 1e9);
+	head(out, "vfork_wait_seconds", "histogram",
+	     "How long vfork parents stayed frozen, from the call until they ran again.");
+	hist_lines(out, "vfork_wait_seconds", "", s->vfork_wait_hist, s->vfork_waits,
+		   s->vfork_wait_ns);
+	metric_u64(out, "spawn_unfollowed_total", "counter",
+		   "Forks not followed to their child's exec or exit: no free watch.",
+		   d->spawn_unfollowed);
 }
 
 static int cmp_cgroup_weight(const void *a, const void *b)
@@ -364,6 +418,7 @@ void render_prometheus(FILE *out, const struct fs_doc *d, const struct prom_opti
 	health(out, d);
 	latency(out, d);
 	fork_costs(out, d);
+	spawns(out, d);
 	sockets(out, d);
 	ooms(out, d);
 	cgroups(out, d, o);

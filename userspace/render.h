@@ -62,7 +62,7 @@ void render_hist(FILE *out, const struct fs_doc *d, int ms);
 void render_heatmap(FILE *out, const struct fs_doc *d);
 
 enum top_key { TOP_TIME, TOP_FORKS, TOP_MAX, TOP_RSS, TOP_CLEARS, TOP_BLOCKED,
-	       TOP_STALL, TOP_COW, TOP_NR_KEYS };
+	       TOP_STALL, TOP_COW, TOP_SPAWN, TOP_NR_KEYS };
 extern const char *const top_key_names[TOP_NR_KEYS];
 /* d's rows, largest key first; malloc'ed, NULL when out of memory. */
 struct fs_proc *sorted_procs(const struct fs_doc *d, enum top_key key);

@@ -199,17 +199,90 @@ static void culprit(const struct fs_doc *d, int64_t tgid, int forks,
 	sym_free(sy);
 }
 
+/*
+ * What a spawn costs a parent here: the host's mean vfork freeze (the
+ * parent's wait from the call to its child's exec), else its mean vfork
+ * copy_process time; 0 when the host made none.
+ */
+static uint64_t host_spawn_ns(const struct fs_doc *d)
+{
+	const struct fs_spawn *h = &d->spawn_sum;
+
+	if (h->vfork_waits)
+		return h->vfork_wait_ns / h->vfork_waits;
+	return d->flav[FS_VFORK].count ? d->flav[FS_VFORK].sum_ns / d->flav[FS_VFORK].count : 0;
+}
+
+/* Its forks' children exec'd more often than not: fork+exec spawns. */
+static void spawn_advice(const struct fs_doc *d, const struct fs_proc *p,
+			 char *text, size_t len)
+{
+	const struct fs_spawn *s = &p->spawn;
+	uint64_t n = s->forks[FS_OUT_EXEC], decided = n + s->forks[FS_OUT_EXIT] + s->forks[FS_OUT_RUN];
+	uint64_t each = (s->spawn_fork_ns + s->spawn_stall_ns + s->spawn_cow_ns) / n;
+	uint64_t alt = host_spawn_ns(d);
+	char a[16], b[16], c[16], e[16], f[16], g[16], save[200];
+
+	save[0] = '\0';
+	if (alt && alt < each)
+		snprintf(save, sizeof(save), "; posix_spawn costs a parent %s here: it would save about %s per spawn (in Go, os/exec does since 1.9)",
+			 unbreakable((char *)fmt_ns(alt, f, sizeof(f))),
+			 unbreakable((char *)fmt_ns(each - alt, g, sizeof(g))));
+	snprintf(text, len, "; %llu%% of its children exec'd, after %s on average: spawns, each costing %s (copy_process %s, stalls %s, copy-on-write %s)%s",
+		 (unsigned long long)(n * 100 / decided),
+		 unbreakable((char *)fmt_ns(s->exec_lag_ns / n, a, sizeof(a))),
+		 unbreakable((char *)fmt_ns(each, b, sizeof(b))),
+		 unbreakable((char *)fmt_ns(s->spawn_fork_ns / n, c, sizeof(c))),
+		 unbreakable((char *)fmt_ns(s->spawn_stall_ns / n, e, sizeof(e))),
+		 unbreakable((char *)fmt_ns(s->spawn_cow_ns / n, g, sizeof(g))),
+		 save[0] ? save : ": switch to posix_spawn/vfork");
+}
+
+/*
+ * Its children ran its code: snapshots or workers, which posix_spawn
+ * cannot replace. Huge pages would copy 512 times fewer entries, but a
+ * page written while a child lives would then copy 2 MiB, not 4 KiB:
+ * the most that could come to is told, bounded by the parent's size.
+ */
+static void snapshot_advice(const struct fs_proc *p, char *text, size_t len)
+{
+	const struct fs_spawn *s = &p->spawn;
+	uint64_t pages = p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages;
+	uint64_t huge_kb = pages * 2048, cap = p->max_rss_kb * p->n[FS_FORK];
+	char a[16], b[16];
+
+	snprintf(text, len, "; its children ran its code (%llu exited without exec, %llu still ran after the window): snapshots or workers, which posix_spawn cannot replace; they copied %s on write: transparent huge pages would copy about 512 times fewer page-table entries, but each page written while a child lives would copy 2 MiB instead of 4 KiB: up to %s here",
+		 (unsigned long long)s->forks[FS_OUT_EXIT],
+		 (unsigned long long)s->forks[FS_OUT_RUN],
+		 unbreakable((char *)fmt_kb(pages * FS_PAGE_KB, a, sizeof(a))),
+		 unbreakable((char *)fmt_kb(huge_kb < cap || !cap ? huge_kb : cap, b, sizeof(b))));
+}
+
 static void fork_hint(struct hints *out, const struct fs_doc *d, const struct fs_proc *p)
 {
-	char text[1024], comm[64], a[16], b[16], by[600];
+	char text[1600], comm[64], a[16], b[16], by[600], what[800], rate[64];
+	const struct fs_spawn *s = &p->spawn;
+	uint64_t execs = s->forks[FS_OUT_EXEC], others = s->forks[FS_OUT_EXIT] + s->forks[FS_OUT_RUN];
 
 	culprit(d, p->tgid, 1, by, sizeof(by));
+	rate[0] = '\0';
+	/* ms per GiB: about 10-20 on bare metal, hundreds emulated, a few with huge pages. */
+	if (s->fork_rss_kb >= 1024)
+		snprintf(rate, sizeof(rate), " (%.0f\x01ms/GiB)",
+			 p->ptcopy_ns / 1e6 / (s->fork_rss_kb / 1048576.0));
+	if (execs && execs > others)
+		spawn_advice(d, p, what, sizeof(what));
+	else if (others)
+		snapshot_advice(p, what, sizeof(what));
+	else
+		snprintf(what, sizeof(what), ": if its children exec, switch to posix_spawn/vfork; if they run its code, shrink the parent");
 	snprintf(text, sizeof(text),
-		 "pid %lld (%s) forked %llu times with %s RSS; its page tables took %s to copy per fork%s: switch to posix_spawn/vfork or shrink the parent",
+		 "pid %lld (%s) forked %llu times with %s RSS; its page tables took %s to copy per fork%s%s%s",
 		 (long long)p->tgid, esc_term(p->comm, comm, sizeof(comm)),
 		 (unsigned long long)p->n[FS_FORK],
 		 unbreakable((char *)fmt_kb(p->max_rss_kb, a, sizeof(a))),
-		 unbreakable((char *)fmt_ns(p->ptcopy_ns / p->n[FS_FORK], b, sizeof(b))), by);
+		 unbreakable((char *)fmt_ns(p->ptcopy_ns / p->n[FS_FORK], b, sizeof(b))),
+		 rate, by, what);
 	hint_line(out, text);
 }
 

@@ -7,8 +7,16 @@
 #include "render.h"
 
 const char *const top_key_names[TOP_NR_KEYS] = {
-	"time", "forks", "max", "rss", "clears", "blocked", "stall", "cow",
+	"time", "forks", "max", "rss", "clears", "blocked", "stall", "cow", "spawn",
 };
+
+/* What spawning cost the process: its forks that exec'd, its vfork freezes. */
+static uint64_t spawn_ns(const struct fs_proc *p)
+{
+	const struct fs_spawn *s = &p->spawn;
+
+	return s->spawn_fork_ns + s->spawn_stall_ns + s->spawn_cow_ns + s->vfork_wait_ns;
+}
 
 static enum top_key sort_key;
 
@@ -22,6 +30,7 @@ static uint64_t top_value(const struct fs_proc *p)
 	case TOP_BLOCKED: return p->blocked_now;
 	case TOP_STALL: return p->stall.ns;
 	case TOP_COW: return p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages;
+	case TOP_SPAWN: return spawn_ns(p);
 	default: return p->sum_ns;
 	}
 }
@@ -92,6 +101,41 @@ static void render_top_bill(FILE *out, const struct fs_proc *s, size_t k, int n)
 	}
 }
 
+/*
+ * What its forks were for: EXEC, EXIT and RUN count its plain forks by
+ * what the child did; LAG is the mean time to the exec, COST what each
+ * fork that exec'd cost (copy_process, stalls, copy-on-write: what
+ * posix_spawn saves); VFORK and FROZEN its CLONE_VFORK calls and the
+ * parent's freeze in them, summed; MS/GB the page-table copy per GiB.
+ */
+static void render_top_spawn(FILE *out, const struct fs_proc *s, size_t k, int n)
+{
+	char a[16], b[16], c[16], f1[16], f2[16], f3[16], f4[16], rate[16], comm[64];
+	size_t i;
+
+	fprintf(out, "%7s %-15s %5s %5s %5s %8s %8s %5s %8s %5s\n", "PID", "COMM", "EXEC",
+		"EXIT", "RUN", "LAG", "COST", "VFORK", "FROZEN", "MS/GB");
+	for (i = 0; i < k && (n <= 0 || (int)i < n); i++) {
+		const struct fs_spawn *p = &s[i].spawn;
+		uint64_t execs = p->forks[FS_OUT_EXEC];
+
+		snprintf(rate, sizeof(rate), "-");
+		if (p->fork_rss_kb >= 1024)
+			snprintf(rate, sizeof(rate), "%.0f",
+				 s[i].ptcopy_ns / 1e6 / (p->fork_rss_kb / 1048576.0));
+		fprintf(out, "%7lld %s %5s %5s %5s %8s %8s %5s %8s %5s\n",
+			(long long)s[i].tgid, esc_col(s[i].comm, 15, comm, sizeof(comm)),
+			fmt_count(execs, f1, sizeof(f1)),
+			fmt_count(p->forks[FS_OUT_EXIT], f2, sizeof(f2)),
+			fmt_count(p->forks[FS_OUT_RUN], f3, sizeof(f3)),
+			execs ? fmt_ns(p->exec_lag_ns / execs, a, sizeof(a)) : "-",
+			execs ? fmt_ns((p->spawn_fork_ns + p->spawn_stall_ns + p->spawn_cow_ns) /
+				       execs, b, sizeof(b)) : "-",
+			fmt_count(p->vfork_waits, f4, sizeof(f4)),
+			fmt_ns(p->vfork_wait_ns, c, sizeof(c)), rate);
+	}
+}
+
 void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 {
 	struct fs_proc *s = sorted_procs(d, key);
@@ -102,6 +146,10 @@ void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 		return;
 	if (key == TOP_STALL || key == TOP_COW) {
 		render_top_bill(out, s, d->nprocs, n);
+		goto out;
+	}
+	if (key == TOP_SPAWN) {
+		render_top_spawn(out, s, d->nprocs, n);
 		goto out;
 	}
 	fprintf(out, "%7s %-15s %5s %5s %5s %8s %8s %8s %5s %5s\n", "PID", "COMM", "FORK",

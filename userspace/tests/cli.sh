@@ -469,6 +469,34 @@ checks=$((checks + 1))
 	fail "forkstat_gone_cgroups from a module that does not say"
 rm -f "$gone"
 
+# What forks were for: a process whose children exec is told what
+# posix_spawn would save here (the host's mean vfork freeze), one whose
+# children run its code is told why posix_spawn cannot help; top -s spawn
+# ranks by what spawning cost; JSON and Prometheus carry the figures.
+sp=$(mktemp)
+{ head -n 1 "$e"
+  echo "flavour name=vfork count=100 errors=0 sum_ns=50000000 max_ns=900000"
+  echo "spawncfg window_s=10 watches=1024 open=2 unfollowed=0 vfork_waits=256 waiting=0 vfork_unfollowed=0 bytes=100"
+  echo "spawnsum fork_exec=1200 fork_exit=3 fork_run=0 exec_lag_ns=2400000000 exec_lag_max_ns=9000000 spawn_fork_ns=34800000000 spawn_stall_ns=6000000000 spawn_cow_ns=2400000000 fork_rss_kb=2516582400 vfork_exec=100 vfork_exit=0 vfork_run=0 vfork_waits=100 vfork_wait_ns=40000000 vfork_wait_max_ns=900000 vfork_wait_hist=0,0,0,0,0,0,0,0,90,10,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0"
+  echo "proc tgid=4242 fork=1200 vfork=0 vm_clone=0 thread=0 errors=0 sum_ns=34800000000 max_ns=40000000 ptcopy_ns=28800000000 max_rss_kb=2097152 stall_waits=1200 stall_ns=6000000000 stall_max_ns=9000000 fork_exec=1200 fork_exit=0 fork_run=0 exec_lag_ns=2400000000 exec_lag_max_ns=9000000 spawn_fork_ns=34800000000 spawn_stall_ns=6000000000 spawn_cow_ns=2400000000 fork_rss_kb=2516582400 threads=40 cgroup=1 comm=gitaly"
+  echo "proc tgid=77 fork=3 vfork=0 vm_clone=0 thread=0 errors=0 sum_ns=150000000 max_ns=60000000 ptcopy_ns=123000000 max_rss_kb=4194304 cow_faults=24576 cow_pages=24576 cow_ns=90000000 fork_exit=3 fork_rss_kb=12582912 threads=5 cgroup=1 comm=redis-server"
+  echo "proc tgid=900 fork=0 vfork=80 vm_clone=0 thread=10 errors=0 sum_ns=8000000 max_ns=300000 vfork_exec=80 vfork_waits=80 vfork_wait_ns=4262000000 vfork_wait_max_ns=120000000 vfork_wait_hist=0,0,0,0,0,0,0,0,0,0,0,0,20,40,20,0,0,0,0,0,0,0,0,0,0,0,0 threads=12 cgroup=1 comm=go_spawner"
+} > "$sp"
+expect 0 '2.0 ms on average: spawns, each costing 36.0 ms \(copy_process 29.0 ms,$' -f "$sp"
+expect 0 'here: it would save about 35.6 ms per spawn \(in Go, os/exec does since 1.9\)$' -f "$sp"
+expect 0 '24.0 ms to copy per fork \(12 ms/GiB\); 100% of its children exec.d, after$' -f "$sp"
+expect 0 'snapshots or workers, which$' -f "$sp" -p 77
+expect 0 'written while a child lives would copy 2 MiB instead of 4 KiB: up to$' -f "$sp" -p 77
+checks=$((checks + 1))
+"$ctl" -f "$sp" -p 77 | grep -q posix_spawn/vfork && fail "a snapshot told to switch to posix_spawn"
+expect 0 '^   4242 gitaly +1200 +0 +0 +2.0 ms +36.0 ms +0 +0 ns +12$' -f "$sp" top -s spawn
+expect 0 '^    900 go_spawner +0 +0 +0 +- +- +80 +4.26 s +-$' -f "$sp" top -s spawn
+expect 0 '^forkstat_fork_outcomes_total\{flavour="fork",outcome="exit"\} 3$' -f "$sp" --prometheus
+expect 0 '^forkstat_vfork_wait_seconds_bucket\{le="0.001024"\} 100$' -f "$sp" --prometheus
+expect 0 '"vfork":\{"exec":80,"exit":0,"run":0,"waits":80,"wait_ns":4262000000' -f "$sp" --json
+expect 2 "no sort key 'spawns'" -f "$sp" top -s spawns
+rm -f "$sp"
+
 # The summary is one screen (24 lines) however many processes misbehave:
 # the hints that do not fit are counted, and -p shows one process's.
 big=$(mktemp)
@@ -481,7 +509,7 @@ for f in "$e" "$l" "$h" "$big"; do
 	n=$("$ctl" -f "$f" | wc -l)
 	[ "$n" -le 24 ] || fail "the summary of $f is $n lines"
 done
-expect 0 '^  ! 1199 more hints than fit here' -f "$big"
+expect 0 '^  ! 1200 more hints than fit here' -f "$big"
 expect 0 'pid 1234 \(w1234\) cleared O_NONBLOCK on 2 sockets' -f "$big" -p 1234
 rm -f "$big"
 

@@ -566,6 +566,7 @@ int main(int argc, char **argv)
 	test_bad(bad, "future-format.txt", "format 3, but this forkstatctl reads format 2");
 	test_bad(bad, "bad-number.txt", "line 2: flavour count=: expected a number, got '12x'");
 	test_bad(bad, "short-hist.txt", "line 2: counts=: expected 27 numbers, got 3");
+	test_bad(bad, "short-vfork-hist.txt", "line 2: vfork_wait_hist=: expected 27 numbers, got 2");
 	test_bad(bad, "no-header.txt", "line 1: expected the header");
 	test_bad(bad, "empty.txt", "empty file");
 	test_bad(bad, "garbage.txt", "not a text file");

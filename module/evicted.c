@@ -32,7 +32,10 @@
  * are taken over beside it: a row taken after the read copied it has
  * its figures in that read's row, so they are held apart until the read
  * has shown these lines; one taken before is in these lines only. A
- * sweep waits for the read to end. So no read counts an evicted row
+ * sweep during a read does the same with the slots it folds into
+ * "other", which the read copies last, and never waits for a moment
+ * without a read (readers who never stop would starve it). So no read
+ * counts an evicted row
  * twice or not at all, and a cgroup's sums never go down from one read
  * to the next (but at a reset, or a removed cgroup's sweep). Only reads
  * by those who see every row (and these lines) take part: one at a
@@ -54,15 +57,15 @@
 /* A slot freed by the sweep: lookups go on past it, new cgroups take it. */
 #define FORKSTAT_EVICTED_SWEPT	U64_MAX
 
-/* What evicted rows left. */
+/* What evicted rows left, and the OOM kills. */
 struct forkstat_gone {
 	u64 rows;		/* rows evicted */
+	u64 oom_kills;		/* the cgroup's processes the OOM killer killed */
 	struct forkstat_row_stats st;
 };
 
 struct forkstat_evicted {
 	u64 cgroup;		/* 0: never used, or "other" in the last slot */
-	u64 oom_kills;		/* the cgroup's processes the OOM killer killed */
 	struct forkstat_gone shown;
 	/* Rows the read in progress copied before they went: shown after it. */
 	struct forkstat_gone held;
@@ -87,6 +90,7 @@ static unsigned int forkstat_evicted_used;	/* slots of a cgroup */
 static u64 forkstat_evicted_swept;		/* slots folded into "other" */
 static u32 forkstat_evicted_reads;		/* reads begun */
 static u32 forkstat_evicted_reading;		/* the read in progress, 0: none */
+static unsigned int forkstat_evicted_copied;	/* slots it has copied */
 static unsigned int forkstat_evicted_held;	/* rows held since it began */
 static unsigned long forkstat_evicted_next_sweep;	/* not before (jiffies) */
 
@@ -170,6 +174,7 @@ static void forkstat_evicted_sum(struct forkstat_row_stats *sum,
 static void forkstat_gone_sum(struct forkstat_gone *sum, const struct forkstat_gone *g)
 {
 	sum->rows += g->rows;
+	sum->oom_kills += g->oom_kills;
 	forkstat_evicted_sum(&sum->st, &g->st);
 }
 
@@ -224,6 +229,7 @@ u32 forkstat_evicted_read_begin(void)
 	forkstat_evicted_held = 0;
 	read = ++forkstat_evicted_reads ?: ++forkstat_evicted_reads;
 	forkstat_evicted_reading = read;
+	forkstat_evicted_copied = 0;
 	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
 	return read;
 }
@@ -260,14 +266,16 @@ static bool forkstat_cgroup_removed(u64 id)
 /*
  * Folds the slots of removed cgroups into "other" and frees them, one
  * slot per lock hold; again a second later while sweeps free slots, so
- * that a burst of removals is swept up soon after it ends, or find a
- * read in progress (which copies "other" last: a slot folded into it
- * after the read copied the slot would be counted twice).
+ * that a burst of removals is swept up soon after it ends. A slot that
+ * the read in progress has copied goes to what "other" holds until the
+ * next read (that read copies "other" last, and would count it twice);
+ * one it has not copied goes to what it shows, read there instead.
  */
 static void forkstat_evicted_sweep(struct work_struct *work)
 {
 	struct forkstat_evicted *e, *other = forkstat_evicted_other;
-	unsigned int i, freed = 0, busy = 0;
+	unsigned int i, freed = 0;
+	struct forkstat_gone *to;
 	unsigned long irqflags;
 	u64 id;
 
@@ -278,17 +286,16 @@ static void forkstat_evicted_sweep(struct work_struct *work)
 		raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
 		if (id && id != FORKSTAT_EVICTED_SWEPT && forkstat_cgroup_removed(id)) {
 			raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
-			/*
-			 * Not freed by a reset, nor taken again since; and no
-			 * read in progress, which may have shown this slot and
-			 * not yet "other".
-			 */
-			if (forkstat_evicted_reading) {
-				busy++;
-			} else if (e->cgroup == id) {
-				other->oom_kills += e->oom_kills;
-				forkstat_gone_sum(&other->shown, &e->shown);
+			/* Not freed by a reset, nor taken again since. */
+			if (e->cgroup == id) {
+				to = &other->shown;
+				if (forkstat_evicted_reading && i < forkstat_evicted_copied) {
+					to = &other->held;
+					forkstat_evicted_held++;
+				}
+				forkstat_gone_sum(to, &e->shown);
 				forkstat_gone_sum(&other->held, &e->held);
+				forkstat_evicted_held += !!e->held.rows;
 				memset(e, 0, sizeof(*e));
 				e->cgroup = FORKSTAT_EVICTED_SWEPT;
 				forkstat_evicted_used--;
@@ -300,10 +307,10 @@ static void forkstat_evicted_sweep(struct work_struct *work)
 		cond_resched();
 	}
 	raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
-	forkstat_evicted_next_sweep = jiffies + (freed || busy ? FORKSTAT_EVICTED_SWEEP_EVERY :
+	forkstat_evicted_next_sweep = jiffies + (freed ? FORKSTAT_EVICTED_SWEEP_EVERY :
 						 FORKSTAT_EVICTED_SWEEP_IDLE);
 	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
-	if (freed || busy)
+	if (freed)
 		queue_delayed_work(system_unbound_wq, &forkstat_evicted_sweep_work,
 				   FORKSTAT_EVICTED_SWEEP_EVERY);
 }
@@ -313,7 +320,7 @@ void forkstat_evicted_add_oom_kill(u64 cgroup)
 {
 	unsigned long irqflags;
 
-	forkstat_evicted_lock_slot(cgroup, &irqflags)->oom_kills++;
+	forkstat_evicted_lock_slot(cgroup, &irqflags)->shown.oom_kills++;
 	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
 }
 
@@ -333,7 +340,7 @@ static void forkstat_evicted_show_one(struct seq_file *m, const struct forkstat_
 		   st->cow[1].faults, st->cow[1].pages, st->cow[1].ns);
 	forkstat_spawn_stats_show(m, &st->spawn);
 	seq_printf(m, " sock_clears=%llu sock_sets=%llu last_clear_ns=%llu oom_kills=%llu\n",
-		   st->sock_clears, st->sock_sets, st->last_clear_ns, e->oom_kills);
+		   st->sock_clears, st->sock_sets, st->last_clear_ns, e->shown.oom_kills);
 }
 
 /*
@@ -349,10 +356,11 @@ void forkstat_evicted_show(struct seq_file *m)
 	for (i = 0; i <= FORKSTAT_EVICTED_SLOTS; i++) {
 		raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
 		e.cgroup = forkstat_evicted[i].cgroup;
-		e.oom_kills = forkstat_evicted[i].oom_kills;
 		e.shown = forkstat_evicted[i].shown;
+		if (forkstat_evicted_reading)
+			forkstat_evicted_copied = i + 1;
 		raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
-		if (e.shown.rows || e.oom_kills)
+		if (e.shown.rows || e.shown.oom_kills)
 			forkstat_evicted_show_one(m, &e);
 	}
 }

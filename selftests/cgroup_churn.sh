@@ -17,7 +17,10 @@ cg=/sys/fs/cgroup
 [ "$(stat -f -c %T $cg 2>/dev/null)" = cgroup2fs ] || skip "no cgroup2 mount at $cg"
 top=$cg/forkstat-churn-$$
 CHURN=600
+readers=()
 cleanup() {
+	[ ${#readers[@]} = 0 ] || kill "${readers[@]}" 2>/dev/null
+	wait 2>/dev/null
 	rmdir "$top"/* "$top" 2>/dev/null
 	is_loaded && rmmod $MOD
 	load_mod
@@ -60,11 +63,21 @@ procs() {	# procs KEY: of the procs line
 }
 
 echo reset > $PROC
+# Readers that never stop (a scraper on a busy host, whose reads take
+# as long as the interval): the sweep must not wait for a moment
+# without a read in progress.
+readers=()
+for i in 1 2 3; do
+	while :; do cat $PROC > /dev/null; done &
+	readers+=($!)
+done
 forkers "$top/c" $CHURN 1 || die "the churn of $CHURN cgroups failed"
 # The sweeps come back while they free slots: once they have swept up
 # the churn, every 16 places around a hash have a free one.
 loop_until 60 eval '[ "$(procs gone_cgroups)" -lt 16 ]' ||
-	die "$(procs gone_cgroups) procgone lines of $(procs gone_cgroups_max) still taken a minute after the churn"
+	die "$(procs gone_cgroups) procgone lines of $(procs gone_cgroups_max) still taken a minute after the churn, with readers reading all along"
+kill "${readers[@]}"
+wait "${readers[@]}" 2>/dev/null
 swept=$(procs gone_cgroups_swept)
 [ "$swept" -gt 0 ] || die "no procgone line swept"
 mkdir "$top/live" "$top/later" || die "cannot make $top/live"

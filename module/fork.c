@@ -197,8 +197,8 @@ static void forkstat_copy_process_ret(struct pt_regs *regs,
 	}
 	if (c->s && !f->err)
 		forkstat_cow_watch(f, child);
-	if (!f->err && (f->flavour == FORKSTAT_FORK ||
-			(f->flavour != FORKSTAT_KTHREAD && (f->clone_flags & CLONE_VFORK))))
+	/* Not CLONE_VFORK|CLONE_THREAD: a thread, whose process goes on. */
+	if (!f->err && (f->flavour == FORKSTAT_FORK || f->flavour == FORKSTAT_VFORK))
 		forkstat_spawn_watch(f, child);
 	if (c->s)
 		forkstat_inflight_release(c->s);

@@ -303,7 +303,7 @@ struct forkstat_spawn_stats {
 	u64 vfork_waits;
 	u64 vfork_wait_ns;
 	u64 vfork_wait_max_ns;
-	u32 vfork_wait_hist[FORKSTAT_LAT_BUCKETS];
+	u64 vfork_wait_hist[FORKSTAT_LAT_BUCKETS];
 };
 
 /* A followed fork's end, as its parent's row and the host sums take it. */

@@ -193,8 +193,11 @@ claimed:
 	atomic_inc(&forkstat_spawn_open);
 	/* Whole before an end can find it. */
 	atomic_set_release(&w->state, state | FORKSTAT_SPAWN_OPEN);
-	if (!delayed_work_pending(&forkstat_spawn_reaper))
-		schedule_delayed_work(&forkstat_spawn_reaper, FORKSTAT_SPAWN_REAP);
+	/*
+	 * Not after a delayed_work_pending() test: a reaper finishing its
+	 * scan could miss this watch while the test saw it pending.
+	 */
+	schedule_delayed_work(&forkstat_spawn_reaper, FORKSTAT_SPAWN_REAP);
 }
 
 void forkstat_spawn_stats_add(struct forkstat_spawn_stats *st,
@@ -245,9 +248,6 @@ void forkstat_spawn_stats_sum(struct forkstat_spawn_stats *sum,
 
 void forkstat_spawn_stats_show(struct seq_file *m, const struct forkstat_spawn_stats *st)
 {
-	u64 hist[FORKSTAT_LAT_BUCKETS];
-	unsigned int i;
-
 	seq_printf(m, " fork_exec=%llu fork_exit=%llu fork_run=%llu exec_lag_ns=%llu exec_lag_max_ns=%llu spawn_fork_ns=%llu spawn_stall_ns=%llu spawn_cow_ns=%llu fork_rss_kb=%llu vfork_exec=%llu vfork_exit=%llu vfork_run=%llu vfork_waits=%llu vfork_wait_ns=%llu vfork_wait_max_ns=%llu vfork_wait_hist=",
 		   st->forks[FORKSTAT_OUT_EXEC], st->forks[FORKSTAT_OUT_EXIT],
 		   st->forks[FORKSTAT_OUT_RUN], st->exec_lag_ns, st->exec_lag_max_ns,
@@ -255,9 +255,7 @@ void forkstat_spawn_stats_show(struct seq_file *m, const struct forkstat_spawn_s
 		   st->fork_rss_kb, st->vforks[FORKSTAT_OUT_EXEC],
 		   st->vforks[FORKSTAT_OUT_EXIT], st->vforks[FORKSTAT_OUT_RUN],
 		   st->vfork_waits, st->vfork_wait_ns, st->vfork_wait_max_ns);
-	for (i = 0; i < FORKSTAT_LAT_BUCKETS; i++)
-		hist[i] = st->vfork_wait_hist[i];
-	forkstat_seq_counts(m, hist, FORKSTAT_LAT_BUCKETS);
+	forkstat_seq_counts(m, st->vfork_wait_hist, FORKSTAT_LAT_BUCKETS);
 }
 
 /*
@@ -346,7 +344,11 @@ static void forkstat_leave_frozen_entry(struct pt_regs *regs)
 	unsigned int i, h;
 	u64 ns;
 
-	if (!atomic_read(&forkstat_vfork_waiting))
+	/*
+	 * always_leave: ptrace_stop() and the fatal-signal path, not the end
+	 * of a vfork wait (a PTRACE_O_TRACEVFORK stop comes before it).
+	 */
+	if (!atomic_read(&forkstat_vfork_waiting) || regs_get_kernel_argument(regs, 0))
 		return;
 	forkstat_probe_hit(&forkstat_leave_frozen);
 	h = hash_ptr(current, FORKSTAT_VFORK_WAITS_BITS);
@@ -396,15 +398,16 @@ static bool forkstat_spawn_close_old(bool all)
 	for (i = 0; i < n; i++) {
 		struct forkstat_spawn_watch *w = &forkstat_spawn_slots[i];
 
+		forkstat_resched_every(i + 1);
 		state = atomic_read_acquire(&w->state);
 		if (forkstat_spawn_state(state) != FORKSTAT_SPAWN_OPEN)
 			continue;
-		if (!all && now - w->ret_ns < window) {
+		/* A fork that returned after now was taken is new, not over. */
+		if (!all && (s64)(now - w->ret_ns) < (s64)window) {
 			open = true;
 			continue;
 		}
 		forkstat_spawn_close(w, state, FORKSTAT_OUT_RUN, now);
-		forkstat_resched_every(i + 1);
 	}
 	return open;
 }

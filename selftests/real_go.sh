@@ -98,6 +98,13 @@ log "C fork, fastest of $cn8/$cn256: ${cf8} ns (ptcopy ${cpt8}), ${cf256} ns (pt
 [ "$cpt8" -gt 0 ] || die "C fork copied no page tables"
 [ $((gv256 * 4)) -lt "$cf256" ] || die "Go's vfork at 256 MiB is not far cheaper than C's fork"
 # A 32-fold heap: page-table copying would scale with it, a vfork must not.
+# On make check-debug's kernels a fork's fixed costs are many times a
+# stock kernel's (an 8 MiB fork copied its page tables in 40 ms on the
+# PREEMPT_RT one): there the copy need only grow by half.
+grow=4 climb=3
+debug_kernel && grow=1.5 climb=1.5
 [ "$gv256" -lt $((gv8 * 3)) ] || die "Go's vfork latency grew with the heap: $gv8 -> $gv256 ns"
-[ "$cpt256" -gt $((cpt8 * 4)) ] || die "C fork's page-table copy did not grow with the heap: $cpt8 -> $cpt256 ns"
-[ "$cf256" -gt $((cf8 * 3)) ] || die "C fork latency did not climb with the heap: $cf8 -> $cf256 ns"
+awk -v a="$cpt8" -v b="$cpt256" -v k=$grow 'BEGIN { exit !(b > a * k) }' ||
+	die "C fork's page-table copy did not grow $grow-fold with the heap: $cpt8 -> $cpt256 ns"
+awk -v a="$cf8" -v b="$cf256" -v k=$climb 'BEGIN { exit !(b > a * k) }' ||
+	die "C fork latency did not climb $climb-fold with the heap: $cf8 -> $cf256 ns"

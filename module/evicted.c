@@ -35,9 +35,9 @@
  * sweep during a read does the same with the slots it folds into
  * "other", which the read copies last, and never waits for a moment
  * without a read (readers who never stop would starve it). So no read
- * counts an evicted row
- * twice or not at all, and a cgroup's sums never go down from one read
- * to the next (but at a reset, or a removed cgroup's sweep). Only reads
+ * counts an evicted row twice or not at all, and a cgroup's sums never
+ * go down from one read to the next (but at a reset, or a removed
+ * cgroup's sweep). Only reads
  * by those who see every row (and these lines) take part: one at a
  * time, as snapshot.c renders one document at a time.
  */
@@ -67,7 +67,10 @@ struct forkstat_gone {
 struct forkstat_evicted {
 	u64 cgroup;		/* 0: never used, or "other" in the last slot */
 	struct forkstat_gone shown;
-	/* Rows the read in progress copied before they went: shown after it. */
+	/*
+	 * Shown from the next read's start: rows the read in progress copied
+	 * before they went, and (in "other") slots swept after it copied them.
+	 */
 	struct forkstat_gone held;
 };
 
@@ -91,7 +94,7 @@ static u64 forkstat_evicted_swept;		/* slots folded into "other" */
 static u32 forkstat_evicted_reads;		/* reads begun */
 static u32 forkstat_evicted_reading;		/* the read in progress, 0: none */
 static unsigned int forkstat_evicted_copied;	/* slots it has copied */
-static unsigned int forkstat_evicted_held;	/* rows held since it began */
+static unsigned int forkstat_evicted_held;	/* non-zero: a held part to fold */
 static unsigned long forkstat_evicted_next_sweep;	/* not before (jiffies) */
 
 /*
@@ -268,8 +271,9 @@ static bool forkstat_cgroup_removed(u64 id)
  * slot per lock hold; again a second later while sweeps free slots, so
  * that a burst of removals is swept up soon after it ends. A slot that
  * the read in progress has copied goes to what "other" holds until the
- * next read (that read copies "other" last, and would count it twice);
- * one it has not copied goes to what it shows, read there instead.
+ * next read (the read in progress copies "other" last, and would count
+ * it twice); one it has not copied goes to what "other" shows. A slot's
+ * held part stays held, in "other".
  */
 static void forkstat_evicted_sweep(struct work_struct *work)
 {
@@ -344,8 +348,9 @@ static void forkstat_evicted_show_one(struct seq_file *m, const struct forkstat_
 }
 
 /*
- * One slot copied at a time, its shown part: the lock is held for a
- * memcpy only. For readers who see every row (forkstat_rows_show).
+ * One slot copied at a time, its shown part, noting for the sweep how
+ * far the read has copied: the lock is held for a memcpy only. For
+ * readers who see every row (forkstat_rows_show).
  */
 void forkstat_evicted_show(struct seq_file *m)
 {

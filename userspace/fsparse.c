@@ -23,6 +23,20 @@
 #include "fsparse.h"
 #include "forkstat.h"
 
+const char *const fs_outcome_names[FS_NR_OUTCOMES] = { "exec", "exit", "run" };
+
+uint64_t fs_spawn_cost_ns(const struct fs_spawn *s)
+{
+	return s->spawn_fork_ns + s->spawn_stall_ns + s->spawn_cow_ns;
+}
+
+double fs_ptcopy_ms_per_gib(const struct fs_proc *p)
+{
+	if (p->spawn.fork_rss_kb < 1024)
+		return -1;
+	return p->ptcopy_ns / 1e6 / (p->spawn.fork_rss_kb / 1048576.0);
+}
+
 const char *const fs_flavour_names[FS_NR_FLAVOURS] = {
 	"fork", "vfork", "vm_clone", "thread", "kthread",
 };
@@ -537,15 +551,14 @@ static int parse_blocked(struct line *l, struct fs_doc *d)
 /* What forks were for (proc, procgone, spawnsum); absent from older modules. */
 static int parse_spawn(struct line *l, struct fs_spawn *s)
 {
-	static const char *const outcome[FS_NR_OUTCOMES] = { "exec", "exit", "run" };
 	char key[32];
 	int o;
 
 	for (o = 0; o < FS_NR_OUTCOMES; o++) {
-		snprintf(key, sizeof(key), "fork_%s", outcome[o]);
+		snprintf(key, sizeof(key), "fork_%s", fs_outcome_names[o]);
 		if (u64(l, key, &s->forks[o]))
 			return -1;
-		snprintf(key, sizeof(key), "vfork_%s", outcome[o]);
+		snprintf(key, sizeof(key), "vfork_%s", fs_outcome_names[o]);
 		if (u64(l, key, &s->vforks[o]))
 			return -1;
 	}

@@ -130,6 +130,8 @@ struct fs_blocked_thread {
 /* What forks were for ("proc", "procgone", "spawnsum"; docs/format.md). */
 enum { FS_OUT_EXEC, FS_OUT_EXIT, FS_OUT_RUN, FS_NR_OUTCOMES };
 
+extern const char *const fs_outcome_names[FS_NR_OUTCOMES];
+
 struct fs_spawn {
 	uint64_t forks[FS_NR_OUTCOMES];	/* plain forks, by what the child did */
 	uint64_t exec_lag_ns, exec_lag_max_ns;
@@ -274,6 +276,11 @@ struct fs_doc {
 int fs_parse(const char *text, size_t len, struct fs_doc *doc,
 	     char *err, size_t errlen);
 void fs_free(struct fs_doc *doc);
+
+/* What the forks that exec'd cost, summed: what posix_spawn would save. */
+uint64_t fs_spawn_cost_ns(const struct fs_spawn *s);
+/* Page-table copy per GiB of parent RSS over p's plain forks; -1: too little RSS to say. */
+double fs_ptcopy_ms_per_gib(const struct fs_proc *p);
 
 /* The chain of that id, if the document holds it. */
 const struct fs_ustack *fs_ustack(const struct fs_doc *d, uint64_t id);

@@ -225,13 +225,12 @@ static void cow_event(struct jw *j, const struct fs_cow *c)
 /* What forks were for (a process's, or the host's sums). */
 static void spawn(struct jw *j, const struct fs_spawn *s)
 {
-	static const char *const outcome[FS_NR_OUTCOMES] = { "exec", "exit", "run" };
 	int o;
 
 	jw_obj(j, "spawn");
 	jw_obj(j, "fork");
 	for (o = 0; o < FS_NR_OUTCOMES; o++)
-		jw_u64(j, outcome[o], s->forks[o]);
+		jw_u64(j, fs_outcome_names[o], s->forks[o]);
 	jw_u64(j, "exec_lag_ns", s->exec_lag_ns);
 	jw_u64(j, "exec_lag_max_ns", s->exec_lag_max_ns);
 	jw_u64(j, "spawn_fork_ns", s->spawn_fork_ns);
@@ -241,7 +240,7 @@ static void spawn(struct jw *j, const struct fs_spawn *s)
 	jw_end(j);
 	jw_obj(j, "vfork");
 	for (o = 0; o < FS_NR_OUTCOMES; o++)
-		jw_u64(j, outcome[o], s->vforks[o]);
+		jw_u64(j, fs_outcome_names[o], s->vforks[o]);
 	jw_u64(j, "waits", s->vfork_waits);
 	jw_u64(j, "wait_ns", s->vfork_wait_ns);
 	jw_u64(j, "wait_max_ns", s->vfork_wait_max_ns);

@@ -252,7 +252,6 @@ static void fork_costs(FILE *out, const struct fs_doc *d)
 /* What forks were for, host-wide (modules that say: spawnsum). */
 static void spawns(FILE *out, const struct fs_doc *d)
 {
-	static const char *const outcome[FS_NR_OUTCOMES] = { "exec", "exit", "run" };
 	const struct fs_spawn *s = &d->spawn_sum;
 	int o;
 
@@ -262,10 +261,10 @@ static void spawns(FILE *out, const struct fs_doc *d)
 	     "Plain forks and vforks by what the child did: exec'd, exited without exec, or ran past spawn_window_s.");
 	for (o = 0; o < FS_NR_OUTCOMES; o++)
 		fprintf(out, "forkstat_fork_outcomes_total{flavour=\"fork\",outcome=\"%s\"} %llu\n",
-			outcome[o], (unsigned long long)s->forks[o]);
+			fs_outcome_names[o], (unsigned long long)s->forks[o]);
 	for (o = 0; o < FS_NR_OUTCOMES; o++)
 		fprintf(out, "forkstat_fork_outcomes_total{flavour=\"vfork\",outcome=\"%s\"} %llu\n",
-			outcome[o], (unsigned long long)s->vforks[o]);
+			fs_outcome_names[o], (unsigned long long)s->vforks[o]);
 	head(out, "spawn_cost_seconds_total", "counter",
 	     "What the forks whose child exec'd cost, by part: what posix_spawn would have saved.");
 	fprintf(out, "forkstat_spawn_cost_seconds_total{what=\"copy_process\"} %.9f\n",

@@ -219,7 +219,7 @@ static void spawn_advice(const struct fs_doc *d, const struct fs_proc *p,
 {
 	const struct fs_spawn *s = &p->spawn;
 	uint64_t n = s->forks[FS_OUT_EXEC], decided = n + s->forks[FS_OUT_EXIT] + s->forks[FS_OUT_RUN];
-	uint64_t each = (s->spawn_fork_ns + s->spawn_stall_ns + s->spawn_cow_ns) / n;
+	uint64_t each = fs_spawn_cost_ns(s) / n;
 	uint64_t alt = host_spawn_ns(d);
 	char a[16], b[16], c[16], e[16], f[16], g[16], save[200];
 
@@ -267,9 +267,8 @@ static void fork_hint(struct hints *out, const struct fs_doc *d, const struct fs
 	culprit(d, p->tgid, 1, by, sizeof(by));
 	rate[0] = '\0';
 	/* ms per GiB: about 10-20 on bare metal, hundreds emulated, a few with huge pages. */
-	if (s->fork_rss_kb >= 1024)
-		snprintf(rate, sizeof(rate), " (%.0f\x01ms/GiB)",
-			 p->ptcopy_ns / 1e6 / (s->fork_rss_kb / 1048576.0));
+	if (fs_ptcopy_ms_per_gib(p) >= 0)
+		snprintf(rate, sizeof(rate), " (%.0f\x01ms/GiB)", fs_ptcopy_ms_per_gib(p));
 	if (execs && execs > others)
 		spawn_advice(d, p, what, sizeof(what));
 	else if (others)

@@ -13,9 +13,7 @@ const char *const top_key_names[TOP_NR_KEYS] = {
 /* What spawning cost the process: its forks that exec'd, its vfork freezes. */
 static uint64_t spawn_ns(const struct fs_proc *p)
 {
-	const struct fs_spawn *s = &p->spawn;
-
-	return s->spawn_fork_ns + s->spawn_stall_ns + s->spawn_cow_ns + s->vfork_wait_ns;
+	return fs_spawn_cost_ns(&p->spawn) + p->spawn.vfork_wait_ns;
 }
 
 static enum top_key sort_key;
@@ -120,17 +118,15 @@ static void render_top_spawn(FILE *out, const struct fs_proc *s, size_t k, int n
 		uint64_t execs = p->forks[FS_OUT_EXEC];
 
 		snprintf(rate, sizeof(rate), "-");
-		if (p->fork_rss_kb >= 1024)
-			snprintf(rate, sizeof(rate), "%.0f",
-				 s[i].ptcopy_ns / 1e6 / (p->fork_rss_kb / 1048576.0));
+		if (fs_ptcopy_ms_per_gib(&s[i]) >= 0)
+			snprintf(rate, sizeof(rate), "%.0f", fs_ptcopy_ms_per_gib(&s[i]));
 		fprintf(out, "%7lld %s %5s %5s %5s %8s %8s %5s %8s %5s\n",
 			(long long)s[i].tgid, esc_col(s[i].comm, 15, comm, sizeof(comm)),
 			fmt_count(execs, f1, sizeof(f1)),
 			fmt_count(p->forks[FS_OUT_EXIT], f2, sizeof(f2)),
 			fmt_count(p->forks[FS_OUT_RUN], f3, sizeof(f3)),
 			execs ? fmt_ns(p->exec_lag_ns / execs, a, sizeof(a)) : "-",
-			execs ? fmt_ns((p->spawn_fork_ns + p->spawn_stall_ns + p->spawn_cow_ns) /
-				       execs, b, sizeof(b)) : "-",
+			execs ? fmt_ns(fs_spawn_cost_ns(p) / execs, b, sizeof(b)) : "-",
 			fmt_count(p->vfork_waits, f4, sizeof(f4)),
 			fmt_ns(p->vfork_wait_ns, c, sizeof(c)), rate);
 	}

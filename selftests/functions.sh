@@ -104,6 +104,11 @@ sys.exit("delete_module refused %s times: module in use" % sys.argv[2])
 PY
 }
 
+# Whether A is within TENTHS tenths of B, either way (within 8 2000 2: 20%).
+within() {	# within A B TENTHS
+	[ $(($1 * 10)) -ge $(($2 * (10 - $3))) ] && [ $(($1 * 10)) -le $(($2 * (10 + $3))) ]
+}
+
 # The value of KEY= on the first TYPE record that has the field SELECTOR
 # (symbol=copy_process, tgid=42, ...), in /proc/forkstat or in FILE.
 rec_field() {	# rec_field TYPE SELECTOR KEY [FILE]

@@ -54,5 +54,5 @@ log "redis-server pid $redis: its last fork took ${theirs} us by its clock, ${ou
 case " $rec " in *" comm=redis-server "*) ;; *) die "record does not name redis-server: $rec" ;; esac
 [ "$median" -ge 50 ] || die "copy_process is not most of redis's fork (median fork $median%: ${ratios[*]})"
 # RSS at the fork against redis's view just after it: within 10%.
-[ $((rec_rss * 10)) -ge $((rss / 1024 * 9)) ] && [ $((rec_rss * 10)) -le $((rss / 1024 * 11)) ] ||
+within "$rec_rss" $((rss / 1024)) 1 ||
 	die "recorded RSS ${rec_rss} KiB is not within 10% of redis's $((rss / 1024)) KiB"

@@ -88,6 +88,6 @@ for p in "${pids[@]}"; do
 	clone=$(sed -n "s/^@ns\[$pid\]: //p" "$tmp/bt.out")
 	log "pid $pid: forkstat $((frozen / 1000)) us, bpftrace's kernel_clone ${clone:+$((clone / 1000))} us"
 	[ -n "$clone" ] || die "bpftrace saw no vfork of pid $pid: $(cat "$tmp/bt.out")"
-	[ $((frozen * 10)) -ge $((clone * 8)) ] && [ $((frozen * 10)) -le $((clone * 12)) ] ||
+	within "$frozen" "$clone" 2 ||
 		die "forkstat's $frozen ns and bpftrace's $clone ns differ by more than 20%"
 done

@@ -39,7 +39,7 @@ measured=$((fclock - sclock))
 log "fork+exec from $MIB MiB: $((fclock / 1000)) us a fork by its clock, $((cost / 1000)) us a spawn by forkstat; posix_spawn: $((sclock / 1000)) us by its clock, $((alt / 1000)) us frozen by forkstat"
 log "saving per spawn: predicted $((predicted / 1000)) us, measured $((measured / 1000)) us"
 [ "$measured" -gt 0 ] || die "posix_spawn was no cheaper than fork+exec by the parent's clock"
-[ $((predicted * 10)) -ge $((measured * 8)) ] && [ $((predicted * 10)) -le $((measured * 12)) ] ||
+within "$predicted" "$measured" 2 ||
 	die "predicted saving $predicted ns, measured $measured ns: not within 20%"
 view=$("$dir/forkstatctl" -p "$fpid" | tr '\n' ' ' | tr -s ' ')
 case $view in
@@ -64,5 +64,5 @@ log "huge pages: $((clockhp / 1000)) us a fork, page tables $((pthp / 1000)) us 
 drop=$((pt4k - pthp))
 cdrop=$((clock4k - clockhp))
 [ "$cdrop" -gt 0 ] || die "huge pages did not make the parent's forks faster by its clock"
-[ $((drop * 10)) -ge $((cdrop * 8)) ] && [ $((drop * 10)) -le $((cdrop * 12)) ] ||
+within "$drop" "$cdrop" 2 ||
 	die "the page-table copy fell by $drop ns a fork, the parent's clock by $cdrop ns: not within 20%"

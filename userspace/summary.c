@@ -200,17 +200,24 @@ static void culprit(const struct fs_doc *d, int64_t tgid, int forks,
 }
 
 /*
- * What a spawn costs a parent here: the host's mean vfork freeze (the
+ * What a spawn costs a parent here: the host's vfork freeze (the
  * parent's wait from the call to its child's exec), else its mean vfork
- * copy_process time; 0 when the host made none.
+ * copy_process time; 0 when the host made none. The freeze is the
+ * lesser of the mean and the median's bucket bound: one vfork whose
+ * child paused for minutes (a shell's, a test's) must not make the
+ * mean of a host's hundred quick spawns look dearer than a big fork,
+ * and the bound alone may be twice the freeze of evenly quick spawns.
  */
 static uint64_t host_spawn_ns(const struct fs_doc *d)
 {
 	const struct fs_spawn *h = &d->spawn_sum;
+	uint64_t mean, median;
 
-	if (h->vfork_waits)
-		return h->vfork_wait_ns / h->vfork_waits;
-	return d->flav[FS_VFORK].count ? d->flav[FS_VFORK].sum_ns / d->flav[FS_VFORK].count : 0;
+	if (!h->vfork_waits)
+		return d->flav[FS_VFORK].count ? d->flav[FS_VFORK].sum_ns / d->flav[FS_VFORK].count : 0;
+	mean = h->vfork_wait_ns / h->vfork_waits;
+	median = hist_percentile_ns(h->vfork_wait_hist, 0.5, h->vfork_wait_max_ns);
+	return median && median < mean ? median : mean;
 }
 
 /* Its forks' children exec'd more often than not: fork+exec spawns. */

@@ -41,7 +41,9 @@ log "saving per spawn: predicted $((predicted / 1000)) us, measured $((measured 
 [ "$measured" -gt 0 ] || die "posix_spawn was no cheaper than fork+exec by the parent's clock"
 within "$predicted" "$measured" 2 ||
 	die "predicted saving $predicted ns, measured $measured ns: not within 20%"
-view=$("$dir/forkstatctl" -p "$fpid" | tr '\n' ' ' | tr -s ' ')
+"$dir/forkstatctl" -p "$fpid" > "$tmp/view"
+sed -n '/^hints:/,$s/^/forkstatctl: /p' "$tmp/view" | while IFS= read -r line; do log "$line"; done
+view=$(tr '\n' ' ' < "$tmp/view" | tr -s ' ')
 case $view in
 *"posix_spawn costs a parent"*"per spawn"*) ;;
 *) die "forkstatctl -p $fpid does not say what posix_spawn would save: $view" ;;

@@ -289,11 +289,19 @@ oom_kernel_line() {	# oom_kernel_line COMM
 # its SIGKILL that runs to its exit between the probe's read and the
 # kernel's "Killed process" line changes the line's figures by as much:
 # 256 kB for 64 faults of a page each (a hog's last faults fill its
-# mapping). 6.2 made the counters per-CPU, read whole by both.
+# mapping). Since 6.2 the counters are percpu_counters, and
+# get_mm_counter(), which the module and the kernel's line both use,
+# reads the shared count without each CPU's part not folded in yet:
+# fewer than max(32, 2 * CPUs) pages a CPU (the RT debugging kernel's
+# 2 CPUs once showed a 40 MiB victim as 40832 kB).
 rss_sync_slack() {
+	local cpus
 	case $(uname -r) in
 	[1-5].* | 6.[01].*) echo 256 ;;
-	*) echo 0 ;;
+	*)
+		cpus=$(getconf _NPROCESSORS_ONLN)
+		echo $((cpus * (cpus * 2 > 32 ? cpus * 2 : 32) * 4))
+		;;
 	esac
 }
 

@@ -52,7 +52,7 @@ for kv in killed=0 chosen=1; do
 	[ "$(rec_field oomvictim tgid=$victim "${kv%%=*}" "$snap")" = "${kv#*=}" ] ||
 		die "victim $victim: ${kv%%=*}=$(rec_field oomvictim tgid=$victim "${kv%%=*}" "$snap"), want ${kv#*=}"
 done
-# Its 40 MiB, less the faults its thread had not synced yet before 6.2.
+# Its 40 MiB, less what its RSS counters had not folded in (rss_sync_slack).
 anon=$(rec_field oomvictim tgid=$victim anon_kb "$snap")
 [ "$anon" -ge $((40 * 1024 - $(rss_sync_slack))) ] ||
 	die "victim $victim: anon_kb=$anon at the mark, it held 40 MiB"

@@ -89,9 +89,10 @@ run 8 10
 # a minute after one on 6.12 rt and had to be killed, its maps unsaid).
 [ -n "$bt" ] || exit 0
 bt_calls() { grep -c "^vfork $1 " "$tmp/bt.out"; }
+bt_saw() { [ "$(bt_calls "$1")" -ge "$2" ]; }	# bt_saw PID N: N calls printed
 for p in "${pids[@]}"; do
 	read -r pid frozen spawns <<< "$p"
-	loop_until 120 eval '[ "$(bt_calls "$pid")" -ge "$spawns" ]' ||
+	loop_until 120 bt_saw "$pid" "$spawns" ||
 		die "bpftrace printed $(bt_calls "$pid") vforks of pid $pid, want $spawns: $(head -c 2000 "$tmp/bt.out")"
 	clone=$(awk -v pid="$pid" '$1 == "vfork" && $2 == pid { ns += $3 } END { printf "%.0f", ns }' "$tmp/bt.out")
 	log "pid $pid: forkstat $((frozen / 1000)) us, bpftrace's kernel_clone $((clone / 1000)) us"

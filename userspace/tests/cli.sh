@@ -470,7 +470,7 @@ checks=$((checks + 1))
 rm -f "$gone"
 
 # What forks were for: a process whose children exec is told what
-# posix_spawn would save here (the host's mean vfork freeze), one whose
+# posix_spawn would save here (the host's vfork freeze), one whose
 # children run its code is told why posix_spawn cannot help; top -s spawn
 # ranks by what spawning cost; JSON and Prometheus carry the figures.
 sp=$(mktemp)

@@ -612,6 +612,18 @@ static int parse_row_figures(struct line *l, struct fs_proc *p)
 	       parse_spawn(l, &p->spawn) ? -1 : 0;
 }
 
+/* A spawner's mean freeze, if every one of its vforks exec'd. */
+static void note_spawner(struct fs_doc *d, const struct fs_spawn *s)
+{
+	uint64_t mean;
+
+	if (!s->vfork_waits || !s->vforks[FS_OUT_EXEC] || s->vforks[FS_OUT_EXIT])
+		return;
+	mean = s->vfork_wait_ns / s->vfork_waits;
+	if (mean && (!d->spawn_least_ns || mean < d->spawn_least_ns))
+		d->spawn_least_ns = mean;
+}
+
 static int parse_proc(struct line *l, struct fs_doc *d)
 {
 	struct fs_proc *p = GROW(l, d->procs, d->nprocs);
@@ -620,8 +632,11 @@ static int parse_proc(struct line *l, struct fs_doc *d)
 		return fail(l, "proc without tgid=");
 	p->has_row = 1;
 	str(l, "comm", p->comm, sizeof(p->comm));
-	return s64(l, "tgid", &p->tgid) || s64(l, "threads", &p->threads) ||
-	       parse_row_figures(l, p) ? -1 : 0;
+	if (s64(l, "tgid", &p->tgid) || s64(l, "threads", &p->threads) ||
+	    parse_row_figures(l, p))
+		return -1;
+	note_spawner(d, &p->spawn);
+	return 0;
 }
 
 static int parse_procgone(struct line *l, struct fs_doc *d)

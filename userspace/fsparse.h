@@ -234,6 +234,11 @@ struct fs_doc {
 	/* What forks were for: the host's sums (has_spawn) and the set-up. */
 	int has_spawn;
 	struct fs_spawn spawn_sum;
+	/*
+	 * The least mean vfork freeze of a process whose vforks all exec'd
+	 * (0: none), taken as rows are parsed, before any filter.
+	 */
+	uint64_t spawn_least_ns;
 	uint64_t spawn_window_s, spawn_watches, spawn_open, spawn_unfollowed;
 	uint64_t vfork_unfollowed;
 	uint64_t sock_clears[FS_NR_PATHS], sock_sets[FS_NR_PATHS];

@@ -200,24 +200,31 @@ static void culprit(const struct fs_doc *d, int64_t tgid, int forks,
 }
 
 /*
- * What a spawn costs a parent here: the host's vfork freeze (the
- * parent's wait from the call to its child's exec), else its mean vfork
- * copy_process time; 0 when the host made none. The freeze is the
- * lesser of the mean and the median's bucket bound: one vfork whose
- * child paused for minutes (a shell's, a test's) must not make the
- * mean of a host's hundred quick spawns look dearer than a big fork,
- * and the bound alone may be twice the freeze of evenly quick spawns.
+ * What a spawn costs a parent here: the least of the host's mean vfork
+ * freeze (the parent's wait from the call to its child's exec), the
+ * bound of the bucket that holds its median, and the mean freeze of the
+ * quickest process whose vforks all exec'd; else the host's mean vfork
+ * copy_process time; 0 when the host made none. A freeze also holds
+ * whatever kept the child from running to its exec: one vfork whose
+ * child paused for minutes (a shell's, a test's) or a spawner queued
+ * behind its own busy threads must not make posix_spawn look dearer
+ * than a big fork. The bound alone may be twice the freeze of evenly
+ * quick spawns.
  */
 static uint64_t host_spawn_ns(const struct fs_doc *d)
 {
 	const struct fs_spawn *h = &d->spawn_sum;
-	uint64_t mean, median;
+	uint64_t least, median;
 
 	if (!h->vfork_waits)
 		return d->flav[FS_VFORK].count ? d->flav[FS_VFORK].sum_ns / d->flav[FS_VFORK].count : 0;
-	mean = h->vfork_wait_ns / h->vfork_waits;
+	least = h->vfork_wait_ns / h->vfork_waits;
 	median = hist_percentile_ns(h->vfork_wait_hist, 0.5, h->vfork_wait_max_ns);
-	return median && median < mean ? median : mean;
+	if (median && median < least)
+		least = median;
+	if (d->spawn_least_ns && d->spawn_least_ns < least)
+		least = d->spawn_least_ns;
+	return least;
 }
 
 /* Its forks' children exec'd more often than not: fork+exec spawns. */

@@ -491,8 +491,15 @@ struct forkstat_ustack {
 	struct forkstat_ufile files[FORKSTAT_USTACK_FILES];
 };
 
-/* uwalk.c: current's chain into s (all but its id); process context. */
-int forkstat_uwalk_current(struct forkstat_ustack *s);
+/*
+ * uwalk.c: current's chain (all but its id), process context; an
+ * ERR_PTR, or a chain to give back with forkstat_uwalk_free().
+ */
+struct forkstat_ustack *forkstat_uwalk_current(void);
+void forkstat_uwalk_free(struct forkstat_ustack *s);
+/* Files named in chains, and of those, read (not named before). */
+void forkstat_uwalk_files(u64 *named, u64 *read);
+void forkstat_uwalk_reset(void);
 
 int forkstat_ustack_init(void);
 void forkstat_ustack_exit(void);

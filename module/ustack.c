@@ -65,6 +65,19 @@ static atomic64_t forkstat_ustack_ids;	/* never reset: events name them */
 static atomic64_t forkstat_ustack_taken;
 static atomic64_t forkstat_ustack_lost;	/* wanted, not taken */
 
+/*
+ * What was taken, not the room for more: under emulation each byte
+ * copied is an instruction. The frames and files past the counts are
+ * an older chain's, never shown.
+ */
+static void forkstat_ustack_copy(struct forkstat_ustack *to,
+				 const struct forkstat_ustack *from)
+{
+	memcpy(to, from, offsetof(struct forkstat_ustack, frames));
+	memcpy(to->frames, from->frames, from->nframes * sizeof(from->frames[0]));
+	memcpy(to->files, from->files, from->nfiles * sizeof(from->files[0]));
+}
+
 static void forkstat_ustack_store(const struct forkstat_ustack *s)
 {
 	struct forkstat_ustack *slot;
@@ -73,7 +86,7 @@ static void forkstat_ustack_store(const struct forkstat_ustack *s)
 	slot = &forkstat_ustacks[s->id % stack_ring];
 	/* A chain taken late never overwrites a newer one. */
 	if (slot->id < s->id)
-		*slot = *s;
+		forkstat_ustack_copy(slot, s);
 	spin_unlock(&forkstat_ustack_lock);
 }
 
@@ -87,19 +100,18 @@ static bool forkstat_ustack_wanted(void)
 /* Process context, current on its way back to user space, or exiting. */
 static void forkstat_ustack_take_id(u64 id)
 {
-	struct forkstat_ustack *s = NULL;
+	struct forkstat_ustack *s = ERR_PTR(-ESRCH);
 
 	if (forkstat_ustack_wanted())
-		s = kzalloc(sizeof(*s), GFP_KERNEL | __GFP_NOWARN);
-	if (!s || forkstat_uwalk_current(s)) {
+		s = forkstat_uwalk_current();
+	if (IS_ERR(s)) {
 		atomic64_inc(&forkstat_ustack_lost);
-		kfree(s);
 		return;
 	}
 	s->id = id;
 	forkstat_ustack_store(s);
 	atomic64_inc(&forkstat_ustack_taken);
-	kfree(s);
+	forkstat_uwalk_free(s);
 }
 
 u64 forkstat_ustack_take(void)
@@ -155,12 +167,15 @@ void forkstat_ustack_exit(void)
 void forkstat_ustack_show_cfg(struct seq_file *m, const struct forkstat_reader *r)
 {
 	bool host = forkstat_reader_sees_host(r);
+	u64 named = 0, read = 0;
 
-	seq_printf(m, "ustackcfg ring=%u frames=%d taken=%lld lost=%lld bytes=%zu\n",
+	if (host)
+		forkstat_uwalk_files(&named, &read);
+	seq_printf(m, "ustackcfg ring=%u frames=%d taken=%lld lost=%lld files_named=%llu files_read=%llu bytes=%zu\n",
 		   stack_ring, FORKSTAT_USTACK_FRAMES,
 		   host ? (long long)atomic64_read(&forkstat_ustack_taken) : 0LL,
 		   host ? (long long)atomic64_read(&forkstat_ustack_lost) : 0LL,
-		   stack_ring * sizeof(*forkstat_ustacks));
+		   named, read, stack_ring * sizeof(*forkstat_ustacks));
 }
 
 static void forkstat_ustack_show_one(struct seq_file *m, const struct forkstat_ustack *s)
@@ -204,7 +219,7 @@ void forkstat_ustack_show(struct seq_file *m, u64 id)
 	if (!s)
 		return;
 	spin_lock(&forkstat_ustack_lock);
-	*s = forkstat_ustacks[id % stack_ring];
+	forkstat_ustack_copy(s, &forkstat_ustacks[id % stack_ring]);
 	spin_unlock(&forkstat_ustack_lock);
 	found = s->id == id;
 	if (found)
@@ -226,6 +241,7 @@ void forkstat_ustack_reset(void)
 		return;
 	atomic64_set(&forkstat_ustack_taken, 0);
 	atomic64_set(&forkstat_ustack_lost, 0);
+	forkstat_uwalk_reset();
 	for (i = 0; i < stack_ring; i++) {
 		spin_lock(&forkstat_ustack_lock);
 		forkstat_ustacks[i].id = 0;

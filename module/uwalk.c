@@ -27,13 +27,17 @@
  * (mm=busy). Symbols are user space's business (forkstatctl), from
  * these, after the process is gone.
  */
+#include <linux/atomic.h>
 #include <linux/dcache.h>
 #include <linux/delay.h>
 #include <linux/elf.h>
+#include <linux/fs_struct.h>
+#include <linux/hash.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/pagemap.h>
+#include <linux/seqlock.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -70,15 +74,19 @@ struct forkstat_uvma_hit {
 	struct vm_area_struct *vma;
 };
 
-/* A chain being taken: its record, what it looked up, room for d_path(). */
+/*
+ * A chain being taken: its record (in the same allocation: each byte
+ * allocated is zeroed, and under emulation each is an instruction), what
+ * it looked up, its stack's words.
+ */
 struct forkstat_uwalk {
-	struct forkstat_ustack *s;
+	struct forkstat_ustack chain;
+	struct forkstat_ustack *s;	/* &chain */
 	struct mm_struct *mm;
 	bool locked;		/* mm's mmap lock, read */
 	unsigned int next;	/* the cache entry to replace */
 	struct forkstat_uvma_hit cache[FORKSTAT_UVMA_CACHE];
 	unsigned long words[FORKSTAT_SCAN_WORDS];
-	char pathbuf[PATH_MAX];
 };
 
 static bool forkstat_ureadl(unsigned long addr, unsigned long *val)
@@ -415,28 +423,27 @@ out:
 	return len;
 }
 
-/* file's index in s->files, added if new; -1 when the table is full. */
-static int forkstat_ufile(struct forkstat_uwalk *t, struct file *file)
+/*
+ * What names a file in a chain, read from it: its GNU build ID and its
+ * path. d_path() needs PATH_MAX of room, taken here (a file named
+ * before costs none): under emulation, and with init_on_alloc as
+ * Debian's kernels have it, every byte allocated is zeroed, one
+ * instruction each.
+ */
+static void forkstat_ufile_read(struct file *file, struct forkstat_ufile *uf)
 {
-	struct forkstat_ustack *s = t->s;
 	struct inode *inode = file_inode(file);
-	struct forkstat_ufile *uf;
-	char *path;
-	int i;
+	char *buf, *path = "";
 
-	for (i = 0; i < s->nfiles; i++)
-		if (s->files[i].ino == inode->i_ino &&
-		    s->files[i].dev == inode->i_sb->s_dev)
-			return i;
-	if (s->nfiles == FORKSTAT_USTACK_FILES)
-		return -1;
-	uf = &s->files[s->nfiles];
 	uf->ino = inode->i_ino;
 	uf->dev = inode->i_sb->s_dev;
 	uf->build_id_len = forkstat_build_id(file, uf->build_id);
-	path = d_path(&file->f_path, t->pathbuf, sizeof(t->pathbuf));
-	if (IS_ERR(path))
-		path = "";
+	buf = kmalloc(PATH_MAX, GFP_KERNEL | __GFP_NOWARN);
+	if (buf) {
+		path = d_path(&file->f_path, buf, PATH_MAX);
+		if (IS_ERR(path))
+			path = "";
+	}
 	/* Too long a path keeps its end, the file's name, behind "...". */
 	if (strlen(path) >= sizeof(uf->path)) {
 		path += strlen(path) - (sizeof(uf->path) - 4);
@@ -445,6 +452,165 @@ static int forkstat_ufile(struct forkstat_uwalk *t, struct file *file)
 	} else {
 		strscpy(uf->path, path, sizeof(uf->path));
 	}
+	kfree(buf);
+}
+
+/*
+ * Files named before: a chain through them costs a lookup, not a
+ * d_path() and a build-ID read per file. An entry holds no reference:
+ * it is keyed by all its name and build ID were read from, compared and
+ * never followed: the file's dentry, mount and inode (address, number,
+ * device, generation, size and change time, which a write in place
+ * moves), whether it was unlinked, the taker's root and the rename
+ * sequence, and it serves for FORKSTAT_UFILE_TTL at most. A remap to
+ * another file, an exec of another program, a hard link, a bind mount,
+ * a chroot, a rename anywhere or a write to the file names it anew; an
+ * exec of the same program does not need to. What the key cannot see
+ * (a mount moved or detached above the file; a freed dentry, inode and
+ * mount reused at the same addresses for another file of the same
+ * number, generation, size and change time) lasts the TTL at most. A
+ * name read while a rename or a change of the taker's root ran is not
+ * kept, nor one without a build ID (it would be read again anyway).
+ */
+#define FORKSTAT_UFILES_SEEN_BITS	5	/* 32 buckets of two */
+#define FORKSTAT_UFILE_TTL		(10 * HZ)
+
+struct forkstat_ufile_key {
+	const void *dentry, *mnt, *inode, *root, *root_mnt;
+	unsigned long ino;
+	loff_t size;
+	struct timespec64 ctime;
+	dev_t dev;
+	u32 generation;
+	unsigned int rename_seq;
+	bool unlinked;
+};
+
+static struct forkstat_ufile_seen {
+	struct forkstat_ufile_key key;
+	unsigned long when;	/* jiffies when read */
+	struct forkstat_ufile f;
+} forkstat_ufiles_seen[1 << FORKSTAT_UFILES_SEEN_BITS][2];
+static DEFINE_SPINLOCK(forkstat_ufiles_seen_lock);
+static atomic64_t forkstat_ufiles_named, forkstat_ufiles_read;
+
+/* The key of file for current; *root_seq to check the root was stable. */
+static void forkstat_ufile_key(struct file *file, struct forkstat_ufile_key *k,
+			       unsigned int *root_seq)
+{
+	struct inode *inode = file_inode(file);
+	struct fs_struct *fs = current->fs;
+
+	*k = (struct forkstat_ufile_key){
+		.dentry = file->f_path.dentry,
+		.mnt = file->f_path.mnt,
+		.inode = inode,
+		.ino = inode->i_ino,
+		.size = i_size_read(inode),
+		.ctime = inode_get_ctime(inode),
+		.dev = inode->i_sb->s_dev,
+		.generation = inode->i_generation,
+		.unlinked = d_unlinked(file->f_path.dentry),
+		.rename_seq = read_seqbegin(&rename_lock),
+	};
+	do {
+		*root_seq = read_seqcount_begin(&fs->seq);
+		k->root = fs->root.dentry;
+		k->root_mnt = fs->root.mnt;
+	} while (read_seqcount_retry(&fs->seq, *root_seq));
+}
+
+static bool forkstat_ufile_key_eq(const struct forkstat_ufile_key *a,
+				  const struct forkstat_ufile_key *b)
+{
+	return a->dentry == b->dentry && a->mnt == b->mnt && a->inode == b->inode &&
+	       a->ino == b->ino && a->dev == b->dev && a->generation == b->generation &&
+	       a->size == b->size && timespec64_equal(&a->ctime, &b->ctime) &&
+	       a->unlinked == b->unlinked && a->root == b->root &&
+	       a->root_mnt == b->root_mnt && a->rename_seq == b->rename_seq;
+}
+
+/* The same file from the same place: a newer entry replaces an older. */
+static bool forkstat_ufile_key_same(const struct forkstat_ufile_key *a,
+				    const struct forkstat_ufile_key *b)
+{
+	return a->dentry == b->dentry && a->mnt == b->mnt && a->root == b->root &&
+	       a->root_mnt == b->root_mnt;
+}
+
+/*
+ * uf names file: from the files named before, else read and remembered.
+ * The first way of a bucket holds the newest or last used entry; a hit
+ * in the second moves it there.
+ */
+static void forkstat_ufile_name(struct file *file, struct forkstat_ufile *uf)
+{
+	struct forkstat_ufile_seen *b, e;
+	struct forkstat_ufile_key k;
+	unsigned int root_seq;
+	int way, hit = -1;
+
+	forkstat_ufile_key(file, &k, &root_seq);
+	b = forkstat_ufiles_seen[hash_ptr(k.dentry, FORKSTAT_UFILES_SEEN_BITS)];
+	spin_lock(&forkstat_ufiles_seen_lock);
+	for (way = 0; way < ARRAY_SIZE(forkstat_ufiles_seen[0]) && hit < 0; way++)
+		if (forkstat_ufile_key_eq(&b[way].key, &k) && b[way].f.build_id_len &&
+		    time_before(jiffies, b[way].when + FORKSTAT_UFILE_TTL))
+			hit = way;
+	if (hit >= 0) {
+		*uf = b[hit].f;
+		if (hit) {
+			e = b[0];
+			b[0] = b[1];
+			b[1] = e;
+		}
+	}
+	spin_unlock(&forkstat_ufiles_seen_lock);
+	atomic64_inc(&forkstat_ufiles_named);
+	if (hit >= 0)
+		return;
+	atomic64_inc(&forkstat_ufiles_read);
+	forkstat_ufile_read(file, uf);
+	if (!uf->build_id_len || read_seqretry(&rename_lock, k.rename_seq) ||
+	    read_seqcount_retry(&current->fs->seq, root_seq))
+		return;
+	spin_lock(&forkstat_ufiles_seen_lock);
+	if (!forkstat_ufile_key_same(&b[0].key, &k))
+		b[1] = b[0];
+	b[0].key = k;
+	b[0].when = jiffies;
+	b[0].f = *uf;
+	spin_unlock(&forkstat_ufiles_seen_lock);
+}
+
+void forkstat_uwalk_files(u64 *named, u64 *read)
+{
+	/* read first: a reader never sees more read than named */
+	*read = atomic64_read(&forkstat_ufiles_read);
+	*named = atomic64_read(&forkstat_ufiles_named);
+}
+
+/* The counts only: the files named before stay named (they hold no reference). */
+void forkstat_uwalk_reset(void)
+{
+	atomic64_set(&forkstat_ufiles_read, 0);
+	atomic64_set(&forkstat_ufiles_named, 0);
+}
+
+/* file's index in s->files, added if new; -1 when the table is full. */
+static int forkstat_ufile(struct forkstat_uwalk *t, struct file *file)
+{
+	struct forkstat_ustack *s = t->s;
+	struct inode *inode = file_inode(file);
+	int i;
+
+	for (i = 0; i < s->nfiles; i++)
+		if (s->files[i].ino == inode->i_ino &&
+		    s->files[i].dev == inode->i_sb->s_dev)
+			return i;
+	if (s->nfiles == FORKSTAT_USTACK_FILES)
+		return -1;
+	forkstat_ufile_name(file, &s->files[s->nfiles]);
 	return s->nfiles++;
 }
 
@@ -478,18 +644,20 @@ static bool forkstat_umm_lock(struct mm_struct *mm)
 	return false;
 }
 
-int forkstat_uwalk_current(struct forkstat_ustack *s)
+struct forkstat_ustack *forkstat_uwalk_current(void)
 {
 	struct pt_regs *regs = task_pt_regs(current);
 	struct forkstat_uwalk *t;
+	struct forkstat_ustack *s;
 
 	/* Not a user thread with its own stack and mm (ustack.c checks). */
 	if (!current->mm || current->flags & (FORKSTAT_NOT_USER | PF_EXITING))
-		return -ESRCH;
+		return ERR_PTR(-ESRCH);
 	t = kzalloc(sizeof(*t), GFP_KERNEL | __GFP_NOWARN);
 	if (!t)
-		return -ENOMEM;
-	t->s = s;
+		return ERR_PTR(-ENOMEM);
+	t->s = &t->chain;
+	s = t->s;
 	t->mm = current->mm;
 	if (!user_64bit_mode(regs)) {
 		forkstat_uadd(s, instruction_pointer(regs), FORKSTAT_UFRAME_IP);
@@ -502,6 +670,10 @@ int forkstat_uwalk_current(struct forkstat_ustack *s)
 		if (t->locked)
 			mmap_read_unlock(t->mm);
 	}
-	kfree(t);
-	return 0;
+	return s;
+}
+
+void forkstat_uwalk_free(struct forkstat_ustack *s)
+{
+	kfree(container_of(s, struct forkstat_uwalk, chain));
 }

@@ -419,8 +419,11 @@ static int parse_socksetcfg(struct line *l, struct fs_doc *d)
 
 static int parse_ustackcfg(struct line *l, struct fs_doc *d)
 {
+	d->has_ufiles = get(l, "files_named") != NULL;
 	return u64(l, "ring", &d->ustack_ring) || u64(l, "taken", &d->ustack_taken) ||
-	       u64(l, "lost", &d->ustack_lost) ? -1 : 0;
+	       u64(l, "lost", &d->ustack_lost) ||
+	       (d->has_ufiles && (u64(l, "files_named", &d->ufiles_named) ||
+				  u64(l, "files_read", &d->ufiles_read))) ? -1 : 0;
 }
 
 /*

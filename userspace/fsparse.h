@@ -255,6 +255,8 @@ struct fs_doc {
 	struct fs_blocked_thread *blocked;
 	size_t nblocked;
 	uint64_t ustack_ring, ustack_taken, ustack_lost;
+	int has_ufiles;			/* files_named and files_read given */
+	uint64_t ufiles_named, ufiles_read;
 	struct fs_ustack *ustacks;
 	size_t nustacks;
 	/* OOM calls: the oomcfg counts, then the records kept. */

@@ -117,6 +117,13 @@ static void health(FILE *out, const struct fs_doc *d)
 	metric_u64(out, "call_chains_lost_total", "counter",
 		   "User call chains of clears and slow forks wanted but not taken.",
 		   d->ustack_lost);
+	if (d->has_ufiles) {
+		metric_u64(out, "call_chain_files_named_total", "counter",
+			   "Mapped files named in user call chains.", d->ufiles_named);
+		metric_u64(out, "call_chain_files_read_total", "counter",
+			   "Of those, files read (path and build ID) because not named before.",
+			   d->ufiles_read);
+	}
 	metric_u64(out, "process_rows_dropped_total", "counter",
 		   "Calls from processes the per-process table had no room for.", d->procs_dropped);
 	metric_u64(out, "process_rows_evicted_total", "counter",

@@ -469,6 +469,17 @@ checks=$((checks + 1))
 	fail "forkstat_gone_cgroups from a module that does not say"
 rm -f "$gone"
 
+# The chains' file names: how many were named from memory, shown where
+# the module says.
+uf=$(mktemp)
+sed 's/^ustackcfg ring=128 frames=16 taken=40 lost=3 /&files_named=90 files_read=7 /' "$e" > "$uf"
+expect 0 '^forkstat_call_chain_files_named_total 90$' -f "$uf" --prometheus
+expect 0 '^forkstat_call_chain_files_read_total 7$' -f "$uf" --prometheus
+checks=$((checks + 1))
+"$ctl" -f "$e" --prometheus | grep -q '^forkstat_call_chain_files' &&
+	fail "forkstat_call_chain_files from a module that does not say"
+rm -f "$uf"
+
 # What forks were for: a process whose children exec is told what
 # posix_spawn would save here (the host's vfork freeze), one whose
 # children run its code is told why posix_spawn cannot help; top -s spawn

@@ -9,7 +9,8 @@
 #                     PREEMPT_RT, with KASAN, KFENCE, lockdep, kmemleak and
 #                     fault injection, built once from linux-source-6.12
 #   make demo         see forkstat work in a VM
-#   make bench        what the probes cost in instructions (QEMU icount)
+#   make bench        what the probes cost in instructions (QEMU icount);
+#                     BASE=REV: what the change since REV costs
 #   make install      module, forkstatctl, its man page and the systemd
 #                     timer that keeps node_exporter's forkstat.prom fresh
 #                     (DESTDIR, PREFIX=/usr/local and KVER honoured)

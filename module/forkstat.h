@@ -480,6 +480,7 @@ struct forkstat_ufile {
 	u64 ino;
 	u32 dev;		/* the kernel's dev_t */
 	u8 build_id_len;	/* 0: none found */
+	u8 from_memory;		/* named as before (uwalk.c), not read */
 	u8 build_id[FORKSTAT_BUILD_ID_MAX];
 	char path[FORKSTAT_USTACK_PATH];	/* in the thread's mount namespace */
 };

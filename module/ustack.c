@@ -188,9 +188,9 @@ static void forkstat_ustack_show_one(struct seq_file *m, const struct forkstat_u
 	for (i = 0; i < s->nfiles; i++) {
 		const struct forkstat_ufile *uf = &s->files[i];
 
-		seq_printf(m, "ufile stack=%llu n=%d dev=%u:%u ino=%llu build_id=%*phN path=",
+		seq_printf(m, "ufile stack=%llu n=%d dev=%u:%u ino=%llu build_id=%*phN from=%s path=",
 			   s->id, i, MAJOR(uf->dev), MINOR(uf->dev), uf->ino,
-			   uf->build_id_len, uf->build_id);
+			   uf->build_id_len, uf->build_id, uf->from_memory ? "memory" : "file");
 		forkstat_seq_comm(m, uf->path);
 		seq_putc(m, '\n');
 	}

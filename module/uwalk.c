@@ -55,6 +55,8 @@
 #define FORKSTAT_UVMA_CACHE	4
 /* No user code lies below the lowest address mmap allows. */
 #define FORKSTAT_ULOW		(64UL << 10)
+/* A path longer than this is read into PATH_MAX of its own. */
+#define FORKSTAT_UPATH_ROOM	320
 /* Without the mmap lock a frame pointer may lie this far above sp. */
 #define FORKSTAT_STACK_REACH	(8UL << 20)
 /*
@@ -87,6 +89,8 @@ struct forkstat_uwalk {
 	unsigned int next;	/* the cache entry to replace */
 	struct forkstat_uvma_hit cache[FORKSTAT_UVMA_CACHE];
 	unsigned long words[FORKSTAT_SCAN_WORDS];
+	/* d_path()'s room for most paths, in what kmalloc-2k leaves spare. */
+	char path[FORKSTAT_UPATH_ROOM];
 };
 
 static bool forkstat_ureadl(unsigned long addr, unsigned long *val)
@@ -425,24 +429,29 @@ out:
 
 /*
  * What names a file in a chain, read from it: its GNU build ID and its
- * path. d_path() needs PATH_MAX of room, taken here (a file named
- * before costs none): under emulation, and with init_on_alloc as
- * Debian's kernels have it, every byte allocated is zeroed, one
- * instruction each.
+ * path, false when no path could be had. d_path() writes into the walk's
+ * room, or for a longer path into PATH_MAX of its own: under emulation,
+ * and with init_on_alloc as Debian's kernels have it, every byte
+ * allocated is zeroed, an instruction each.
  */
-static void forkstat_ufile_read(struct file *file, struct forkstat_ufile *uf)
+static bool forkstat_ufile_read(struct forkstat_uwalk *t, struct file *file,
+				struct forkstat_ufile *uf)
 {
 	struct inode *inode = file_inode(file);
-	char *buf, *path = "";
+	char *buf = NULL, *path;
 
 	uf->ino = inode->i_ino;
 	uf->dev = inode->i_sb->s_dev;
 	uf->build_id_len = forkstat_build_id(file, uf->build_id);
-	buf = kmalloc(PATH_MAX, GFP_KERNEL | __GFP_NOWARN);
-	if (buf) {
-		path = d_path(&file->f_path, buf, PATH_MAX);
-		if (IS_ERR(path))
-			path = "";
+	path = d_path(&file->f_path, t->path, sizeof(t->path));
+	if (path == ERR_PTR(-ENAMETOOLONG)) {
+		buf = kmalloc(PATH_MAX, GFP_KERNEL | __GFP_NOWARN);
+		path = buf ? d_path(&file->f_path, buf, PATH_MAX) : ERR_PTR(-ENOMEM);
+	}
+	if (IS_ERR(path)) {
+		uf->path[0] = '\0';
+		kfree(buf);
+		return false;
 	}
 	/* Too long a path keeps its end, the file's name, behind "...". */
 	if (strlen(path) >= sizeof(uf->path)) {
@@ -453,6 +462,7 @@ static void forkstat_ufile_read(struct file *file, struct forkstat_ufile *uf)
 		strscpy(uf->path, path, sizeof(uf->path));
 	}
 	kfree(buf);
+	return true;
 }
 
 /*
@@ -460,20 +470,29 @@ static void forkstat_ufile_read(struct file *file, struct forkstat_ufile *uf)
  * d_path() and a build-ID read per file. An entry holds no reference:
  * it is keyed by all its name and build ID were read from, compared and
  * never followed: the file's dentry, mount and inode (address, number,
- * device, generation, size and change time, which a write in place
- * moves), whether it was unlinked, the taker's root and the rename
- * sequence, and it serves for FORKSTAT_UFILE_TTL at most. A remap to
- * another file, an exec of another program, a hard link, a bind mount,
- * a chroot, a rename anywhere or a write to the file names it anew; an
- * exec of the same program does not need to. What the key cannot see
- * (a mount moved or detached above the file; a freed dentry, inode and
- * mount reused at the same addresses for another file of the same
- * number, generation, size and change time) lasts the TTL at most. A
- * name read while a rename or a change of the taker's root ran is not
- * kept, nor one without a build ID (it would be read again anyway).
+ * device, generation, size and change time, which a write moves),
+ * whether it was unlinked, the taker's root and the rename sequence, and
+ * it serves for FORKSTAT_UFILE_TTL at most. Another file mapped, another
+ * program exec'd, a hard link, a bind mount, a chroot, a rename anywhere
+ * on the host or a write that changes the file's size or change time
+ * names it anew; an exec of the same program does not need to. What the
+ * key cannot see lasts the TTL at most: a mount moved or detached above
+ * the file, a write within the change time's granularity (a tick) that
+ * keeps the size, a freed dentry, inode and mount reused at the same
+ * addresses for another file of the same number, generation, size and
+ * change time. A name read while a rename or a change of the taker's
+ * root ran is not kept, nor a file without a name (d_path() failed). A
+ * file without a build ID (Go's programs have none of GNU's) is looked
+ * for one each time: its first page may not have been in memory before.
  */
 #define FORKSTAT_UFILES_SEEN_BITS	5	/* 32 buckets of two */
 #define FORKSTAT_UFILE_TTL		(10 * HZ)
+
+#ifdef FORKSTAT_HAVE_INODE_GET_CTIME
+#define forkstat_inode_ctime(inode)	inode_get_ctime(inode)
+#else
+#define forkstat_inode_ctime(inode)	((inode)->i_ctime)
+#endif
 
 struct forkstat_ufile_key {
 	const void *dentry, *mnt, *inode, *root, *root_mnt;
@@ -488,9 +507,11 @@ struct forkstat_ufile_key {
 
 static struct forkstat_ufile_seen {
 	struct forkstat_ufile_key key;
-	unsigned long when;	/* jiffies when read */
+	unsigned long when;	/* jiffies when its key was taken */
 	struct forkstat_ufile f;
 } forkstat_ufiles_seen[1 << FORKSTAT_UFILES_SEEN_BITS][2];
+/* Per bucket, the way used last, which a new entry does not replace. */
+static u8 forkstat_ufiles_last[1 << FORKSTAT_UFILES_SEEN_BITS];
 static DEFINE_SPINLOCK(forkstat_ufiles_seen_lock);
 static atomic64_t forkstat_ufiles_named, forkstat_ufiles_read;
 
@@ -501,18 +522,19 @@ static void forkstat_ufile_key(struct file *file, struct forkstat_ufile_key *k,
 	struct inode *inode = file_inode(file);
 	struct fs_struct *fs = current->fs;
 
-	*k = (struct forkstat_ufile_key){
-		.dentry = file->f_path.dentry,
-		.mnt = file->f_path.mnt,
-		.inode = inode,
-		.ino = inode->i_ino,
-		.size = i_size_read(inode),
-		.ctime = inode_get_ctime(inode),
-		.dev = inode->i_sb->s_dev,
-		.generation = inode->i_generation,
-		.unlinked = d_unlinked(file->f_path.dentry),
-		.rename_seq = read_seqbegin(&rename_lock),
-	};
+	k->dentry = file->f_path.dentry;
+	k->mnt = file->f_path.mnt;
+	k->inode = inode;
+	k->ino = inode->i_ino;
+	k->size = i_size_read(inode);
+	/* data_race: a write or unlink racing these reads is a miss at worst. */
+	k->ctime = data_race(forkstat_inode_ctime(inode));
+	k->dev = inode->i_sb->s_dev;
+	/* data_race: as above */
+	k->generation = data_race(inode->i_generation);
+	/* data_race: as above */
+	k->unlinked = data_race(d_unlinked(file->f_path.dentry));
+	k->rename_seq = read_seqbegin(&rename_lock);
 	do {
 		*root_seq = read_seqcount_begin(&fs->seq);
 		k->root = fs->root.dentry;
@@ -538,56 +560,61 @@ static bool forkstat_ufile_key_same(const struct forkstat_ufile_key *a,
 	       a->root_mnt == b->root_mnt;
 }
 
-/*
- * uf names file: from the files named before, else read and remembered.
- * The first way of a bucket holds the newest or last used entry; a hit
- * in the second moves it there.
- */
-static void forkstat_ufile_name(struct file *file, struct forkstat_ufile *uf)
+/* uf names file: from the files named before, else read and remembered. */
+static void forkstat_ufile_name(struct forkstat_uwalk *t, struct file *file,
+				struct forkstat_ufile *uf)
 {
-	struct forkstat_ufile_seen *b, e;
+	struct forkstat_ufile_seen *b;
 	struct forkstat_ufile_key k;
-	unsigned int root_seq;
+	unsigned long now = jiffies;
+	unsigned int root_seq, i;
 	int way, hit = -1;
 
 	forkstat_ufile_key(file, &k, &root_seq);
-	b = forkstat_ufiles_seen[hash_ptr(k.dentry, FORKSTAT_UFILES_SEEN_BITS)];
+	i = hash_ptr(k.dentry, FORKSTAT_UFILES_SEEN_BITS);
+	b = forkstat_ufiles_seen[i];
 	spin_lock(&forkstat_ufiles_seen_lock);
 	for (way = 0; way < ARRAY_SIZE(forkstat_ufiles_seen[0]) && hit < 0; way++)
-		if (forkstat_ufile_key_eq(&b[way].key, &k) && b[way].f.build_id_len &&
-		    time_before(jiffies, b[way].when + FORKSTAT_UFILE_TTL))
+		if (forkstat_ufile_key_eq(&b[way].key, &k) &&
+		    time_before(now, b[way].when + FORKSTAT_UFILE_TTL))
 			hit = way;
 	if (hit >= 0) {
 		*uf = b[hit].f;
-		if (hit) {
-			e = b[0];
-			b[0] = b[1];
-			b[1] = e;
-		}
+		forkstat_ufiles_last[i] = hit;
 	}
 	spin_unlock(&forkstat_ufiles_seen_lock);
 	atomic64_inc(&forkstat_ufiles_named);
-	if (hit >= 0)
+	if (hit >= 0) {
+		uf->from_memory = 1;
+		if (!uf->build_id_len)
+			uf->build_id_len = forkstat_build_id(file, uf->build_id);
 		return;
+	}
 	atomic64_inc(&forkstat_ufiles_read);
-	forkstat_ufile_read(file, uf);
-	if (!uf->build_id_len || read_seqretry(&rename_lock, k.rename_seq) ||
+	uf->from_memory = 0;
+	if (!forkstat_ufile_read(t, file, uf) || read_seqretry(&rename_lock, k.rename_seq) ||
 	    read_seqcount_retry(&current->fs->seq, root_seq))
 		return;
 	spin_lock(&forkstat_ufiles_seen_lock);
-	if (!forkstat_ufile_key_same(&b[0].key, &k))
-		b[1] = b[0];
-	b[0].key = k;
-	b[0].when = jiffies;
-	b[0].f = *uf;
+	/* The same file from the same place replaces itself; else the way not used last. */
+	if (forkstat_ufile_key_same(&b[0].key, &k))
+		way = 0;
+	else if (forkstat_ufile_key_same(&b[1].key, &k))
+		way = 1;
+	else
+		way = !forkstat_ufiles_last[i];
+	b[way].key = k;
+	b[way].when = now;
+	b[way].f = *uf;
+	forkstat_ufiles_last[i] = way;
 	spin_unlock(&forkstat_ufiles_seen_lock);
 }
 
 void forkstat_uwalk_files(u64 *named, u64 *read)
 {
-	/* read first: a reader never sees more read than named */
-	*read = atomic64_read(&forkstat_ufiles_read);
 	*named = atomic64_read(&forkstat_ufiles_named);
+	/* A reset between a file's two counts must not show more read than named. */
+	*read = min_t(u64, atomic64_read(&forkstat_ufiles_read), *named);
 }
 
 /* The counts only: the files named before stay named (they hold no reference). */
@@ -610,7 +637,7 @@ static int forkstat_ufile(struct forkstat_uwalk *t, struct file *file)
 			return i;
 	if (s->nfiles == FORKSTAT_USTACK_FILES)
 		return -1;
-	forkstat_ufile_name(file, &s->files[s->nfiles]);
+	forkstat_ufile_name(t, file, &s->files[s->nfiles]);
 	return s->nfiles++;
 }
 

@@ -227,7 +227,7 @@ void forkstat_ustack_show(struct seq_file *m, u64 id)
 	kfree(s);
 }
 
-/* A chain's lines are under 2 KiB with four paths: 3 lines of 200, 16 of 90. */
+/* A first render's room per chain; four long paths need more, found when it overflows. */
 size_t forkstat_ustack_show_size(void)
 {
 	return (size_t)stack_ring * 2048;

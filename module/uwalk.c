@@ -40,6 +40,7 @@
 #include <linux/seqlock.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <asm/syscall.h>
 
@@ -475,10 +476,11 @@ static bool forkstat_ufile_read(struct forkstat_uwalk *t, struct file *file,
  * it serves for FORKSTAT_UFILE_TTL at most. Another file mapped, another
  * program exec'd, a hard link, a bind mount, a chroot, a rename anywhere
  * on the host or a write that changes the file's size or change time
- * names it anew; an exec of the same program does not need to. What the
- * key cannot see lasts the TTL at most: a mount moved or detached above
- * the file, a write within the change time's granularity (a tick) that
- * keeps the size, a freed dentry, inode and mount reused at the same
+ * names it anew; an exec of the same program does not need to. A file
+ * changed in the last two seconds is not remembered: a write sets the
+ * change time before it copies. What the key cannot see lasts the TTL
+ * at most: a mount moved or detached above the file, a freed dentry,
+ * inode and mount reused at the same
  * addresses for another file of the same number, generation, size and
  * change time. A name read while a rename or a change of the taker's
  * root ran is not kept, nor a file without a name (d_path() failed). A
@@ -488,6 +490,7 @@ static bool forkstat_ufile_read(struct forkstat_uwalk *t, struct file *file,
 #define FORKSTAT_UFILES_SEEN_BITS	5	/* 32 buckets of two */
 #define FORKSTAT_UFILE_TTL		(10 * HZ)
 
+/* inode_get_ctime() came with 6.6; Debian's 6.1 has it backported, older 6.1.y not. */
 #ifdef FORKSTAT_HAVE_INODE_GET_CTIME
 #define forkstat_inode_ctime(inode)	inode_get_ctime(inode)
 #else
@@ -527,7 +530,7 @@ static void forkstat_ufile_key(struct file *file, struct forkstat_ufile_key *k,
 	k->inode = inode;
 	k->ino = inode->i_ino;
 	k->size = i_size_read(inode);
-	/* data_race: a write or unlink racing these reads is a miss at worst. */
+	/* data_race: a write or unlink racing these reads is a miss at worst (but see below). */
 	k->ctime = data_race(forkstat_inode_ctime(inode));
 	k->dev = inode->i_sb->s_dev;
 	/* data_race: as above */
@@ -592,8 +595,13 @@ static void forkstat_ufile_name(struct forkstat_uwalk *t, struct file *file,
 	}
 	atomic64_inc(&forkstat_ufiles_read);
 	uf->from_memory = 0;
+	/*
+	 * A write sets the change time before it copies: a file changed in
+	 * the last two seconds may have been read half old, half new.
+	 */
 	if (!forkstat_ufile_read(t, file, uf) || read_seqretry(&rename_lock, k.rename_seq) ||
-	    read_seqcount_retry(&current->fs->seq, root_seq))
+	    read_seqcount_retry(&current->fs->seq, root_seq) ||
+	    ktime_get_real_seconds() - k.ctime.tv_sec < 2)
 		return;
 	spin_lock(&forkstat_ufiles_seen_lock);
 	/* The same file from the same place replaces itself; else the way not used last. */
@@ -680,6 +688,8 @@ struct forkstat_ustack *forkstat_uwalk_current(void)
 	/* Not a user thread with its own stack and mm (ustack.c checks). */
 	if (!current->mm || current->flags & (FORKSTAT_NOT_USER | PF_EXITING))
 		return ERR_PTR(-ESRCH);
+	/* Each byte allocated is zeroed (init_on_alloc): keep to kmalloc-2k. */
+	BUILD_BUG_ON(sizeof(*t) > 2048);
 	t = kzalloc(sizeof(*t), GFP_KERNEL | __GFP_NOWARN);
 	if (!t)
 		return ERR_PTR(-ENOMEM);

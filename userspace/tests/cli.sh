@@ -629,7 +629,7 @@ expect 0 '^ +#1  ustack_fp\+0x[0-9a-f]+ \(file gone\)$' -f "$gone" events --sock
 expect 2 "^forkstatctl: --symbols: '/nonexistent' is not a directory$" -f "$gone" --symbols /nonexistent events
 expect 2 'hist takes no --symbols' -f "$gone" --symbols "$sym" hist
 build_id() { readelf -n "$1" 2>/dev/null | awk '/Build ID:/ { print $3 }'; }
-want=$(sed -n 's/^ufile .* build_id=\([0-9a-f]*\) path=.*\/ustack_fp$/\1/p' "$s" | head -n 1)
+want=$(sed -n 's/^ufile .* build_id=\([0-9a-f]*\) .*path=.*\/ustack_fp$/\1/p' "$s" | head -n 1)
 if [ -n "${USTACK_DIR:-}" ] && [ "$(build_id "$USTACK_DIR/ustack_fp")" = "$want" ]; then
 	# A file of the same name but another build ID is not taken for it.
 	cp "$USTACK_DIR/ustack_nofp" "$sym/ustack_fp"

@@ -28,6 +28,7 @@
  * these, after the process is gone.
  */
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/delay.h>
 #include <linux/elf.h>
@@ -472,7 +473,9 @@ static bool forkstat_ufile_read(struct forkstat_uwalk *t, struct file *file,
  * it is keyed by all its name and build ID were read from, compared and
  * never followed: the file's dentry, mount and inode (address, number,
  * device, generation, size and change time, which a write moves),
- * whether it was unlinked, the taker's root and the rename sequence, and
+ * whether it was unlinked, the taker's root and user (a chain's from=
+ * must not tell one user which files another's chains went through)
+ * and the rename sequence, and
  * it serves for FORKSTAT_UFILE_TTL at most. Another file mapped, another
  * program exec'd, a hard link, a bind mount, a chroot, a rename anywhere
  * on the host or a write that changes the file's size or change time
@@ -499,6 +502,7 @@ static bool forkstat_ufile_read(struct forkstat_uwalk *t, struct file *file,
 
 struct forkstat_ufile_key {
 	const void *dentry, *mnt, *inode, *root, *root_mnt;
+	kuid_t uid;	/* the taker's: whether a file was named before is its user's own */
 	unsigned long ino;
 	loff_t size;
 	struct timespec64 ctime;
@@ -538,6 +542,7 @@ static void forkstat_ufile_key(struct file *file, struct forkstat_ufile_key *k,
 	/* data_race: as above */
 	k->unlinked = data_race(d_unlinked(file->f_path.dentry));
 	k->rename_seq = read_seqbegin(&rename_lock);
+	k->uid = current_uid();
 	do {
 		*root_seq = read_seqcount_begin(&fs->seq);
 		k->root = fs->root.dentry;
@@ -552,7 +557,8 @@ static bool forkstat_ufile_key_eq(const struct forkstat_ufile_key *a,
 	       a->ino == b->ino && a->dev == b->dev && a->generation == b->generation &&
 	       a->size == b->size && timespec64_equal(&a->ctime, &b->ctime) &&
 	       a->unlinked == b->unlinked && a->root == b->root &&
-	       a->root_mnt == b->root_mnt && a->rename_seq == b->rename_seq;
+	       a->root_mnt == b->root_mnt && a->rename_seq == b->rename_seq &&
+	       uid_eq(a->uid, b->uid);
 }
 
 /* The same file from the same place: a newer entry replaces an older. */
@@ -560,7 +566,7 @@ static bool forkstat_ufile_key_same(const struct forkstat_ufile_key *a,
 				    const struct forkstat_ufile_key *b)
 {
 	return a->dentry == b->dentry && a->mnt == b->mnt && a->root == b->root &&
-	       a->root_mnt == b->root_mnt;
+	       a->root_mnt == b->root_mnt && uid_eq(a->uid, b->uid);
 }
 
 /* uf names file: from the files named before, else read and remembered. */

@@ -6,7 +6,7 @@
 # so that a chain through them costs no d_path() and no build-ID read.
 # A copy of ustack_fp clears O_NONBLOCK (a chain through it and libc):
 # - run again, both files are named from memory (ustackcfg counts
-#   files_named and files_read);
+#   files_named and files_read); run by another user, both are read;
 # - renamed, or a directory above it renamed, run under its new name:
 #   named by it;
 # - through a hard link (the same inode, another name): by the link;
@@ -47,6 +47,18 @@ clear_file() {
 		if (f == "path") { sub(/.* path=/, ""); print; exit }
 		for (k = 2; k <= NF; k++) if (index($k, f "=") == 1) { print substr($k, length(f) + 2); exit } }' "$PROC"
 }
+# clear_from CMD...: runs CMD (a clear); how its chain's files were
+# named ("2 memory", "1 file 1 memory"), or why not, and 1
+clear_from() {
+	local pid stack from
+	pid=$("$@") || { echo "$* failed"; return 1; }
+	stack=$(rec_field sockclear "tgid=$pid" stack)
+	[ -n "$stack" ] && [ "$stack" != 0 ] || { echo "$*: its clear has no chain"; return 1; }
+	from=$(awk -v s="stack=$stack" '$1 == "ufile" && $2 == s { for (k = 2; k <= NF; k++)
+		if ($k ~ /^from=/) print substr($k, 6) }' "$PROC" | sort | uniq -c | tr -s ' \n' '  ')
+	[ -n "$from" ] || { echo "$*: its chain's files say nothing of where they were named from"; return 1; }
+	echo "$from"
+}
 # named_as WANT CMD...: CMD's chain names the file of $prog WANT
 named_as() {
 	local want=$1 got
@@ -61,15 +73,11 @@ named_as "$tmp/prog" "$tmp/prog" clear
 # Nothing else here takes chains, but a rename anywhere on the host
 # makes every file be read again: three tries.
 for try in 1 2 3; do
-	pid=$("$tmp/prog" clear) || die "$tmp/prog clear failed"
-	stack=$(rec_field sockclear "tgid=$pid" stack)
-	[ -n "$stack" ] && [ "$stack" != 0 ] || die "run again: its clear has no chain"
-	from=$(awk -v s="stack=$stack" '$1 == "ufile" && $2 == s { for (k = 2; k <= NF; k++) if ($k ~ /^from=/) print substr($k, 6) }' "$PROC" | sort | uniq -c | tr -s ' \n' '  ')
+	from=$(clear_from "$tmp/prog" clear) || die "$from"
 	log "run again (try $try): its files from: $from"
 	case $from in
 	*file*) ;;
-	*memory*) break ;;
-	*) die "run again, its chain's files say nothing of where they were named from ($from)" ;;
+	*) break ;;
 	esac
 done
 case $from in
@@ -79,6 +87,20 @@ named=$(files files_named)
 read=$(files files_read)
 log "files named in chains: $named, read: $read"
 [ "$read" -gt 0 ] && [ "$named" -gt "$read" ] || die "files_named=$named files_read=$read, want some read and more named"
+
+# Another user's chain through the same files reads them: whether a file
+# was named before must not tell one user what another's chains touched.
+# A fresh copy, named by root just before, well within its 10 s.
+chmod 755 "$tmp"
+cp "$dir/ustack_fp" "$tmp/shared"
+settle
+from=$(clear_from "$tmp/shared" clear) || die "$from"
+log "a new copy run by root: its files from: $from"
+from=$(clear_from setpriv --reuid=60001 --regid=60001 --clear-groups -- "$tmp/shared" clear) || die "$from"
+log "the same program as uid 60001: its files from: $from"
+case $from in
+*memory*) die "uid 60001's chain named a file from root's memory ($from)" ;;
+esac
 
 mv "$tmp/prog" "$tmp/renamed"
 prog=$tmp/renamed

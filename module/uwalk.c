@@ -480,12 +480,14 @@ static bool forkstat_ufile_read(struct forkstat_uwalk *t, struct file *file,
  * program exec'd, a hard link, a bind mount, a chroot, a rename anywhere
  * on the host or a write that changes the file's size or change time
  * names it anew; an exec of the same program does not need to. A file
- * changed in the last two seconds is not remembered: a write sets the
- * change time before it copies. What the key cannot see lasts the TTL
- * at most: a mount moved or detached above the file, a freed dentry,
- * inode and mount reused at the same
- * addresses for another file of the same number, generation, size and
- * change time. A name read while a rename or a change of the taker's
+ * open for writing, or changed in the last second or two, is not
+ * remembered. What the key cannot see lasts the TTL at most: a mount
+ * moved or detached above the file, a change that does not move the
+ * change time (a remote file system's, a no-cmtime write), a freed
+ * dentry, inode and mount reused at the same addresses for another file
+ * of the same number, generation, size and change time. Buckets are
+ * shared: one user's file evicting another's entry can tell the other
+ * that a file was named, no more. A name read while a rename or a change of the taker's
  * root ran is not kept, nor a file without a name (d_path() failed). A
  * file without a build ID (Go's programs have none of GNU's) is looked
  * for one each time: its first page may not have been in memory before.
@@ -493,7 +495,7 @@ static bool forkstat_ufile_read(struct forkstat_uwalk *t, struct file *file,
 #define FORKSTAT_UFILES_SEEN_BITS	5	/* 32 buckets of two */
 #define FORKSTAT_UFILE_TTL		(10 * HZ)
 
-/* inode_get_ctime() came with 6.6; Debian's 6.1 has it backported, older 6.1.y not. */
+/* inode_get_ctime() came with 6.6; some 6.1.y (Debian's 6.1.0-57) have it, older ones not. */
 #ifdef FORKSTAT_HAVE_INODE_GET_CTIME
 #define forkstat_inode_ctime(inode)	inode_get_ctime(inode)
 #else
@@ -502,7 +504,8 @@ static bool forkstat_ufile_read(struct forkstat_uwalk *t, struct file *file,
 
 struct forkstat_ufile_key {
 	const void *dentry, *mnt, *inode, *root, *root_mnt;
-	kuid_t uid;	/* the taker's: whether a file was named before is its user's own */
+	kuid_t uid;	/* the taker's real user and group: whether a file */
+	kgid_t gid;	/* was named before is their own business */
 	unsigned long ino;
 	loff_t size;
 	struct timespec64 ctime;
@@ -522,19 +525,30 @@ static u8 forkstat_ufiles_last[1 << FORKSTAT_UFILES_SEEN_BITS];
 static DEFINE_SPINLOCK(forkstat_ufiles_seen_lock);
 static atomic64_t forkstat_ufiles_named, forkstat_ufiles_read;
 
-/* The key of file for current; *root_seq to check the root was stable. */
-static void forkstat_ufile_key(struct file *file, struct forkstat_ufile_key *k,
+/*
+ * The key of file for current; *root_seq to check the root was stable.
+ * False for a process shielded from its own user (setuid, setgid, not
+ * dumpable, who.h): what it maps is not for its user to learn, not even
+ * by a later chain of theirs finding a file named before.
+ */
+static bool forkstat_ufile_key(struct file *file, struct forkstat_ufile_key *k,
 			       unsigned int *root_seq)
 {
 	struct inode *inode = file_inode(file);
 	struct fs_struct *fs = current->fs;
+	struct forkstat_cred cred;
 
+	forkstat_cred_current(&cred);
+	if (cred.shielded)
+		return false;
+	k->uid = cred.uid;
+	k->gid = cred.gid;
 	k->dentry = file->f_path.dentry;
 	k->mnt = file->f_path.mnt;
 	k->inode = inode;
 	k->ino = inode->i_ino;
 	k->size = i_size_read(inode);
-	/* data_race: a write or unlink racing these reads is a miss at worst (but see below). */
+	/* data_race: racing a write or unlink, a miss; no file being written is kept. */
 	k->ctime = data_race(forkstat_inode_ctime(inode));
 	k->dev = inode->i_sb->s_dev;
 	/* data_race: as above */
@@ -542,12 +556,12 @@ static void forkstat_ufile_key(struct file *file, struct forkstat_ufile_key *k,
 	/* data_race: as above */
 	k->unlinked = data_race(d_unlinked(file->f_path.dentry));
 	k->rename_seq = read_seqbegin(&rename_lock);
-	k->uid = current_uid();
 	do {
 		*root_seq = read_seqcount_begin(&fs->seq);
 		k->root = fs->root.dentry;
 		k->root_mnt = fs->root.mnt;
 	} while (read_seqcount_retry(&fs->seq, *root_seq));
+	return true;
 }
 
 static bool forkstat_ufile_key_eq(const struct forkstat_ufile_key *a,
@@ -558,7 +572,7 @@ static bool forkstat_ufile_key_eq(const struct forkstat_ufile_key *a,
 	       a->size == b->size && timespec64_equal(&a->ctime, &b->ctime) &&
 	       a->unlinked == b->unlinked && a->root == b->root &&
 	       a->root_mnt == b->root_mnt && a->rename_seq == b->rename_seq &&
-	       uid_eq(a->uid, b->uid);
+	       uid_eq(a->uid, b->uid) && gid_eq(a->gid, b->gid);
 }
 
 /* The same file from the same place: a newer entry replaces an older. */
@@ -566,7 +580,8 @@ static bool forkstat_ufile_key_same(const struct forkstat_ufile_key *a,
 				    const struct forkstat_ufile_key *b)
 {
 	return a->dentry == b->dentry && a->mnt == b->mnt && a->root == b->root &&
-	       a->root_mnt == b->root_mnt && uid_eq(a->uid, b->uid);
+	       a->root_mnt == b->root_mnt && uid_eq(a->uid, b->uid) &&
+	       gid_eq(a->gid, b->gid);
 }
 
 /* uf names file: from the files named before, else read and remembered. */
@@ -579,8 +594,15 @@ static void forkstat_ufile_name(struct forkstat_uwalk *t, struct file *file,
 	unsigned int root_seq, i;
 	int way, hit = -1;
 
-	forkstat_ufile_key(file, &k, &root_seq);
-	i = hash_ptr(k.dentry, FORKSTAT_UFILES_SEEN_BITS);
+	if (!forkstat_ufile_key(file, &k, &root_seq)) {
+		atomic64_inc(&forkstat_ufiles_named);
+		atomic64_inc(&forkstat_ufiles_read);
+		uf->from_memory = 0;
+		forkstat_ufile_read(t, file, uf);
+		return;
+	}
+	/* Each user's files in buckets of their own, mostly: one evicts another's less. */
+	i = hash_long((unsigned long)k.dentry ^ __kuid_val(k.uid), FORKSTAT_UFILES_SEEN_BITS);
 	b = forkstat_ufiles_seen[i];
 	spin_lock(&forkstat_ufiles_seen_lock);
 	for (way = 0; way < ARRAY_SIZE(forkstat_ufiles_seen[0]) && hit < 0; way++)
@@ -602,12 +624,18 @@ static void forkstat_ufile_name(struct forkstat_uwalk *t, struct file *file,
 	atomic64_inc(&forkstat_ufiles_read);
 	uf->from_memory = 0;
 	/*
-	 * A write sets the change time before it copies: a file changed in
-	 * the last two seconds may have been read half old, half new.
+	 * Read half old, half new, perhaps: a file open for writing (a
+	 * writer holds i_writecount for the whole of its write, a shared
+	 * writable mapping for its life), or changed in the last second or
+	 * two or in the future (a write sets the change time before it
+	 * copies).
 	 */
 	if (!forkstat_ufile_read(t, file, uf) || read_seqretry(&rename_lock, k.rename_seq) ||
-	    read_seqcount_retry(&current->fs->seq, root_seq) ||
-	    ktime_get_real_seconds() - k.ctime.tv_sec < 2)
+	    read_seqcount_retry(&current->fs->seq, root_seq))
+		return;
+	smp_rmb();	/* i_writecount after the read */
+	if (atomic_read(&file_inode(file)->i_writecount) > 0 ||
+	    k.ctime.tv_sec >= ktime_get_real_seconds() - 1)
 		return;
 	spin_lock(&forkstat_ufiles_seen_lock);
 	/* The same file from the same place replaces itself; else the way not used last. */

@@ -79,13 +79,12 @@ struct forkstat_uvma_hit {
 };
 
 /*
- * A chain being taken: its record (in the same allocation: each byte
- * allocated is zeroed, and under emulation each is an instruction), what
- * it looked up, its stack's words.
+ * A chain being taken: its record (in the same allocation: kzalloc zeroes
+ * each byte, and under emulation each is an instruction), what it looked
+ * up, its stack's words.
  */
 struct forkstat_uwalk {
 	struct forkstat_ustack chain;
-	struct forkstat_ustack *s;	/* &chain */
 	struct mm_struct *mm;
 	bool locked;		/* mm's mmap lock, read */
 	unsigned int next;	/* the cache entry to replace */
@@ -262,7 +261,7 @@ static bool forkstat_uret_at_fault(struct forkstat_uwalk *t, unsigned long w)
 static unsigned long forkstat_uscan(struct forkstat_uwalk *t, unsigned long sp,
 				    bool syscall, unsigned long *slot)
 {
-	struct inode *ip_file = forkstat_uinode(t, t->s->frames[0].addr), *in;
+	struct inode *ip_file = forkstat_uinode(t, t->chain.frames[0].addr), *in;
 	unsigned int i, n = forkstat_uwords(t, sp, syscall ? FORKSTAT_SCAN_WORDS : 1);
 	unsigned long a, w, last = 0;
 
@@ -273,9 +272,9 @@ static unsigned long forkstat_uscan(struct forkstat_uwalk *t, unsigned long sp,
 		in = forkstat_uinode(t, w);
 		if (a != sp && (!in || in == ip_file))
 			continue;
-		if (in && in != ip_file && !forkstat_calls_ip(w, t->s->frames[0].addr))
+		if (in && in != ip_file && !forkstat_calls_ip(w, t->chain.frames[0].addr))
 			continue;
-		forkstat_uadd(t->s, w, FORKSTAT_UFRAME_SCAN);
+		forkstat_uadd(&t->chain, w, FORKSTAT_UFRAME_SCAN);
 		last = w;
 		*slot = a;
 		if (in && in != ip_file)
@@ -326,7 +325,7 @@ static int forkstat_ufp_bad(struct forkstat_uwalk *t, unsigned long fp,
 
 static void forkstat_uwalk_chain(struct forkstat_uwalk *t, struct pt_regs *regs)
 {
-	struct forkstat_ustack *s = t->s;
+	struct forkstat_ustack *s = &t->chain;
 	unsigned long sp = user_stack_pointer(regs);
 	unsigned long fp = regs->bp, last = sp - 1, frame[2], scanned, slot = 0;
 	int end;
@@ -473,10 +472,10 @@ static bool forkstat_ufile_read(struct forkstat_uwalk *t, struct file *file,
  * it is keyed by all its name and build ID were read from, compared and
  * never followed: the file's dentry, mount and inode (address, number,
  * device, generation, size and change time, which a write moves),
- * whether it was unlinked, the taker's root and user (a chain's from=
- * must not tell one user which files another's chains went through)
- * and the rename sequence, and
- * it serves for FORKSTAT_UFILE_TTL at most. Another file mapped, another
+ * whether it was unlinked, the taker's root, real user and group (a
+ * chain's from= must not tell one user which files another's chains
+ * went through) and the rename sequence, and it serves for
+ * FORKSTAT_UFILE_TTL at most. Another file mapped, another
  * program exec'd, a hard link, a bind mount, a chroot, a rename anywhere
  * on the host or a write that changes the file's size or change time
  * names it anew; an exec of the same program does not need to. A file
@@ -487,10 +486,11 @@ static bool forkstat_ufile_read(struct forkstat_uwalk *t, struct file *file,
  * dentry, inode and mount reused at the same addresses for another file
  * of the same number, generation, size and change time. Buckets are
  * shared: one user's file evicting another's entry can tell the other
- * that a file was named, no more. A name read while a rename or a change of the taker's
- * root ran is not kept, nor a file without a name (d_path() failed). A
- * file without a build ID (Go's programs have none of GNU's) is looked
- * for one each time: its first page may not have been in memory before.
+ * that a file was named, no more. A name read while a rename or a change
+ * of the taker's root ran is not kept, nor a file without a name
+ * (d_path() failed). A file without a build ID (Go's programs have none
+ * of GNU's) is looked for one each time: its first page may not have
+ * been in memory before.
  */
 #define FORKSTAT_UFILES_SEEN_BITS	5	/* 32 buckets of two */
 #define FORKSTAT_UFILE_TTL		(10 * HZ)
@@ -527,7 +527,7 @@ static atomic64_t forkstat_ufiles_named, forkstat_ufiles_read;
 
 /*
  * The key of file for current; *root_seq to check the root was stable.
- * False for a process shielded from its own user (setuid, setgid, not
+ * False (the key not to be used) for a process shielded from its own user (setuid, setgid, not
  * dumpable, who.h): what it maps is not for its user to learn, not even
  * by a later chain of theirs finding a file named before.
  */
@@ -539,8 +539,6 @@ static bool forkstat_ufile_key(struct file *file, struct forkstat_ufile_key *k,
 	struct forkstat_cred cred;
 
 	forkstat_cred_current(&cred);
-	if (cred.shielded)
-		return false;
 	k->uid = cred.uid;
 	k->gid = cred.gid;
 	k->dentry = file->f_path.dentry;
@@ -561,7 +559,7 @@ static bool forkstat_ufile_key(struct file *file, struct forkstat_ufile_key *k,
 		k->root = fs->root.dentry;
 		k->root_mnt = fs->root.mnt;
 	} while (read_seqcount_retry(&fs->seq, *root_seq));
-	return true;
+	return !cred.shielded;
 }
 
 static bool forkstat_ufile_key_eq(const struct forkstat_ufile_key *a,
@@ -593,19 +591,15 @@ static void forkstat_ufile_name(struct forkstat_uwalk *t, struct file *file,
 	unsigned long now = jiffies;
 	unsigned int root_seq, i;
 	int way, hit = -1;
+	bool keyed;
 
-	if (!forkstat_ufile_key(file, &k, &root_seq)) {
-		atomic64_inc(&forkstat_ufiles_named);
-		atomic64_inc(&forkstat_ufiles_read);
-		uf->from_memory = 0;
-		forkstat_ufile_read(t, file, uf);
-		return;
-	}
+	atomic64_inc(&forkstat_ufiles_named);
+	keyed = forkstat_ufile_key(file, &k, &root_seq);
 	/* Each user's files in buckets of their own, mostly: one evicts another's less. */
 	i = hash_long((unsigned long)k.dentry ^ __kuid_val(k.uid), FORKSTAT_UFILES_SEEN_BITS);
 	b = forkstat_ufiles_seen[i];
 	spin_lock(&forkstat_ufiles_seen_lock);
-	for (way = 0; way < ARRAY_SIZE(forkstat_ufiles_seen[0]) && hit < 0; way++)
+	for (way = 0; keyed && way < ARRAY_SIZE(forkstat_ufiles_seen[0]) && hit < 0; way++)
 		if (forkstat_ufile_key_eq(&b[way].key, &k) &&
 		    time_before(now, b[way].when + FORKSTAT_UFILE_TTL))
 			hit = way;
@@ -614,7 +608,6 @@ static void forkstat_ufile_name(struct forkstat_uwalk *t, struct file *file,
 		forkstat_ufiles_last[i] = hit;
 	}
 	spin_unlock(&forkstat_ufiles_seen_lock);
-	atomic64_inc(&forkstat_ufiles_named);
 	if (hit >= 0) {
 		uf->from_memory = 1;
 		if (!uf->build_id_len)
@@ -630,7 +623,8 @@ static void forkstat_ufile_name(struct forkstat_uwalk *t, struct file *file,
 	 * two or in the future (a write sets the change time before it
 	 * copies).
 	 */
-	if (!forkstat_ufile_read(t, file, uf) || read_seqretry(&rename_lock, k.rename_seq) ||
+	if (!forkstat_ufile_read(t, file, uf) || !keyed ||
+	    read_seqretry(&rename_lock, k.rename_seq) ||
 	    read_seqcount_retry(&current->fs->seq, root_seq))
 		return;
 	smp_rmb();	/* i_writecount after the read */
@@ -669,7 +663,7 @@ void forkstat_uwalk_reset(void)
 /* file's index in s->files, added if new; -1 when the table is full. */
 static int forkstat_ufile(struct forkstat_uwalk *t, struct file *file)
 {
-	struct forkstat_ustack *s = t->s;
+	struct forkstat_ustack *s = &t->chain;
 	struct inode *inode = file_inode(file);
 	int i;
 
@@ -686,7 +680,7 @@ static int forkstat_ufile(struct forkstat_uwalk *t, struct file *file)
 /* Each frame's file and offset in it. */
 static void forkstat_uresolve(struct forkstat_uwalk *t)
 {
-	struct forkstat_ustack *s = t->s;
+	struct forkstat_ustack *s = &t->chain;
 	int i;
 
 	for (i = 0; i < s->nframes; i++) {
@@ -722,13 +716,12 @@ struct forkstat_ustack *forkstat_uwalk_current(void)
 	/* Not a user thread with its own stack and mm (ustack.c checks). */
 	if (!current->mm || current->flags & (FORKSTAT_NOT_USER | PF_EXITING))
 		return ERR_PTR(-ESRCH);
-	/* Each byte allocated is zeroed (init_on_alloc): keep to kmalloc-2k. */
+	/* kzalloc zeroes each byte: kmalloc-4k would zero twice as many. */
 	BUILD_BUG_ON(sizeof(*t) > 2048);
 	t = kzalloc(sizeof(*t), GFP_KERNEL | __GFP_NOWARN);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
-	t->s = &t->chain;
-	s = t->s;
+	s = &t->chain;
 	t->mm = current->mm;
 	if (!user_64bit_mode(regs)) {
 		forkstat_uadd(s, instruction_pointer(regs), FORKSTAT_UFRAME_IP);

@@ -35,14 +35,20 @@ files() {
 	awk -v k="$1=" '$1 == "ustackcfg" { for (i = 2; i <= NF; i++)
 		if (index($i, k) == 1) print substr($i, length(k) + 1) }' "$PROC"
 }
-# clear_file FIELD INO CMD...: runs CMD (a clear); FIELD (path, from or
-# build_id) of the file of inode INO in its chain
-clear_file() {
-	local field=$1 ino=$2 pid stack
-	shift 2
-	pid=$("$@") || die "$* failed"
+# clear_stack CMD...: runs CMD (a clear); its chain's id, or why none, and 1
+clear_stack() {
+	local pid stack
+	pid=$("$@") || { echo "$* failed"; return 1; }
 	stack=$(rec_field sockclear "tgid=$pid" stack)
-	[ -n "$stack" ] && [ "$stack" != 0 ] || die "$*: its clear has no chain"
+	[ -n "$stack" ] && [ "$stack" != 0 ] || { echo "$*: its clear has no chain"; return 1; }
+	echo "$stack"
+}
+# clear_file FIELD INO CMD...: runs CMD (a clear); FIELD (path, from or
+# build_id) of the file of inode INO in its chain, or why none, and 1
+clear_file() {
+	local field=$1 ino=$2 stack
+	shift 2
+	stack=$(clear_stack "$@") || { echo "$stack"; return 1; }
 	awk -v s="stack=$stack" -v i="ino=$ino" -v f="$field" '$1 == "ufile" && $2 == s && $5 == i {
 		if (f == "path") { sub(/.* path=/, ""); print; exit }
 		for (k = 2; k <= NF; k++) if (index($k, f "=") == 1) { print substr($k, length(f) + 2); exit } }' "$PROC"
@@ -50,10 +56,8 @@ clear_file() {
 # clear_from CMD...: runs CMD (a clear); how its chain's files were
 # named ("2 memory", "1 file 1 memory"), or why not, and 1
 clear_from() {
-	local pid stack from
-	pid=$("$@") || { echo "$* failed"; return 1; }
-	stack=$(rec_field sockclear "tgid=$pid" stack)
-	[ -n "$stack" ] && [ "$stack" != 0 ] || { echo "$*: its clear has no chain"; return 1; }
+	local stack from
+	stack=$(clear_stack "$@") || { echo "$stack"; return 1; }
 	from=$(awk -v s="stack=$stack" '$1 == "ufile" && $2 == s { for (k = 2; k <= NF; k++)
 		if ($k ~ /^from=/) print substr($k, 6) }' "$PROC" | sort | uniq -c | tr -s ' \n' '  ')
 	[ -n "$from" ] || { echo "$*: its chain's files say nothing of where they were named from"; return 1; }
@@ -63,7 +67,7 @@ clear_from() {
 named_as() {
 	local want=$1 got
 	shift
-	got=$(clear_file path "$(stat -L -c %i "$prog")" "$@")
+	got=$(clear_file path "$(stat -L -c %i "$prog")" "$@") || die "$got"
 	log "$*: named $got"
 	[ "$got" = "$want" ] || die "$*: its chain names its file '$got', want '$want'"
 }
@@ -143,7 +147,7 @@ settle
 named_as "$tmp/fresh" "$tmp/fresh" clear
 cat "$dir/ustack_nofp" > "$tmp/fresh" || die "cannot rewrite $tmp/fresh"
 truncate -s "$size" "$tmp/fresh" || die "cannot pad $tmp/fresh"
-got=$(clear_file build_id "$(stat -c %i "$tmp/fresh")" "$tmp/fresh" clear)
+got=$(clear_file build_id "$(stat -c %i "$tmp/fresh")" "$tmp/fresh" clear) || die "$got"
 log "rewritten with ustack_nofp, $size bytes as before: build ID $got"
 [ "$got" = "$want" ] || die "rewritten in place, its chain gives build ID $got, want ustack_nofp's $want"
 log "each file named as its taker sees it"

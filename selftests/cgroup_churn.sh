@@ -5,7 +5,7 @@
 # go (a Kubernetes node: one per pod, one per container): what exited
 # processes leave to their cgroup (procgone) must still be kept per
 # cgroup for the cgroups that live now. With the smallest table
-# (max_procs=16), 600 short-lived cgroups, each with a process that
+# (max_procs=16), 320 short-lived cgroups, each with a process that
 # forked once, have their rows evicted and are removed: more cgroups than
 # procgone has lines. The module sweeps the removed ones' lines into
 # "other" (cgroup=0). Then a live cgroup's 20 forkers have their rows
@@ -16,7 +16,8 @@ require_env
 cg=/sys/fs/cgroup
 [ "$(stat -f -c %T $cg 2>/dev/null)" = cgroup2fs ] || skip "no cgroup2 mount at $cg"
 top=$cg/forkstat-churn-$$
-CHURN=600
+# More cgroups than procgone has lines (256).
+CHURN=320
 readers=()
 cleanup() {
 	[ ${#readers[@]} = 0 ] || kill "${readers[@]}" 2>/dev/null

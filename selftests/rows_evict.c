@@ -5,7 +5,7 @@
  * that forks after them has its row, a dead process whose fork was
  * costly still has its own, and the cgroup's sums (rows and procgone)
  * count every fork, in every read while another cgroup's forkers take
- * their rows over. An unprivileged storm of 10,000 cannot take a live
+ * their rows over. An unprivileged storm of 3,000 cannot take a live
  * process's row.
  */
 #define _GNU_SOURCE
@@ -16,10 +16,13 @@
 #include "proc_util.h"
 
 #define FORKERS		3000
-#define TAKERS		2000	/* in another cgroup, after them */
-#define TAKERS_DEBUG	600	/* 5,000 forkers outlasted 30 min on the RT debugging kernel */
-#define STORM		10000
-#define STORM_DEBUG	3000	/* still three times the table */
+/*
+ * In another cgroup, after them: 600 takers give a stock kernel's reads
+ * a hundred or more evictions to run beside; 2,000 (5,000 forkers in
+ * all) outlasted 30 min on the RT debugging kernel.
+ */
+#define TAKERS		600
+#define STORM		3000	/* three times the table */
 #define NOBODY		65534
 #define CGROUP		"/sys/fs/cgroup/forkstat-rows-evict"
 
@@ -166,7 +169,7 @@ TEST_F_TIMEOUT(rows, a_new_forker_has_a_row_after_three_thousand, 1800)
 
 /*
  * A cgroup's sums in every read while its rows are taken: 3,000 forkers
- * in one cgroup leave the table full of their rows, then 2,000 forkers
+ * in one cgroup leave the table full of their rows, then 600 forkers
  * in another take them over while the test reads. The first cgroup's
  * figures only move, from its rows to its procgone, so every read must
  * count its 6,000 forks: a row taken in the middle of a read counted in
@@ -202,7 +205,7 @@ TEST_F_TIMEOUT(rows, sums_hold_while_rows_are_taken, 3600)
 	ASSERT_EQ(spawner, waitpid(spawner, &status, 0));
 	ASSERT_EQ(0, status);
 
-	spawner = forkers_in(CGROUP "-2", debug_kernel() ? TAKERS_DEBUG : TAKERS);
+	spawner = forkers_in(CGROUP "-2", TAKERS);
 	ASSERT_LE(0, spawner);
 	while (waitpid(spawner, &status, WNOHANG) == 0) {
 		ASSERT_LT(0, proc_read(buf, sizeof(buf)));
@@ -230,8 +233,7 @@ static int storm_as_nobody(void)
 {
 	if (setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
 		return 2;
-	/* A debugging kernel's 10,000 took most of the hour the runner gives. */
-	return short_lived_forkers(debug_kernel() ? STORM_DEBUG : STORM) ? 1 : 0;
+	return short_lived_forkers(STORM) ? 1 : 0;
 }
 
 TEST_F_TIMEOUT(rows, a_storm_cannot_take_a_live_row, 3600)
@@ -255,7 +257,7 @@ TEST_F_TIMEOUT(rows, a_storm_cannot_take_a_live_row, 3600)
 	ASSERT_EQ(0, status);
 
 	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
-	TH_LOG("after %d: procs evicted=%lld dropped=%lld", debug_kernel() ? STORM_DEBUG : STORM,
+	TH_LOG("after %d: procs evicted=%lld dropped=%lld", STORM,
 	       rec_value(buf, "procs", "", "evicted"), rec_value(buf, "procs", "", "dropped"));
 	/* Its own fork of the storm, and nothing taken. */
 	EXPECT_EQ(before + 1, proc_row(buf, getpid(), "fork"));

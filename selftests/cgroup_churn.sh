@@ -13,6 +13,7 @@
 # line, none gone to "other"; and no fork is lost over all.
 . "$(dirname "$0")/functions.sh"
 require_env
+skip_on_cloud
 cg=/sys/fs/cgroup
 [ "$(stat -f -c %T $cg 2>/dev/null)" = cgroup2fs ] || skip "no cgroup2 mount at $cg"
 top=$cg/forkstat-churn-$$
@@ -34,7 +35,7 @@ mkdir "$top" || die "cannot make $top"
 # forkers PREFIX N FORKS [KEEP]: N processes one after another, each in
 # cgroup PREFIXi of its own (PREFIX itself when KEEP is set), forking
 # FORKS times; the cgroups made here are removed once their process is
-# reaped. Python, so that 600 cgroups take seconds, not minutes.
+# reaped. Python, so that hundreds of cgroups take seconds, not minutes.
 forkers() {
 	python3 - "$@" <<'PY'
 import os, sys

@@ -8,6 +8,7 @@
 # that have exited cannot change and must match exactly.
 . "$(dirname "$0")/functions.sh"
 require_env
+skip_on_cloud
 dir=$(cd "$(dirname "$0")" && pwd)
 ctl=$dir/forkstatctl
 command -v jq >/dev/null || skip "jq is not installed"

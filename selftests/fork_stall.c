@@ -46,6 +46,12 @@
 #include "kselftest_harness.h"
 #include "proc_util.h"
 
+/* The module's own logic: generic and rt run it (skip_on_cloud). */
+static void __attribute__((constructor)) cloud_first(void)
+{
+	skip_on_cloud();
+}
+
 /*
  * Forks until the module saw MIN_WAIT_NS of waits, at least 20 times, at
  * most 24. The median fork, not the totals: with two emulators on the

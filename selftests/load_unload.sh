@@ -16,6 +16,7 @@
 # stay quiet (leaks.sh, last, looks for what the cycles left behind).
 . "$(dirname "$0")/functions.sh"
 require_env
+skip_on_cloud
 
 # Five cycles: under the storm a cycle takes 30-35 s on 6.12 beside
 # another guest (each fprobe's unregistration waits for RCU tasks), and

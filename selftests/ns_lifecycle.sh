@@ -12,6 +12,7 @@
 # kmemleak; the pid slab, a cache of its own, counts them).
 . "$(dirname "$0")/functions.sh"
 require_env
+skip_on_cloud
 dir=$(cd "$(dirname "$0")" && pwd)
 command -v unshare >/dev/null || skip "no unshare"
 work=$(mktemp -d)

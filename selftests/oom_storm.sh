@@ -14,6 +14,7 @@
 #   memory.events oom_kill.
 . "$(dirname "$0")/functions.sh"
 require_env
+skip_on_cloud
 dir=$(cd "$(dirname "$0")" && pwd)
 NCG=100
 WORKERS=10

@@ -8,6 +8,7 @@
 # the rows and procgone (and dropped, when only live rows are left).
 . "$(dirname "$0")/functions.sh"
 require_env
+skip_on_cloud
 
 # Whatever happened, the module as the next test expects it: default
 # parameters.

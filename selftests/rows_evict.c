@@ -15,6 +15,12 @@
 #include "kselftest_harness.h"
 #include "proc_util.h"
 
+/* The module's own logic: generic and rt run it (skip_on_cloud). */
+static void __attribute__((constructor)) cloud_first(void)
+{
+	skip_on_cloud();
+}
+
 #define FORKERS		3000
 /*
  * In another cgroup, after them: 600 takers give a stock kernel's reads

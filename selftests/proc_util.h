@@ -197,8 +197,8 @@ static inline int debug_kernel(void)
 
 /*
  * A long test of the module's own logic exits as skipped on the cloud
- * flavour (functions.sh: skip_on_cloud says why); called first in main
- * by a constructor of the test's own.
+ * flavour (functions.sh: skip_on_cloud says why); called by a
+ * constructor of the test's own, before the harness's main.
  */
 static inline void skip_on_cloud(void)
 {

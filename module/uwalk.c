@@ -527,9 +527,10 @@ static atomic64_t forkstat_ufiles_named, forkstat_ufiles_read;
 
 /*
  * The key of file for current; *root_seq to check the root was stable.
- * False (the key not to be used) for a process shielded from its own user (setuid, setgid, not
- * dumpable, who.h): what it maps is not for its user to learn, not even
- * by a later chain of theirs finding a file named before.
+ * False (the key not to be used) for a process shielded from its own
+ * user (setuid, setgid, not dumpable, who.h): what it maps is not for
+ * its user to learn, not even by a later chain of theirs finding a file
+ * named before.
  */
 static bool forkstat_ufile_key(struct file *file, struct forkstat_ufile_key *k,
 			       unsigned int *root_seq)

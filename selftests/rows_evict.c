@@ -55,7 +55,7 @@ static void __attribute__((destructor)) table_restore(void)
 {
 	long long ms;
 
-	/* Not in the harness's children, which exit through here too. */
+	/* Only where it reloaded: a child calling exit() gets here too. */
 	if (reloaded_by == getpid() && !module_unload(60000, &ms))
 		module_load("");
 }

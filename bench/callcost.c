@@ -19,6 +19,9 @@
  *   fionbio_toggle  the same with ioctl(FIONBIO)
  *   thread          pthread_create() and pthread_join() of a thread
  *                   that returns at once
+ *   mmap_munmap     mmap() and munmap() of one anonymous page: two
+ *                   uncontended mmap write locks, which PREEMPT_RT's
+ *                   stall probe (rwbase_write_lock) passes
  *   read_forkstat   open, read to the end and close /proc/forkstat; also
  *                   prints bytes=, the size of the last read
  */
@@ -30,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,6 +90,15 @@ static void call_fionbio_toggle(void)
 		die("ioctl FIONBIO");
 }
 
+static void call_mmap_munmap(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || munmap(p, 4096))
+		die("mmap");
+}
+
 static size_t forkstat_bytes;
 
 static void call_read_forkstat(void)
@@ -130,6 +143,7 @@ static const struct op {
 	{ "setfl_toggle", call_setfl_toggle, 2 },
 	{ "fionbio_toggle", call_fionbio_toggle, 2 },
 	{ "thread", call_thread, 1 },
+	{ "mmap_munmap", call_mmap_munmap, 1 },
 	{ "read_forkstat", call_read_forkstat, 1 },
 };
 

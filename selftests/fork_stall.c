@@ -33,6 +33,12 @@
  * Only the forking process's own threads stall for its fork: another
  * process reading its /proc/PID/maps in a loop meanwhile (which takes
  * the same lock) must add nothing.
+ *
+ * Threads that mmap() and munmap() a page instead of writing take the
+ * mmap lock for writing: they wait for the fork too. A writer of an rwsem
+ * spins while the lock's owner runs, so for them the module's figure is
+ * held between the threads' time asleep and their time held up, as on
+ * PREEMPT_RT.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -81,11 +87,18 @@ static long long clock_ns(clockid_t id)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* What the threads do, timed, between their pauses. */
+enum op {
+	OP_CLOCKS,	/* only read the clocks */
+	OP_WRITE,	/* write to a page the fork write-protects */
+	OP_MAP,		/* mmap() and munmap() a page: the lock for writing */
+};
+
 struct writer {
 	pthread_t thread;
 	char *buf;
 	void *stack;
-	bool touch;		/* write, or only read the clocks */
+	enum op op;
 	int stalls;		/* -1: no schedstat */
 	struct { long long start, end, asleep, held; } stall[MAX_STALLS];
 };
@@ -142,8 +155,15 @@ static void *writer_loop(void *arg)
 		long long c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		long long held, asleep;
 
-		if (w->touch)
+		if (w->op == OP_WRITE) {
 			w->buf[(size_t)page * PAGE]++;
+		} else if (w->op == OP_MAP) {
+			void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (p != MAP_FAILED)
+				munmap(p, PAGE);
+		}
 		held = (clock_ns(CLOCK_MONOTONIC) - t0) - (run_delay_ns(fd) - q0);
 		asleep = held - (clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0);
 		f1 = atomic_load(&forking);
@@ -177,14 +197,15 @@ FIXTURE(stall) {
 };
 
 FIXTURE_VARIANT(stall) {
-	bool touch;
+	enum op op;
 	bool maps_reader;
 };
 
-FIXTURE_VARIANT_ADD(stall, threads_write) { .touch = true };
-FIXTURE_VARIANT_ADD(stall, threads_touch_no_protected_memory) { .touch = false };
+FIXTURE_VARIANT_ADD(stall, threads_write) { .op = OP_WRITE };
+FIXTURE_VARIANT_ADD(stall, threads_map) { .op = OP_MAP };
+FIXTURE_VARIANT_ADD(stall, threads_touch_no_protected_memory) { .op = OP_CLOCKS };
 FIXTURE_VARIANT_ADD(stall, another_process_reads_maps) {
-	.touch = false, .maps_reader = true,
+	.op = OP_CLOCKS, .maps_reader = true,
 };
 
 /* Reads /proc/PID/maps of pid in a loop: its mmap lock, from outside. */
@@ -220,7 +241,7 @@ FIXTURE_SETUP(stall)
 	ASSERT_NE(NULL, self->w);
 	atomic_store(&stop, false);
 	for (i = 0; i < THREADS; i++) {
-		self->w[i] = (struct writer){ .touch = variant->touch };
+		self->w[i] = (struct writer){ .op = variant->op };
 		self->w[i].buf = self->big + (size_t)i * BUF_PAGES * PAGE;
 		self->w[i].stack = map_shared(STACK);
 		ASSERT_NE(NULL, self->w[i].stack);
@@ -354,10 +375,11 @@ TEST_F_TIMEOUT(stall, module_waits_agree_with_the_threads, 600)
 	}
 
 	TH_LOG("%s%s, %d forks: module %lld waits, %lld us; threads %lld stalls, %lld us (held up %lld us)",
-	       variant->touch ? "writing" : "not writing",
+	       variant->op == OP_WRITE ? "writing" :
+	       variant->op == OP_MAP ? "mapping" : "not writing",
 	       variant->maps_reader ? ", another process reading maps" : "", forks, sum.waits,
 	       sum.ns / 1000, sum.own, sum.own_ns / 1000, sum.held_ns / 1000);
-	if (!variant->touch) {
+	if (variant->op == OP_CLOCKS) {
 		EXPECT_EQ(0, sum.waits);
 		EXPECT_EQ(0, sum.ns);
 		return;
@@ -367,7 +389,7 @@ TEST_F_TIMEOUT(stall, module_waits_agree_with_the_threads, 600)
 	ASSERT_LE(0, median) TH_LOG("no fork stalled the threads");
 	TH_LOG("the module saw %d.%d%% of the threads' time asleep (median fork; range %d.%d-%d.%d%%)",
 	       median / 10, median % 10, lo / 10, lo % 10, hi / 10, hi % 10);
-	if (!spinning_waits) {
+	if (!spinning_waits && variant->op != OP_MAP) {
 		EXPECT_LE(900, median);
 		EXPECT_GE(1100, median);
 		return;
@@ -377,8 +399,12 @@ TEST_F_TIMEOUT(stall, module_waits_agree_with_the_threads, 600)
 	 * (single forks 58% to 752% of its time asleep), which moves the
 	 * median more than elsewhere: 91.7% to 134% in eight runs, so 85%
 	 * below. The time held up bounds it above, at 83-87% measured.
+	 * Threads that map sleep after the fork too, on PREEMPT_RT: their
+	 * spinlocks are rt_mutexes there, which the other threads' mmap and
+	 * munmap hold (86.9% and 90.9% of their time asleep on 6.1 and
+	 * 6.12 rt), so 70% below; 93.8% and 98.9% on the generic kernels.
 	 */
-	EXPECT_LE(850, median);
+	EXPECT_LE(variant->op == OP_MAP && spinning_waits ? 700 : 850, median);
 	median = median_permille(fs, forks, true, &lo, &hi);
 	TH_LOG("and %d.%d%% of their time held up (median fork; range %d.%d-%d.%d%%)",
 	       median / 10, median % 10, lo / 10, lo % 10, hi / 10, hi % 10);

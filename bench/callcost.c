@@ -90,12 +90,14 @@ static void call_fionbio_toggle(void)
 		die("ioctl FIONBIO");
 }
 
+static size_t page_size;	/* the system's, from main() */
+
 static void call_mmap_munmap(void)
 {
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	void *p = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (p == MAP_FAILED || munmap(p, 4096))
+	if (p == MAP_FAILED || munmap(p, page_size))
 		die("mmap");
 }
 
@@ -164,6 +166,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "\n");
 		return 2;
 	}
+	page_size = sysconf(_SC_PAGESIZE);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
 		die("socketpair");
 	for (i = 0; i < n / 10 + 1; i++)

@@ -24,7 +24,17 @@ static int forkstat_probe_attach(struct forkstat_probe *p)
 		return register_kretprobe(&p->rp);
 	case FORKSTAT_FPROBE:
 #if IS_ENABLED(CONFIG_FPROBE)
-		return register_fprobe(&p->fp, p->symbol, NULL);
+		/*
+		 * By symbol, not register_fprobe()'s filter string: 6.12
+		 * copies the filter with a kstrdup() whose failure it does
+		 * not check, and a NULL filter leaves the fprobe's hash
+		 * empty, which ftrace takes as every function of the kernel
+		 * (a load that never ends after a failed allocation).
+		 * Each fprobe is registered at most once per load: 6.12's
+		 * ftrace_free_filter() leaves the freed filter behind for
+		 * the next registration of the same struct to copy.
+		 */
+		return register_fprobe_syms(&p->fp, &p->symbol, 1);
 #endif
 		break;
 	}

@@ -8,10 +8,17 @@
 # module's, is left alone), for n = 1, 2, ... until a load succeeds,
 # each failed load returns an error and leaves nothing behind (no
 # module, no /proc/forkstat, nothing kmemleak finds), and the kernel
-# warns about nothing but the failed allocations themselves. The load
-# that succeeds is the one whose failure landed in a probe's
-# registration: the probes attach last, and one that cannot is
-# skipped. Needs fault injection with its stack-trace filter (make
+# warns about nothing but the failed allocations themselves. Loads
+# that succeed are those whose failure landed in a probe's
+# registration (the probes attach last, and one that cannot is
+# skipped) or was the kernel's to absorb. The loop goes on through
+# every allocation of the first probe's registration (a return fprobe:
+# its counters, its symbol lookup, ftrace's filter, its return
+# instances, ftrace's trampoline) and stops when a refusal lands in the
+# next probe; each load must have attached its probes to their own
+# functions and no others (ftrace's enabled_functions), as a
+# registration that lost its filter would trace every function of the
+# kernel. Needs fault injection with its stack-trace filter (make
 # check-debug's kernels); skipped elsewhere.
 #
 # The failed allocations' own reports (a stack dump each, at warning
@@ -52,17 +59,28 @@ for k in failslab fail_page_alloc; do
 	echo $start > $dbg/$k/require-start
 	echo 0xffffffffff000000 > $dbg/$k/require-end
 done
+# Probes this kernel refuses anyway (a symbol it lacks or inlines).
+usual=$(awk '$1 == "probe" && / state=failed / { print $2 }' "$PROC")
 unload_mod
 mark_dmesg
 echo 4 > /proc/sys/kernel/printk
 
-out=$(python3 - "$FORKSTAT_KO" <<'PY'
+out=$(python3 - "$FORKSTAT_KO" $dbg/tracing/enabled_functions "$usual" <<'PY'
 import ctypes, errno, os, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 SYS_finit_module, SYS_delete_module = 313, 176  # x86_64
 ko = os.open(sys.argv[1], os.O_RDONLY)
 nth = os.open("/proc/thread-self/fail-nth", os.O_RDWR)
+
+def traced():
+    with open(sys.argv[2]) as f:
+        return sum(1 for _ in f)
+
+# Functions traced with the module out (nothing else traces in the VM).
+before = traced()
 failed = loaded = 0
+usual = sys.argv[3].split()
+first = None  # the probe the first refusal landed in
 start = last = time.monotonic()
 for n in range(1, 100000):
     # Where the loop is, now and then: a runner's timeout then says how
@@ -83,18 +101,36 @@ for n in range(1, 100000):
             sys.exit("allocation %d: load failed without an error: %d" % (n, err))
         if os.path.exists("/sys/module/forkstat") or os.path.exists("/proc/forkstat"):
             sys.exit("allocation %d: error %d, yet the module is there" % (n, err))
+        if traced() != before:
+            sys.exit("allocation %d: error %d, yet %d functions are traced, %d before" %
+                     (n, err, traced(), before))
         continue
     loaded += 1
     with open("/proc/forkstat") as f:
-        probe_failed = any(l.startswith("probe ") and " state=failed " in l for l in f)
+        probes = [l.split() for l in f if l.startswith("probe ")]
+    refused = [p[1] for p in probes if "state=failed" in p and p[1] not in usual]
+    extra = traced() - before
     if libc.syscall(SYS_delete_module, b"forkstat", 0):
         sys.exit("allocation %d: the load succeeded, the unload did not" % n)
-    if probe_failed or left:
+    if extra > len(probes):
+        sys.exit("allocation %d: %d functions traced with the module's %d probes loaded" %
+                 (n, extra, len(probes)))
+    if left:
         break
-    # Else the failure was the kernel's to absorb (KASAN's stack depot,
-    # kmemleak's own pool): go on.
-print("%d allocations made to fail one at a time: %d loads failed, %d succeeded anyway, the last %s" %
-      (n, failed, loaded, "with a probe refused" if not left else "with none failing"))
+    # The first refusal starts the walk through that probe's
+    # registration, a refusal elsewhere ends it. A load with none
+    # refused had its failure absorbed: by the kernel (KASAN's stack
+    # depot, kmemleak's pool) or by ftrace (a probe without a
+    # trampoline of its own still runs).
+    if refused and first is None:
+        first, first_n = refused, n
+    elif refused and refused != first:
+        break
+if first is None:
+    sys.exit("allocation %d: no allocation left to fail, yet no probe was refused" % n)
+print("%d allocations made to fail one at a time: %d loads failed, %d succeeded anyway; "
+      "%s refused from allocation %d, then %s" %
+      (n, failed, loaded, " ".join(first), first_n, " ".join(refused) or "none"))
 PY
 ) || die "$out"
 echo "$level" > /proc/sys/kernel/printk

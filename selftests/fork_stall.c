@@ -403,8 +403,12 @@ TEST_F_TIMEOUT(stall, module_waits_agree_with_the_threads, 600)
 	 * spinlocks are rt_mutexes there, which the other threads' mmap and
 	 * munmap hold (86.9% and 90.9% of their time asleep on 6.1 and
 	 * 6.12 rt), so 70% below; 93.8% and 98.9% on the generic kernels.
+	 * On make check-debug's kernels an mmap is several times dearer,
+	 * so after the fork the threads queue behind each other's for
+	 * longer: 81.5% on the generic one, so 70% there too.
 	 */
-	EXPECT_LE(variant->op == OP_MAP && spinning_waits ? 700 : 850, median);
+	EXPECT_LE(variant->op == OP_MAP && (spinning_waits || debug_kernel()) ?
+		  700 : 850, median);
 	median = median_permille(fs, forks, true, &lo, &hi);
 	TH_LOG("and %d.%d%% of their time held up (median fork; range %d.%d-%d.%d%%)",
 	       median / 10, median % 10, lo / 10, lo % 10, hi / 10, hi % 10);

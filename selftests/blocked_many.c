@@ -28,7 +28,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 
 #define STACK		(16 << 10)

@@ -17,7 +17,7 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 
 #define CHANGES		5000

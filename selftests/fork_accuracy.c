@@ -30,7 +30,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 
 #define FORKS	5

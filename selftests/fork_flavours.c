@@ -12,7 +12,7 @@
 #include <spawn.h>
 #include <sys/syscall.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 #include "snap.h"
 

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 
 #define BIG_MIB		512

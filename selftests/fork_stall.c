@@ -50,7 +50,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 
 /* The module's own logic: generic and rt run it (skip_on_cloud). */

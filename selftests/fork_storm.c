@@ -12,7 +12,7 @@
 #include <signal.h>
 #include <time.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 
 #define WORKERS		6

@@ -9,7 +9,7 @@
 #define _GNU_SOURCE
 #include <sys/resource.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 
 #define OPENERS		1000

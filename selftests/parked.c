@@ -26,7 +26,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 #include "uffd.h"
 

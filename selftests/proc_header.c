@@ -9,7 +9,7 @@
 #include <regex.h>
 #include <sys/utsname.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 
 TEST(first_line_names_format_module_and_kernel)

@@ -12,7 +12,7 @@
 #include <linux/capability.h>
 #include <sys/syscall.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 
 #define FORKS 20

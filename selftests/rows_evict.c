@@ -12,7 +12,7 @@
 #include <sched.h>
 #include <sys/stat.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 
 /*

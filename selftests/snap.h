@@ -2,7 +2,7 @@
 /*
  * The "snap" fixture: /proc/forkstat read before a test's action, and
  * room to read it after, so a test checks what its action changed.
- * Include after kselftest_harness.h and proc_util.h.
+ * Include after harness.h and proc_util.h.
  */
 #ifndef FORKSTAT_SNAP_H
 #define FORKSTAT_SNAP_H

@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 
 enum how { READ, READV, RECV, RECVMSG, RECVMMSG, POLL_THEN_READ, ACCEPT, PIPE };

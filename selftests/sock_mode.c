@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 #include "snap.h"
 

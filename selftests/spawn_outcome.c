@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <spawn.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 #include "snap.h"
 

@@ -139,6 +139,19 @@ struct forkstat_cow_rec {
 
 static struct forkstat_cow_key *forkstat_cow_keys;
 static struct forkstat_cow_watch *forkstat_cow_watch_slots;
+/*
+ * The slots a fault or an exec looks at: the first ones, up to the span,
+ * which holds every watch whose keys may be published. A fork claims the
+ * lowest free slot and widens the span to hold it; the reaper narrows it
+ * once the highest slots are free again, so that the one or two watches
+ * usually open cost a fault a look at one or two slots, not at all of
+ * them (64 by default: some 600 instructions per fault).
+ * Low 16 bits: the span (cow_watches is at most 1024); high 16: a count of
+ * widenings, so that a narrowing fails if a fork widened it meanwhile.
+ * The count cannot come round in between: only the reaper frees slots,
+ * so at most cow_watches widenings happen while it narrows.
+ */
+static atomic_t forkstat_cow_span;
 /* Watches open or closing: the fault handler looks no further while 0. */
 static atomic_t forkstat_cow_open;
 static atomic64_t forkstat_cow_unwatched;
@@ -161,6 +174,46 @@ static struct forkstat_ring forkstat_cow_ring =
 
 static void forkstat_cow_reap(struct work_struct *work);
 static DECLARE_DELAYED_WORK(forkstat_cow_reaper, forkstat_cow_reap);
+
+#define FORKSTAT_COW_SPAN_LEN	0xffffU
+#define FORKSTAT_COW_SPAN_COUNT	(FORKSTAT_COW_SPAN_LEN + 1)
+
+static unsigned int forkstat_cow_span_len(void)
+{
+	return atomic_read(&forkstat_cow_span) & FORKSTAT_COW_SPAN_LEN;
+}
+
+/* After slot was claimed (a full barrier), before its watch is published. */
+static void forkstat_cow_widen(unsigned int slot)
+{
+	int old = atomic_read(&forkstat_cow_span);
+	unsigned int len;
+
+	do {
+		len = max_t(unsigned int, old & FORKSTAT_COW_SPAN_LEN, slot + 1);
+	} while (!atomic_try_cmpxchg(&forkstat_cow_span, &old,
+				     ((old & ~FORKSTAT_COW_SPAN_LEN) +
+				      FORKSTAT_COW_SPAN_COUNT) | len));
+}
+
+/*
+ * The reaper's, after freeing: the span ends at the highest slot not
+ * free. A fork whose widening the read saw is seen in the slots' state
+ * (the claim, then the widening, both fully ordered, then this read's
+ * acquire); any later widening changed the count, and the narrowing fails:
+ * the span stays wide until the next close.
+ */
+static void forkstat_cow_narrow(void)
+{
+	int old = atomic_read_acquire(&forkstat_cow_span);
+	unsigned int len = old & FORKSTAT_COW_SPAN_LEN;
+
+	while (len && atomic_read(&forkstat_cow_watch_slots[len - 1].state) ==
+	       FORKSTAT_COW_FREE)
+		len--;
+	atomic_try_cmpxchg(&forkstat_cow_span, &old,
+			   (old & ~FORKSTAT_COW_SPAN_LEN) | len);
+}
 
 static void forkstat_cow_reap_soon(unsigned long delay)
 {
@@ -210,6 +263,7 @@ claimed:
 	raw_spin_unlock_irqrestore(&w->lock, irqflags);
 	atomic_inc(&forkstat_cow_open);
 	i = w - forkstat_cow_watch_slots;
+	forkstat_cow_widen(i);
 	WRITE_ONCE(forkstat_cow_keys[i].child, child->mm);
 	/* The watch is whole before a fault can find it. */
 	smp_store_release(&forkstat_cow_keys[i].parent, mm);
@@ -242,9 +296,9 @@ struct forkstat_cow_fault {
 static struct forkstat_cow_watch *forkstat_cow_find(struct mm_struct *mm, int *side)
 {
 	struct forkstat_cow_watch *best = NULL;
-	unsigned int i;
+	unsigned int i, n = forkstat_cow_span_len();
 
-	for (i = 0; i < cow_watches; i++) {
+	for (i = 0; i < n; i++) {
 		struct forkstat_cow_key *k = &forkstat_cow_keys[i];
 		struct forkstat_cow_watch *w = &forkstat_cow_watch_slots[i];
 		int in = READ_ONCE(k->child) == mm ? 1 :
@@ -365,11 +419,12 @@ static void forkstat_cow_sum(struct forkstat_cow_tally *dst,
  */
 void forkstat_cow_exec(u64 id)
 {
-	unsigned int i;
+	unsigned int i, n;
 
 	if (!atomic_read(&forkstat_cow_open))
 		return;
-	for (i = 0; i < cow_watches; i++) {
+	n = forkstat_cow_span_len();
+	for (i = 0; i < n; i++) {
 		struct forkstat_cow_watch *w = &forkstat_cow_watch_slots[i];
 
 		if (atomic_read(&w->state) == FORKSTAT_COW_OPEN && READ_ONCE(w->id) == id) {
@@ -490,6 +545,8 @@ static bool forkstat_cow_close(bool all, bool publish)
 			forkstat_cow_publish(w);
 		forkstat_cow_free(w);
 	}
+	if (closing)
+		forkstat_cow_narrow();
 	return open;
 }
 

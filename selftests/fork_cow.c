@@ -12,16 +12,17 @@
  * The window closes when the child execs: the parent's writes after that
  * copy nothing and count nothing, and it ends by exec even when the child
  * is gone by the time it closes. A vfork child has no watch at all.
- * Write faults that copy nothing by their nature, on a shared mapping
- * write-protected for soft-dirty tracking, are not copy-on-write faults
- * and count nothing.
+ * Children of forks followed at once are each counted whole, whichever
+ * ends first. Write faults that copy nothing by their nature, on a
+ * shared mapping write-protected for soft-dirty tracking, are not
+ * copy-on-write faults and count nothing.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "proc_util.h"
 
 #define MEM		(128UL << 20)
@@ -260,6 +261,44 @@ TEST_F_TIMEOUT(cow_end, window_closes_after_cow_window_s, COW_TIMEOUT)
 		TH_LOG("the record does not say end=window");
 	TH_LOG("parent copied %lld pages in the 1 s window, wrote 2000 after", parent);
 	EXPECT_GE(SLACK, parent);
+}
+
+/*
+ * Forks followed at once, their children ending one by one from the
+ * oldest: each child's copies are still counted after the watches made
+ * before its own have closed and left their slots free (the fault handler
+ * looks only at the slots up to the highest in use).
+ */
+#define OVERLAP		4
+#define OVERLAP_PAGES	300
+
+TEST_F_TIMEOUT(cow_end, overlapping_children_counted_one_by_one, COW_TIMEOUT)
+{
+	int go[OVERLAP][2], i;
+	pid_t pids[OVERLAP];
+	long long child;
+	char c = 0;
+
+	for (i = 0; i < OVERLAP; i++) {
+		ASSERT_EQ(0, pipe(go[i]));
+		pids[i] = syscall(SYS_fork);
+		if (pids[i] == 0) {
+			if (read(go[i][0], &c, 1) != 1)
+				syscall(SYS_exit_group, 2);
+			write_pages(self->mem, i * OVERLAP_PAGES, OVERLAP_PAGES);
+			syscall(SYS_exit_group, 0);
+		}
+		ASSERT_LT(0, pids[i]);
+	}
+	for (i = 0; i < OVERLAP; i++) {
+		ASSERT_EQ(1, write(go[i][1], &c, 1));
+		ASSERT_EQ(pids[i], waitpid(pids[i], NULL, 0));
+		child = cow_value(self->buf, pids[i], "child_pages");
+		TH_LOG("child %d of %d wrote %d pages after %d windows closed, copied %lld",
+		       i + 1, OVERLAP, OVERLAP_PAGES, i, child);
+		EXPECT_LE(OVERLAP_PAGES, child);
+		EXPECT_GE(OVERLAP_PAGES + SLACK, child);
+	}
 }
 
 /* Whether the page at p is soft-dirty (/proc/self/pagemap bit 55). */

@@ -11,15 +11,15 @@
  * read while no fork is watched.
  *
  * Policy: each fork that copies the mm of a parent of cow_min_mb or more
- * RSS gets a watch, one of cow_watches slots, holding both mms (mmgrab: their addresses cannot be
- * reused while watched). A watch counts until the child has no users of
- * its mm any more (it exec'ed or exited), or until cow_window_s have
- * passed. A fault goes to the newest watch of its mm. A fork that
- * finds no free slot is counted as unwatched. Closed watches are reaped
- * by a work item, FORKSTAT_COW_REAP late at most, which publishes their
- * figures:
- * to the forking process's row always, as a "cow" record when the fork
- * or its copy-on-write faults took slow_us or longer.
+ * RSS gets a watch, one of cow_watches slots, holding both mms (mmgrab:
+ * their addresses cannot be reused while watched). A watch counts until
+ * the child has no users of its mm any more (it exec'ed or exited), or
+ * until cow_window_s have passed. A fault goes to the newest watch of its
+ * mm. A fork that finds no free slot is counted as unwatched. Closed
+ * watches are reaped by a work item, FORKSTAT_COW_REAP late at most,
+ * which publishes their figures: to the forking process's row always, as
+ * a "cow" record when the fork or its copy-on-write faults took slow_us
+ * or longer.
  *
  * Only private mappings copy on write: a write fault on a shared one
  * (write-notify, soft-dirty tracking) or on a page userfaultfd

@@ -12,7 +12,7 @@
 #include <linux/percpu.h>
 #include <linux/tracepoint.h>
 
-#include "forkstat.h"
+#include "probes.h"
 
 static int forkstat_probe_attach(struct forkstat_probe *p)
 {

@@ -10,8 +10,11 @@
  * the row there of the exited process worth least (the least memory
  * forked, socket clearers last), whose figures are added to its cgroup's
  * in evicted.c, so that per-cgroup sums never go down. A live process's
- * row is never taken: a process that finds only those gets none; its
- * forks still count in the flavour totals and in "dropped". A tgid
+ * row is never taken: a process that finds only those gets none. Its
+ * figures still count in the host-wide totals; each fork, socket mode
+ * change or vfork wait of it that found no row counts in "dropped", and
+ * figures added later to a row that is not there (copy-on-write bills,
+ * spawns) are in the totals only. A tgid
  * reused by a new process takes over its row, told apart by the group
  * leader's start time.
  *

@@ -17,8 +17,9 @@
 #   rest of the anonymous memory within 10% of the rows C++ had made;
 # - the trigger's chain: main.fill <- main.main in Go (or the runtime
 #   making the next slice <- main.main); in C++ fill_row
-#   <- build_rows <- cxx_build_matrix (demangled) with frame pointers, fill_row first
-#   without (its caller too: the fault's scan finds the return address).
+#   <- build_rows <- cxx_build_matrix (demangled) with frame pointers,
+#   fill_row first without (its caller too: the fault's scan finds the
+#   return address).
 . "$(dirname "$0")/functions.sh"
 require_env
 dir=$(cd "$(dirname "$0")" && pwd)

@@ -3,9 +3,10 @@
 #
 # OOMs that kill nothing because the last victim is still exiting, and a
 # victim that is not the trigger walked whole though one of its threads
-# never comes back from the kernel. oom_exiting (see oom_exiting.c) holds its victim, once
-# killed, in an uninterruptible sleep until the OOM reaper empties it,
-# while the trigger keeps running into the memory cgroup's 64 MiB limit.
+# never comes back from the kernel. oom_exiting (see oom_exiting.c)
+# holds its victim, once killed, in an uninterruptible sleep until the
+# OOM reaper empties it, while the trigger keeps running into the memory
+# cgroup's 64 MiB limit.
 # Then:
 # - one kill, as memory.events counts it, and one oom record: result
 #   killed, the trigger and the victim as oom_exiting names them, the

@@ -5,9 +5,9 @@
  * small blocks, then prints the range of one large anonymous mapping of
  * MIB MiB (default 1024; "region START END", hexadecimal) and touches it
  * page by page, from touch(), until the OOM killer stops it. With hold
- * (oom_global.sh) it prints "held" once the whole mapping is touched,
- * and waits there to be killed. Frame pointers kept (the Makefile), so the chain
- * of the faulting thread reads touch <- fill <- main.
+ * (oom_global.sh) it prints "held" once the whole mapping is touched, and
+ * waits there to be killed. Frame pointers kept (the Makefile), so the
+ * chain of the faulting thread reads touch <- fill <- main.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -69,8 +69,9 @@ if [ -x "$dir/ustack_fp" ]; then
 fi
 
 # One copy-on-write watch, for every fork whatever its size: a subshell
-# that lives on (it does not exec) holds it, and the next fork finds none. Once it has exited the slot is
-# free again; that wait forks nothing, or the fork would take the slot.
+# that lives on (it does not exec) holds it, and the next fork finds
+# none. Once it has exited the slot is free again; that wait forks
+# nothing, or the fork would take the slot.
 open_watches() {	# sets $open: no $(...), which would fork
 	local type rest
 	while read -r type rest; do

@@ -5,8 +5,9 @@
 # the mapped files after the processes are gone: a C program's own three
 # functions in order (frame pointers) or its first frame (without); a
 # slow fork's forking function; CPython's setblocking(True), and the
-# setblocking(False) undoing it, landing in python3; Go's conn.File()+Fd() naming os.(*File).Fd, which Go inlines,
-# and main.dialAll, and the summary saying so; hostile frame pointers
+# setblocking(False) undoing it, landing in python3; Go's
+# conn.File()+Fd() naming os.(*File).Fd, which Go inlines, and
+# main.dialAll, and the summary saying so; hostile frame pointers
 # and a stack unmapped meanwhile cut the walk where it must stop.
 . "$(dirname "$0")/functions.sh"
 require_env

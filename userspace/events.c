@@ -5,8 +5,9 @@
  * TID is the thread that made the call. A slow fork and a clear are
  * followed by the user call chain of the thread that made them, a frame
  * a line, innermost first, named from the mapped files (symbolize.h);
- * a call Go inlined gets a line of its own, marked so. Long cgroup paths and socket
- * names keep their head and tail (fit_middle); JSON has them whole.
+ * a call Go inlined gets a line of its own, marked so. Long cgroup paths
+ * and socket names keep their head and tail (fit_middle); JSON has them
+ * whole.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "symbolize.h"
+#include "gosym.h"
 
 #define GO_MAGIC_118	0xfffffff0u	/* Go 1.18, 1.19 */
 #define GO_MAGIC_120	0xfffffff1u	/* Go 1.20 and later */
@@ -22,7 +22,7 @@
 #define FUNCDATA_INLTREE 3
 
 struct gotab {
-	const struct sym_elf *e;
+	const struct elf_file *e;
 	uint64_t base, size;		/* .gopclntab */
 	uint64_t nfunc, text;
 	/* Offsets into .gopclntab. */
@@ -51,7 +51,7 @@ static int u64_at(const struct gotab *t, uint64_t off, uint64_t *v)
 	return 0;
 }
 
-static int gotab_open(struct gotab *t, const struct sym_elf *e)
+static int gotab_open(struct gotab *t, const struct elf_file *e)
 {
 	uint64_t names, cutab, filetab, pctab, functab;
 	uint32_t magic;
@@ -190,7 +190,7 @@ static void src_at(const struct gotab *t, uint64_t func, uint64_t entry, uint64_
 	snprintf(out, SYM_NAME_MAX, "%.100s:%d", path, line);
 }
 
-int gosym_names(const struct sym_elf *e, uint64_t pc, struct sym_frame *out)
+int gosym_names(const struct elf_file *e, uint64_t pc, struct sym_frame *out)
 {
 	uint64_t func, entry, fixed, inl = 0, p = pc;
 	uint32_t nameoff, npcdata, inltab = 0, fdoff;

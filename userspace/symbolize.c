@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "demangle.h"
+#include "elf_file.h"
+#include "gosym.h"
 #include "symbolize.h"
 
 struct sym {
@@ -32,7 +34,7 @@ struct sym {
 
 struct sym_file {
 	struct fs_ufile key;
-	struct sym_elf e;
+	struct elf_file e;
 	struct sym *syms;
 	size_t nsyms;
 	const char *why;	/* NULL: usable */
@@ -42,98 +44,6 @@ struct symbolizer {
 	struct sym_file *files;
 	size_t nfiles;
 };
-
-const void *elf_at(const struct sym_elf *e, uint64_t off, uint64_t len)
-{
-	return off <= e->size && len <= e->size - off ? e->map + off : NULL;
-}
-
-const void *elf_struct_at(const struct sym_elf *e, uint64_t off, uint64_t len, size_t align)
-{
-	return off % align ? NULL : elf_at(e, off, len);
-}
-
-/* The PT_LOAD segment holding x, a vaddr or (by_offset) a file offset. */
-static const Elf64_Phdr *elf_load(const struct sym_elf *e, uint64_t x, int by_offset)
-{
-	const Elf64_Ehdr *eh = elf_at(e, 0, sizeof(*eh));
-	const Elf64_Phdr *ph;
-	int i;
-
-	for (i = 0; eh && i < eh->e_phnum; i++) {
-		uint64_t start;
-
-		ph = elf_struct_at(e, eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph),
-				   _Alignof(Elf64_Phdr));
-		start = !ph ? 0 : by_offset ? ph->p_offset : ph->p_vaddr;
-		if (ph && ph->p_type == PT_LOAD && x >= start && x - start < ph->p_filesz)
-			return ph;
-	}
-	return NULL;
-}
-
-int64_t elf_offset(const struct sym_elf *e, uint64_t vaddr)
-{
-	const Elf64_Phdr *ph = elf_load(e, vaddr, 0);
-
-	return ph ? (int64_t)(ph->p_offset + (vaddr - ph->p_vaddr)) : -1;
-}
-
-/* The vaddr of file offset off; 0 if no segment maps it. */
-static uint64_t elf_vaddr(const struct sym_elf *e, uint64_t off)
-{
-	const Elf64_Phdr *ph = elf_load(e, off, 1);
-
-	return ph ? ph->p_vaddr + (off - ph->p_offset) : 0;
-}
-
-/* A NUL-terminated string at off, within limit bytes; NULL if none. */
-static const char *elf_str(const struct sym_elf *e, uint64_t off, uint64_t limit)
-{
-	const char *s = elf_at(e, off, 1);
-
-	if (!s || !memchr(s, '\0', limit < e->size - off ? limit : e->size - off))
-		return NULL;
-	return s;
-}
-
-/* The GNU build ID, in hex, from the PT_NOTE segments; "" if none. */
-static void elf_build_id(const struct sym_elf *e, char *hex, size_t len)
-{
-	const Elf64_Ehdr *eh = elf_at(e, 0, sizeof(*eh));
-	int i;
-
-	hex[0] = '\0';
-	for (i = 0; eh && i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = elf_struct_at(e, eh->e_phoff + (uint64_t)i * sizeof(*ph),
-						     sizeof(*ph), _Alignof(Elf64_Phdr));
-		uint64_t off, end;
-
-		if (!ph || ph->p_type != PT_NOTE || !elf_at(e, ph->p_offset, ph->p_filesz))
-			continue;
-		for (off = ph->p_offset, end = off + ph->p_filesz;
-		     off + sizeof(Elf64_Nhdr) <= end;) {
-			const Elf64_Nhdr *nh = elf_struct_at(e, off, sizeof(*nh), _Alignof(Elf64_Nhdr));
-			uint64_t name = off + sizeof(*nh), desc;
-			const uint8_t *d;
-			size_t k;
-
-			if (!nh)
-				break;
-			desc = name + ((nh->n_namesz + 3ULL) & ~3ULL);
-			off = desc + ((nh->n_descsz + 3ULL) & ~3ULL);
-			if (off > end)
-				break;
-			if (nh->n_type != NT_GNU_BUILD_ID || nh->n_namesz != 4 ||
-			    memcmp(e->map + name, "GNU", 4) || nh->n_descsz * 2 >= len)
-				continue;
-			d = e->map + desc;
-			for (k = 0; k < nh->n_descsz; k++)
-				sprintf(hex + 2 * k, "%02x", d[k]);
-			return;
-		}
-	}
-}
 
 static int cmp_sym(const void *a, const void *b)
 {
@@ -149,7 +59,7 @@ static int cmp_sym(const void *a, const void *b)
  */
 static void load_symtab(struct sym_file *f, const Elf64_Shdr *sh, const Elf64_Shdr *strsh)
 {
-	const struct sym_elf *e = &f->e;
+	const struct elf_file *e = &f->e;
 	uint64_t i, n = sh->sh_entsize == sizeof(Elf64_Sym) ? sh->sh_size / sizeof(Elf64_Sym) : 0;
 	struct sym *more;
 
@@ -180,7 +90,7 @@ static void load_symtab(struct sym_file *f, const Elf64_Shdr *sh, const Elf64_Sh
 /* Symbol tables, the Go table and go:func.*, from the section headers. */
 static void load_sections(struct sym_file *f)
 {
-	struct sym_elf *e = &f->e;
+	struct elf_file *e = &f->e;
 	const Elf64_Ehdr *eh = elf_at(e, 0, sizeof(*eh));
 	const Elf64_Shdr *sh, *shstr;
 	size_t i;
@@ -315,7 +225,7 @@ static int open_regular_at(int dir, const char *name)
 static void index_dir(void)
 {
 	struct sym_dir_file *more;
-	struct sym_elf e;
+	struct elf_file e;
 	struct dirent *d;
 	struct stat st;
 	DIR *dir;
@@ -333,7 +243,7 @@ static void index_dir(void)
 		close(fd);
 		if (map == MAP_FAILED)
 			continue;
-		e = (struct sym_elf){ .map = map, .size = st.st_size };
+		e = (struct elf_file){ .map = map, .size = st.st_size };
 		more = strlen(d->d_name) < sizeof(more->name) ?
 			realloc(sym_dir_files, (sym_dir_nfiles + 1) * sizeof(*more)) : NULL;
 		if (more) {

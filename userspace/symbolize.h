@@ -4,10 +4,10 @@
  * from the mapped files themselves, after their process is gone: the ELF
  * symbol tables (.symtab, else .dynsym) and, in Go binaries, the
  * runtime's own table (.gopclntab), which also names the calls the
- * compiler inlined and gives each its source file and line. A file is used only if it is still the one mapped:
- * its GNU build ID, or else its device and inode, must match the
- * module's record. Every read of a file is bounds-checked: a file is
- * anyone's to craft.
+ * compiler inlined and gives each its source file and line. A file is
+ * used only if it is still the one mapped: its GNU build ID, or else its
+ * device and inode, must match the module's record. Every read of a file
+ * is bounds-checked: a file is anyone's to craft.
  */
 #ifndef SYMBOLIZE_H
 #define SYMBOLIZE_H
@@ -54,26 +54,5 @@ int sym_culprit(struct symbolizer *s, const struct fs_ustack *u,
 		char *who, char *via, size_t len);
 /* "file.go:63", the last two parts of the path: what a line shows. */
 const char *sym_src_short(const char *src);
-
-/* Internals shared by symbolize.c and gosym.c: one mapped ELF file. */
-struct sym_elf {
-	const uint8_t *map;
-	size_t size;
-	uint64_t gopclntab, gopclntab_size;	/* file offset; 0: not Go */
-	uint64_t gofunc;			/* vaddr of go:func.*, 0: unknown */
-};
-
-/* len bytes at file offset off, or NULL if past the end. */
-const void *elf_at(const struct sym_elf *e, uint64_t off, uint64_t len);
-/*
- * The same for structs read in place (headers, notes, symbols): NULL
- * also when off is not aligned as the struct, as every toolchain writes
- * them (a crafted file's misaligned table is refused, not read).
- */
-const void *elf_struct_at(const struct sym_elf *e, uint64_t off, uint64_t len, size_t align);
-/* The file offset of vaddr, through the PT_LOAD headers; -1 if none. */
-int64_t elf_offset(const struct sym_elf *e, uint64_t vaddr);
-/* The Go names of vaddr pc in e, innermost first; 0 if not a Go binary. */
-int gosym_names(const struct sym_elf *e, uint64_t pc, struct sym_frame *out);
 
 #endif /* SYMBOLIZE_H */

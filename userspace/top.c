@@ -54,11 +54,6 @@ static int cmp_top(const void *a, const void *b)
 	       (x->tgid > y->tgid) - (x->tgid < y->tgid);
 }
 
-/*
- * FORK copies page tables; SPAWN is vfork and CLONE_VM (nothing copied);
- * THRD is threads; TIME all of them in copy_process; PTCOPY the forks'
- * page-table copy.
- */
 struct fs_proc *sorted_procs(const struct fs_doc *d, enum top_key key)
 {
 	struct fs_proc *s = malloc((d->nprocs + 1) * sizeof(*s));
@@ -132,6 +127,12 @@ static void render_top_spawn(FILE *out, const struct fs_proc *s, size_t k, int n
 	}
 }
 
+/*
+ * FORK copies page tables; SPAWN is vfork and CLONE_VM (nothing copied);
+ * THRD is threads; TIME all of them in copy_process; PTCOPY the forks'
+ * page-table copy.
+ * The stall, copy-on-write and spawn keys have tables of their own.
+ */
 void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 {
 	struct fs_proc *s = sorted_procs(d, key);

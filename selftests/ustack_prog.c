@@ -5,8 +5,7 @@
  * each named function keeps its frame).
  *
  *   ustack_prog clear	clears O_NONBLOCK via outer_a -> middle_b -> inner_c
- *   ustack_prog fork MIB	forks with MIB MiB touched,
- *			via fork_a -> fork_b -> fork_c
+ *   ustack_prog fork MIB	forks with MIB MiB touched, via fork_a -> fork_b -> fork_c
  *   ustack_prog loop|kernel|fault
  *			clears O_NONBLOCK with a raw syscall whose frame
  *			pointer is a frame linking to itself, to a kernel

@@ -102,7 +102,9 @@ trap 'kill $blockers 2>/dev/null; echo $slow_us > /sys/module/$MOD/parameters/sl
 echo 1 > /sys/module/$MOD/parameters/slow_us
 "$ctl" --json events --forks --follow -i 0.1 > "$follow" &
 fpid=$!
-sleep 1
+# Slow forks until --follow prints one: it is reading.
+following() { sh -c 'echo $$' > "$pids"; grep -q "^{\"type\":\"fork\",.*\"child\":$(cat "$pids")," "$follow"; }
+loop_until 60 following || die "--follow printed none of the forks made after it started"
 for ((i = 0; i < 300; i++)); do sh -c 'echo $$' >> "$pids"; done
 last=$(tail -n 1 "$pids")
 # grep, not jq: the file's last line may be half written (jq fails on it).

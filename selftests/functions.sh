@@ -27,15 +27,26 @@ skip() {
 # Runs CMD... every 0.1 s until it succeeds, for SECS seconds at most
 # (of the clock: a CMD that reads a big /proc/forkstat under emulation
 # takes a while itself); fails (status 1) when it never did. The one
-# wait loop of the tests.
+# wait loop of the tests: a caller says what a timeout means (|| die).
+# It forks nothing of its own (the pause is a read that times out on a
+# FIFO opened here), so a test that counts forks or watch slots can wait
+# with it too, given a CMD that forks nothing either. Exported, for the
+# shells a test starts in other namespaces (which pause with sleep).
 loop_until() {	# loop_until SECS CMD...
 	local end=$((SECONDS + $1))
 	shift
 	until "$@"; do
 		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
+		if [ -n "${LOOP_FD:-}" ]; then
+			read -r -t 0.1 -u "$LOOP_FD" _ || :
+		else
+			sleep 0.1
+		fi
 	done
 }
+export -f loop_until
+loop_fifo=$(mktemp -u) && mkfifo "$loop_fifo" && exec {LOOP_FD}<>"$loop_fifo"
+rm -f "$loop_fifo"
 
 # Stops background job PID with SIGINT, then with SIGKILL if it has not
 # exited SECS seconds later, and reaps it: a cleanup must not wait for

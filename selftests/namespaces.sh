@@ -52,26 +52,31 @@ container() {
 		np=$!
 		echo $np > "$1/netpid"
 		# (At access=0 the file numbers pids as the host does: no wait.)
-		for _ in $(seq 300); do grep -Eq "^proc tgid=$np .* sock_clears=2 |^reader access=0 " /proc/forkstat && break; sleep 0.1; done
+		loop_until 30 grep -Eq "^proc tgid=$np .* sock_clears=2 |^reader access=0 " /proc/forkstat ||
+			{ echo "its server in a network namespace of its own has no row with 2 clears" > "$1/failed"; exit 1; }
 		sleep 0.5
 		exec setpriv --reuid=65534 --regid=65534 --clear-groups -- bash -c "
 			\"\$0/bigfork\" 4 2 | sed -n \"s/^pid=\([0-9]*\) .*/\1/p\" | head -n 1 > \"\$1/forker\"
 			\"\$0/blockers\" 2 600 > /dev/null &
-			echo \$! > \"\$1/server\"
+			srv=\$!
+			echo \$srv > \"\$1/server\"
 			# At access=0 the server shows under its host pid: wait
 			# for the reader line and the three servers instead.
-			for _ in \$(seq 300); do
-				grep -q \"^blocked tgid=\$! blocked=2 \" /proc/forkstat && break
-				[ \$(grep -Ec \"^reader access=0 |^blocked .* blocked=2 .*comm=blockers\$\" /proc/forkstat) -ge 4 ] && break
-				sleep 0.1
-			done
+			parked() {
+				grep -q \"^blocked tgid=\$srv blocked=2 \" /proc/forkstat ||
+				[ \$(grep -Ec \"^reader access=0 |^blocked .* blocked=2 .*comm=blockers\$\" /proc/forkstat) -ge 4 ]
+			}
+			loop_until 30 parked ||
+				{ echo \"its server'"'"'s two readers did not park\" > \"\$1/failed\"; exit 1; }
 			cat /proc/forkstat > \"\$1/view\"
 			echo \$\$ > \"\$1/self\"
 			touch \"\$1/done\"
 			exec sleep 600
 		" "$0" "$1"' "$dir" "$1" &
 	host_pids+=($!)
-	loop_until 180 [ -e "$1/done" ] || die "the container did not get going"
+	loop_until 180 eval "[ -e '$1/done' ] || [ -e '$1/failed' ]" ||
+		die "the container did not get going"
+	[ ! -e "$1/failed" ] || die "in the container: $(cat "$1/failed")"
 }
 
 has() { grep -Eq "$2" "$1"; }

@@ -45,7 +45,8 @@ kills=$(($(oom_kills "$top") - kills0))
 loop_until 60 grep -q "^oom .* memcg=$id " $PROC || die "no oom record for cgroup $id"
 snap=$(mktemp)
 # The work item stores the record after the walk: wait until every kill is in.
-loop_until 60 eval '[ "$(oom_records $PROC $id killed)" -ge $kills ]'
+loop_until 60 eval '[ "$(oom_records $PROC $id killed)" -ge $kills ]' ||
+	die "$(oom_records $PROC $id killed) oom records of $kills kills after 60 s"
 cat $PROC > "$snap"
 [ "$(oom_records "$snap" $id killed)" = $kills ] ||
 	die "$(oom_records "$snap" $id killed) oom records of cgroup $id, memory.events counted $kills kills"

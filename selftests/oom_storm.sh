@@ -72,7 +72,8 @@ for c in "${cgs[@]}"; do
 done
 [ $kills -ge $NCG ] || die "memory.events counted $kills kills in $NCG cgroups, want one at least in each"
 # The last records are stored after their walks.
-loop_until 120 eval '[ $(($(oom_cfg kills) - $(oom_cfg kills "$snap0"))) -ge $kills ]'
+loop_until 120 eval '[ $(($(oom_cfg kills) - $(oom_cfg kills "$snap0"))) -ge $kills ]' ||
+	die "forkstat counted $(($(oom_cfg kills) - $(oom_cfg kills "$snap0"))) of $kills kills after 120 s"
 log "kills counted after $SECONDS s: $(grep '^oomcfg' $PROC)"
 snap=$tmp/after
 loop_until 120 eval 'cat $PROC > "$snap"; [ $(($(oom_cfg calls "$snap") - $(oom_cfg recorded "$snap") - $(oom_cfg waited "$snap") - $(oom_cfg settled "$snap") - $(oom_cfg lost "$snap"))) = \

@@ -78,8 +78,8 @@ open_watches() {	# sets $open: no $(...), which would fork
 		[ "$type" = cowcfg ] && { rest=" $rest "; rest=${rest#* open=}; open=${rest%% *}; }
 	done < $PROC
 }
-fifo=$(mktemp -u)
-mkfifo "$fifo" && exec 9<>"$fifo" && rm "$fifo" || die "no fifo to wait on"
+watch_closed() { open_watches; [ "$open" = 0 ]; }
+[ -n "${LOOP_FD:-}" ] || die "loop_until has no FIFO: its waits would fork"
 insmod "$FORKSTAT_KO" cow_watches=1 cow_min_mb=0 || die "insmod cow_watches=1 failed"
 { sleep 3; true; } &
 holder=$!
@@ -88,13 +88,7 @@ loop_until 5 grep -q '^cowcfg .* open=1 ' $PROC || die "the subshell's fork is n
 unwatched=$(rec_field cowcfg watches=1 unwatched)
 [ "$unwatched" -ge 1 ] || die "a fork with every watch taken is not counted as unwatched"
 wait $holder
-for ((i = 0; i < 50; i++)); do
-	open_watches
-	[ "$open" = 0 ] && break
-	read -r -t 0.1 -u 9
-done
-[ "$open" = 0 ] || die "the watch did not close after the subshell exited"
-exec 9>&-
+loop_until 5 watch_closed || die "the watch did not close after the subshell exited"
 unload_mod
 load_mod
 log "one watch: the second fork is unwatched, the slot frees at exit"

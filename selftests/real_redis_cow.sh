@@ -31,11 +31,15 @@ loop_until 10 test -S "$sock" || die "redis-server did not start: $(cat "$dir/lo
 redis-benchmark -s "$sock" -q -t set -n 300000 -r 200000 -d 256 -P 32 > /dev/null ||
 	die "filling redis failed"
 keys=$(cli DBSIZE)
+commands() { cli INFO stats | tr -d '\r' | sed -n 's/^total_commands_processed://p'; }
+commands0=$(commands)
 
 redis-benchmark -s "$sock" -q -t set -n 100000000 -r 200000 -d 256 -P 8 -l \
 	> /dev/null 2>&1 &
 bench=$!
-sleep 1
+# The BGSAVE below runs under a stream of writes.
+writing() { [ "$(commands)" -gt $((commands0 + 10000)) ]; }
+loop_until 60 writing || die "redis-benchmark did not get going"
 before=$(grep -c "^cow .* tgid=$redis " $PROC)
 cli BGSAVE > /dev/null || die "BGSAVE failed"
 # A function, not sh -c: every sh would take a row of the per-process table.

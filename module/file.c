@@ -26,8 +26,9 @@ static int forkstat_show(struct seq_file *m)
 	int ret = 0;
 
 	/* end=1: the last line is "end", so a reader knows a document cut short. */
-	seq_printf(m, "forkstat format=%d module=%s kernel=%s end=1\n",
-		   FORKSTAT_FORMAT, FORKSTAT_VERSION, init_utsname()->release);
+	seq_printf(m, "forkstat format=%d module=%s kernel=%s page_size=%lu end=1\n",
+		   FORKSTAT_FORMAT, FORKSTAT_VERSION, init_utsname()->release,
+		   PAGE_SIZE);
 	forkstat_reader_show(m, r);
 	if (forkstat_reader_sees_host(r)) {
 		forkstat_fork_show(m);

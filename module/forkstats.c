@@ -167,12 +167,11 @@ static void forkstat_show_hist2d(struct seq_file *m, const char *name,
 			continue;	/* only rows that saw calls */
 		seq_printf(m, "hist2d name=%s flavour=%s unit=log2_us rss_bucket=%u rss_mib=",
 			   name, forkstat_flavour_names[flavour], rb);
-		if (!rb)
-			seq_puts(m, "0-1");
-		else if (rb == FORKSTAT_RSS_BUCKETS - 1)
-			seq_printf(m, "%lu-inf", 1UL << (rb - 1));
+		if (rb == FORKSTAT_RSS_BUCKETS - 1)
+			seq_printf(m, "%llu-inf", FORKSTAT_RSS_MIN_MIB(rb));
 		else
-			seq_printf(m, "%lu-%lu", 1UL << (rb - 1), 1UL << rb);
+			seq_printf(m, "%llu-%llu", FORKSTAT_RSS_MIN_MIB(rb),
+				   FORKSTAT_RSS_END_MIB(rb));
 		seq_puts(m, " counts=");
 		forkstat_seq_counts(m, hist[rb], FORKSTAT_LAT_BUCKETS);
 		seq_putc(m, '\n');

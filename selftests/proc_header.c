@@ -12,7 +12,7 @@
 #include "harness.h"
 #include "proc_util.h"
 
-TEST(first_line_names_format_module_and_kernel)
+TEST(first_line_names_format_module_kernel_and_page_size)
 {
 	char buf[65536], version[64] = "", want[256];
 	struct utsname uts;
@@ -26,8 +26,9 @@ TEST(first_line_names_format_module_and_kernel)
 	fclose(f);
 	version[strcspn(version, "\n")] = '\0';
 
-	snprintf(want, sizeof(want), "forkstat format=%d module=%s kernel=%s end=1\n",
-		 FORKSTAT_FORMAT, version, uts.release);
+	/* The page size user space sees is the kernel's base page. */
+	snprintf(want, sizeof(want), "forkstat format=%d module=%s kernel=%s page_size=%ld end=1\n",
+		 FORKSTAT_FORMAT, version, uts.release, sysconf(_SC_PAGESIZE));
 	EXPECT_EQ(0, strncmp(buf, want, strlen(want))) {
 		TH_LOG("first line: %.*s", (int)strcspn(buf, "\n"), buf);
 		TH_LOG("expected:   %s", want);

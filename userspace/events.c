@@ -134,7 +134,8 @@ static void fork_bills(FILE *out, const struct fs_doc *d)
 			fmt_clock(w->time_ns, t, sizeof(t)), (long long)w->tgid,
 			esc_col(w->comm, 15, comm, sizeof(comm)), w->end, fmt_ns(w->fork_ns, a, sizeof(a)),
 			s ? fmt_ns(s->stall.ns, b, sizeof(b)) : "-",
-			fmt_kb((w->side[FS_COW_PARENT].pages + w->side[FS_COW_CHILD].pages) * FS_PAGE_KB,
+			fmt_kb(fs_pages_kb(d, w->side[FS_COW_PARENT].pages +
+					   w->side[FS_COW_CHILD].pages),
 			       c, sizeof(c)),
 			fmt_ns(w->side[FS_COW_PARENT].ns, e, sizeof(e)),
 			fmt_ns(w->side[FS_COW_CHILD].ns, f, sizeof(f)));
@@ -210,7 +211,8 @@ void render_record_line(FILE *out, const struct fs_doc *d, struct symbolizer *sy
 		fprintf(out, "%-8s bill  %7lld %s %-6.6s fork %7s copied %7s in %7s\n",
 			fmt_clock(r->time_ns, t, sizeof(t)), (long long)r->tgid,
 			esc_col(r->comm, 15, comm, sizeof(comm)), r->end, fmt_ns(r->fork_ns, a, sizeof(a)),
-			fmt_kb((r->side[FS_COW_PARENT].pages + r->side[FS_COW_CHILD].pages) * FS_PAGE_KB,
+			fmt_kb(fs_pages_kb(d, r->side[FS_COW_PARENT].pages +
+					   r->side[FS_COW_CHILD].pages),
 			       b, sizeof(b)),
 			fmt_ns(r->side[FS_COW_PARENT].ns + r->side[FS_COW_CHILD].ns, c, sizeof(c)));
 	} else {

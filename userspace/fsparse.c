@@ -980,6 +980,16 @@ static int parse_header(struct line *l, struct fs_doc *d)
 	l->end_promised = get(l, "end") && strcmp(get(l, "end"), "0");
 	str(l, "module", d->module, sizeof(d->module));
 	str(l, "kernel", d->kernel, sizeof(d->kernel));
+	d->page_bytes = FS_PAGE_DEFAULT;
+	if (get(l, "page_size")) {
+		if (u64(l, "page_size", &d->page_bytes))
+			return -1;
+		/* Every Linux architecture's: 4 KiB (x86) to 64 KiB (arm64, ppc64). */
+		if (d->page_bytes < 4096 || d->page_bytes > 65536 ||
+		    (d->page_bytes & (d->page_bytes - 1)))
+			return fail(l, "page_size=%llu: expected a power of two from 4096 to 65536",
+				    (unsigned long long)d->page_bytes);
+	}
 	return 0;
 }
 

@@ -17,11 +17,10 @@
 
 /*
  * The pages the module counts (cow records and rows) are the kernel's
- * base pages: 4 KiB on x86_64, the one architecture it builds for
- * (dkms.conf). Every conversion to bytes or KiB goes through these.
+ * base pages, whose size the header gives (page_size); a module that did
+ * not say ran on x86_64, the one architecture it built for then.
  */
-#define FS_PAGE_BYTES	4096ULL
-#define FS_PAGE_KB	(FS_PAGE_BYTES / 1024)
+#define FS_PAGE_DEFAULT	4096ULL
 
 enum fs_flavour { FS_FORK, FS_VFORK, FS_VM_CLONE, FS_THREAD, FS_KTHREAD, FS_NR_FLAVOURS };
 #define FS_SIZED_FLAVOURS (FS_VM_CLONE + 1)	/* kept by parent RSS too */
@@ -205,6 +204,7 @@ struct fs_oom {
 struct fs_doc {
 	int format;
 	char module[32], kernel[96];
+	uint64_t page_bytes;	/* the kernel's base page: see fs_pages_kb() */
 	/* What the reader was allowed to see (docs/format.md, "reader"). */
 	uint64_t access, pidns_level;
 	char sees[16], totals[16];
@@ -299,5 +299,16 @@ const struct fs_ufile *fs_uframe_file(const struct fs_ustack *u, size_t n);
  * text or NULL with errno.
  */
 char *fs_read_file(const char *path, size_t *len);
+
+/* Every conversion of the module's page counts goes through these. */
+static inline uint64_t fs_pages_bytes(const struct fs_doc *d, uint64_t pages)
+{
+	return pages * d->page_bytes;
+}
+
+static inline uint64_t fs_pages_kb(const struct fs_doc *d, uint64_t pages)
+{
+	return pages * (d->page_bytes / 1024);
+}
 
 #endif /* FSPARSE_H */

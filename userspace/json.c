@@ -155,11 +155,11 @@ static void hist2d_rows(struct jw *j, const char *flavour,
 		jw_obj(j, NULL);
 		jw_str(j, "flavour", flavour);
 		jw_i64(j, "rss_bucket", r);
-		jw_u64(j, "rss_min_mib", r ? 1ULL << (r - 1) : 0);
+		jw_u64(j, "rss_min_mib", FORKSTAT_RSS_MIN_MIB(r));
 		if (r == FS_RSS_BUCKETS - 1)
 			jw_null(j, "rss_end_mib");
 		else
-			jw_u64(j, "rss_end_mib", 1ULL << r);	/* exclusive */
+			jw_u64(j, "rss_end_mib", FORKSTAT_RSS_END_MIB(r));	/* exclusive */
 		jw_u64s(j, "counts", h[r], FS_LAT_BUCKETS);
 		latency_buckets(j, "buckets", h[r]);
 		jw_end(j);
@@ -189,7 +189,7 @@ static void stall(struct jw *j, const struct fs_stall *s)
 	jw_end(j);
 }
 
-static void cow_sides(struct jw *j, const struct fs_cow_side *s)
+static void cow_sides(struct jw *j, const struct fs_doc *d, const struct fs_cow_side *s)
 {
 	static const char *const names[FS_COW_SIDES] = { "parent", "child" };
 	int i;
@@ -199,7 +199,7 @@ static void cow_sides(struct jw *j, const struct fs_cow_side *s)
 		jw_obj(j, names[i]);
 		jw_u64(j, "faults", s[i].faults);
 		jw_u64(j, "pages", s[i].pages);
-		jw_u64(j, "bytes", s[i].pages * FS_PAGE_BYTES);
+		jw_u64(j, "bytes", fs_pages_bytes(d, s[i].pages));
 		jw_u64(j, "ns", s[i].ns);
 		jw_end(j);
 	}
@@ -207,7 +207,7 @@ static void cow_sides(struct jw *j, const struct fs_cow_side *s)
 }
 
 /* The keys of one fork bill, in the object open. */
-static void cow_event(struct jw *j, const struct fs_cow *c)
+static void cow_event(struct jw *j, const struct fs_doc *d, const struct fs_cow *c)
 {
 	jw_u64(j, "id", c->id);
 	jw_u64(j, "time_ns", c->time_ns);
@@ -217,7 +217,7 @@ static void cow_event(struct jw *j, const struct fs_cow *c)
 	jw_str(j, "end", c->end);
 	jw_u64(j, "window_ns", c->window_ns);
 	jw_u64(j, "fork_ns", c->fork_ns);
-	cow_sides(j, c->side);
+	cow_sides(j, d, c->side);
 	cgroup(j, c->cgroup);
 	jw_str(j, "comm", c->comm);
 }
@@ -275,13 +275,13 @@ static void cows(struct jw *j, const struct fs_doc *d)
 	jw_u64(j, "open", d->cow_open);
 	jw_u64(j, "unwatched", d->cow_unwatched);
 	jw_u64(j, "forks", d->cow_forks);
-	cow_sides(j, d->cow_sum);
+	cow_sides(j, d, d->cow_sum);
 	jw_u64(j, "ring", d->cow_ring);
 	jw_u64(j, "total", d->cow_total);
 	jw_arr(j, "events");
 	for (i = 0; i < d->ncows; i++) {
 		jw_obj(j, NULL);
-		cow_event(j, &d->cows[i]);
+		cow_event(j, d, &d->cows[i]);
 		jw_end(j);
 	}
 	jw_end(j);
@@ -448,7 +448,7 @@ void render_record_json(FILE *out, const struct fs_doc *d, struct symbolizer *sy
 	if (kind == FS_REC_SLOW)
 		slow_event(&j, d, sy, &d->slow[i]);
 	else if (kind == FS_REC_COW)
-		cow_event(&j, &d->cows[i]);
+		cow_event(&j, d, &d->cows[i]);
 	else
 		change_event(&j, sy, d, kind == FS_REC_CLEAR ? &d->clears[i] : &d->sets[i]);
 	jw_done(&j);
@@ -511,7 +511,7 @@ static void procs(struct jw *j, const struct fs_doc *d)
 		jw_u64(j, "ptcopy_ns", p->ptcopy_ns);
 		jw_u64(j, "max_rss_kb", p->max_rss_kb);
 		stall(j, &p->stall);
-		cow_sides(j, p->cow);
+		cow_sides(j, d, p->cow);
 		spawn(j, &p->spawn);
 		jw_u64(j, "sock_clears", p->sock_clears);
 		jw_u64(j, "sock_sets", p->sock_sets);

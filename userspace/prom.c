@@ -241,7 +241,7 @@ static void fork_costs(FILE *out, const struct fs_doc *d)
 	     "Bytes of pages copied by those faults, by side.");
 	for (s = 0; s < FS_COW_SIDES; s++)
 		line1(out, "cow_copied_bytes_total", "side", sides[s], "%.0f",
-		      d->cow_sum[s].pages * (double)FS_PAGE_BYTES);
+		      (double)fs_pages_bytes(d, d->cow_sum[s].pages));
 	head(out, "cow_fault_seconds_total", "counter", "Time in those faults, by side.");
 	for (s = 0; s < FS_COW_SIDES; s++)
 		line1(out, "cow_fault_seconds_total", "side", sides[s], "%.9f",
@@ -303,14 +303,14 @@ static int cmp_cgroup_weight(const void *a, const void *b)
 static const struct {
 	const char *name, *type, *help, *fmt;
 	size_t off;
-	double scale;
+	double scale;	/* 0: a count of pages, shown in bytes */
 } cgroup_metrics[] = {
 	{ "cgroup_calls_total", "counter", "copy_process calls by the cgroup's processes (each filed under its cgroup at its last event).", "%.0f", offsetof(struct cgroup_sum, calls), 1 },
 	{ "cgroup_forks_total", "counter", "Forks (copies of the parent's page tables) by the cgroup's processes.", "%.0f", offsetof(struct cgroup_sum, forks), 1 },
 	{ "cgroup_copy_process_seconds_total", "counter", "Time in copy_process of the cgroup's processes.", "%.9f", offsetof(struct cgroup_sum, sum_ns), 1e-9 },
 	{ "cgroup_page_table_copy_seconds_total", "counter", "Page-table copy time of the cgroup's forks.", "%.9f", offsetof(struct cgroup_sum, ptcopy_ns), 1e-9 },
 	{ "cgroup_fork_stall_seconds_total", "counter", "Time other threads of the cgroup's processes waited while they forked.", "%.9f", offsetof(struct cgroup_sum, stall_ns), 1e-9 },
-	{ "cgroup_cow_copied_bytes_total", "counter", "Bytes copied on write after the cgroup's processes' forks, both sides.", "%.0f", offsetof(struct cgroup_sum, cow_pages), FS_PAGE_BYTES },
+	{ "cgroup_cow_copied_bytes_total", "counter", "Bytes copied on write after the cgroup's processes' forks, both sides.", "%.0f", offsetof(struct cgroup_sum, cow_pages), 0 },
 	{ "cgroup_socket_clears_total", "counter", "O_NONBLOCK clears on sockets by the cgroup's processes.", "%.0f", offsetof(struct cgroup_sum, clears), 1 },
 	{ "oom_kills_total", "counter", "Processes the OOM killer killed, by their own cgroup (not the one whose limit fired), since the module was loaded or reset.", "%.0f", offsetof(struct cgroup_sum, oom_kills), 1 },
 	{ "cgroup_blocked_readers", "gauge", "Threads of the cgroup's processes blocked in a receive on a blocking socket.", "%.0f", offsetof(struct cgroup_sum, blocked), 1 },
@@ -323,8 +323,10 @@ static uint64_t *cgroup_field(struct cgroup_sum *s, size_t k)
 	return (uint64_t *)((char *)s + cgroup_metrics[k].off);
 }
 
-static double cgroup_value(struct cgroup_sum *s, size_t k)
+static double cgroup_value(const struct fs_doc *d, struct cgroup_sum *s, size_t k)
 {
+	if (!cgroup_metrics[k].scale)
+		return fs_pages_bytes(d, *cgroup_field(s, k));
 	return *cgroup_field(s, k) * cgroup_metrics[k].scale;
 }
 
@@ -350,10 +352,10 @@ static void cgroups(FILE *out, const struct fs_doc *d, const struct prom_options
 		for (i = 0; i < n && i < o->max_cgroups; i++)
 			line1(out, cgroup_metrics[k].name, "cgroup",
 			      render_cgroup(s[i].id, g, sizeof(g)), cgroup_metrics[k].fmt,
-			      cgroup_value(&s[i], k));
+			      cgroup_value(d, &s[i], k));
 		if (n > o->max_cgroups)
 			line1(out, cgroup_metrics[k].name, "cgroup", "other",
-			      cgroup_metrics[k].fmt, cgroup_value(&other, k));
+			      cgroup_metrics[k].fmt, cgroup_value(d, &other, k));
 	}
 	free(s);
 }
@@ -391,8 +393,8 @@ static void processes(FILE *out, const struct fs_doc *d)
 	for (i = 0; i < d->nprocs; i++)
 		if (d->procs[i].cow[0].pages + d->procs[i].cow[1].pages)
 			process_line(out, "process_cow_copied_bytes_total", &d->procs[i],
-				     "%.0f", (d->procs[i].cow[0].pages +
-					      d->procs[i].cow[1].pages) * (double)FS_PAGE_BYTES);
+				     "%.0f", (double)fs_pages_bytes(d, d->procs[i].cow[0].pages +
+								     d->procs[i].cow[1].pages));
 	head(out, "process_socket_clears_total", "counter",
 	     "O_NONBLOCK clears on sockets, per process.");
 	for (i = 0; i < d->nprocs; i++)

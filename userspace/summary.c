@@ -254,22 +254,29 @@ static void spawn_advice(const struct fs_doc *d, const struct fs_proc *p,
 
 /*
  * Its children ran its code: snapshots or workers, which posix_spawn
- * cannot replace. Huge pages would copy 512 times fewer entries, but a
- * page written while a child lives would then copy 2 MiB, not 4 KiB:
- * the most that could come to is told, bounded by the parent's size.
+ * cannot replace. A huge page (a PMD's worth: page_bytes / 8 entries of
+ * page_bytes each, 2 MiB of 4 KiB pages) would copy that many times
+ * fewer entries, but a page written while a child lives would then copy
+ * the huge page: the most that could come to is told, bounded by the
+ * parent's size.
  */
-static void snapshot_advice(const struct fs_proc *p, char *text, size_t len)
+static void snapshot_advice(const struct fs_doc *d, const struct fs_proc *p, char *text,
+			    size_t len)
 {
 	const struct fs_spawn *s = &p->spawn;
 	uint64_t pages = p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages;
-	uint64_t huge_kb = pages * 2048, cap = p->max_rss_kb * p->n[FS_FORK];
-	char a[16], b[16];
+	uint64_t entries = d->page_bytes / 8, huge_kb = fs_pages_kb(d, entries);
+	uint64_t most_kb = pages * huge_kb, cap = p->max_rss_kb * p->n[FS_FORK];
+	char a[16], b[16], h[16], pg[16];
 
-	snprintf(text, len, "; its children ran its code (%llu exited without exec, %llu still ran after the window): snapshots or workers, which posix_spawn cannot replace; they copied %s on write: transparent huge pages would copy about 512 times fewer page-table entries, but each page written while a child lives would copy 2 MiB instead of 4 KiB: up to %s here",
+	snprintf(text, len, "; its children ran its code (%llu exited without exec, %llu still ran after the window): snapshots or workers, which posix_spawn cannot replace; they copied %s on write: transparent huge pages would copy about %llu times fewer page-table entries, but each page written while a child lives would copy %s instead of %s: up to %s here",
 		 (unsigned long long)s->forks[FS_OUT_EXIT],
 		 (unsigned long long)s->forks[FS_OUT_RUN],
-		 unbreakable((char *)fmt_kb(pages * FS_PAGE_KB, a, sizeof(a))),
-		 unbreakable((char *)fmt_kb(huge_kb < cap || !cap ? huge_kb : cap, b, sizeof(b))));
+		 unbreakable((char *)fmt_kb(fs_pages_kb(d, pages), a, sizeof(a))),
+		 (unsigned long long)entries,
+		 unbreakable((char *)fmt_kb(huge_kb, h, sizeof(h))),
+		 unbreakable((char *)fmt_kb(fs_pages_kb(d, 1), pg, sizeof(pg))),
+		 unbreakable((char *)fmt_kb(most_kb < cap || !cap ? most_kb : cap, b, sizeof(b))));
 }
 
 static void fork_hint(struct hints *out, const struct fs_doc *d, const struct fs_proc *p)
@@ -286,7 +293,7 @@ static void fork_hint(struct hints *out, const struct fs_doc *d, const struct fs
 	if (execs && execs > others)
 		spawn_advice(d, p, what, sizeof(what));
 	else if (others)
-		snapshot_advice(p, what, sizeof(what));
+		snapshot_advice(d, p, what, sizeof(what));
 	else
 		snprintf(what, sizeof(what), ": if its children exec, switch to posix_spawn/vfork; if they run its code, shrink the parent");
 	snprintf(text, sizeof(text),
@@ -322,7 +329,7 @@ static void bill_hint(struct hints *out, const struct fs_doc *d, const struct fs
 		 (unsigned long long)p->stall.waits,
 		 unbreakable((char *)fmt_ns(p->stall.ns, c, sizeof(c))),
 		 unbreakable((char *)fmt_ns(p->cow[FS_COW_PARENT].ns, e, sizeof(e))),
-		 unbreakable((char *)fmt_kb(pages * FS_PAGE_KB, g, sizeof(g))), advice);
+		 unbreakable((char *)fmt_kb(fs_pages_kb(d, pages), g, sizeof(g))), advice);
 	hint_line(out, text);
 }
 
@@ -488,9 +495,9 @@ static void fork_costs(FILE *out, const struct fs_doc *d)
 		fmt_ns(d->stall_sum.ns, a, sizeof(a)));
 	fprintf(out, "  copy-on-write after %s forks (%llu followed now): parents copied %s\n",
 		fmt_count(d->cow_forks, n, sizeof(n)), (unsigned long long)d->cow_open,
-		fmt_kb(p->pages * FS_PAGE_KB, b, sizeof(b)));
+		fmt_kb(fs_pages_kb(d, p->pages), b, sizeof(b)));
 	fprintf(out, "  in %s of faults, children %s in %s\n", fmt_ns(p->ns, e, sizeof(e)),
-		fmt_kb(c->pages * FS_PAGE_KB, f, sizeof(f)), fmt_ns(c->ns, g, sizeof(g)));
+		fmt_kb(fs_pages_kb(d, c->pages), f, sizeof(f)), fmt_ns(c->ns, g, sizeof(g)));
 	if (d->stall_unwatched || d->cow_unwatched)
 		fprintf(out, "  not followed (no free slot): %s forks' stalls, %s forks' copy-on-write\n",
 			fmt_count(d->stall_unwatched, a, sizeof(a)),

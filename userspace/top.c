@@ -72,7 +72,8 @@ struct fs_proc *sorted_procs(const struct fs_doc *d, enum top_key key)
  * COPIED the pages both sides copied on write, COWTIME the parent's time
  * in those faults.
  */
-static void render_top_bill(FILE *out, const struct fs_proc *s, size_t k, int n)
+static void render_top_bill(FILE *out, const struct fs_doc *d, const struct fs_proc *s,
+			    size_t k, int n)
 {
 	char a[16], b[16], c[16], e[16], f[16], f1[16], f2[16], comm[64];
 	size_t i;
@@ -88,8 +89,8 @@ static void render_top_bill(FILE *out, const struct fs_proc *s, size_t k, int n)
 			fmt_ns(p->sum_ns, a, sizeof(a)),
 			fmt_count(p->stall.waits, f2, sizeof(f2)),
 			fmt_ns(p->stall.ns, b, sizeof(b)), fmt_ns(p->stall.max_ns, c, sizeof(c)),
-			fmt_kb((p->cow[FS_COW_PARENT].pages + p->cow[FS_COW_CHILD].pages) * FS_PAGE_KB,
-			       e, sizeof(e)),
+			fmt_kb(fs_pages_kb(d, p->cow[FS_COW_PARENT].pages +
+					   p->cow[FS_COW_CHILD].pages), e, sizeof(e)),
 			fmt_ns(p->cow[FS_COW_PARENT].ns, f, sizeof(f)));
 	}
 }
@@ -142,7 +143,7 @@ void render_top(FILE *out, const struct fs_doc *d, int n, enum top_key key)
 	if (!s)
 		return;
 	if (key == TOP_STALL || key == TOP_COW) {
-		render_top_bill(out, s, d->nprocs, n);
+		render_top_bill(out, d, s, d->nprocs, n);
 		goto out;
 	}
 	if (key == TOP_SPAWN) {

@@ -35,21 +35,23 @@ static char heat_char(uint64_t n)
 
 static void rss_label(int b, char *buf, size_t len)
 {
+	unsigned long long lo = FORKSTAT_RSS_MIN_MIB(b), end = FORKSTAT_RSS_END_MIB(b);
+
 	if (b == 0)
-		snprintf(buf, len, "< 1 MiB");
+		snprintf(buf, len, "< %llu MiB", end);
 	else if (b == FS_RSS_BUCKETS - 1)
-		snprintf(buf, len, ">= 1 TiB");
-	else if (b <= 10)
-		snprintf(buf, len, "%d-%d MiB", 1 << (b - 1), 1 << b);
+		snprintf(buf, len, ">= %llu TiB", lo >> 20);
+	else if (end <= 1024)
+		snprintf(buf, len, "%llu-%llu MiB", lo, end);
 	else
-		snprintf(buf, len, "%d-%d GiB", 1 << (b - 11), 1 << (b - 10));
+		snprintf(buf, len, "%llu-%llu GiB", lo >> 10, end >> 10);
 }
 
 static void heatmap(FILE *out, const char *title,
 		    const uint64_t (*h)[FS_LAT_BUCKETS])
 {
 	int r, c, rmin = -1, rmax = -1, cmin = FS_LAT_BUCKETS, cmax = -1;
-	char label[32];
+	char label[48];
 
 	for (r = 0; r < FS_RSS_BUCKETS; r++)
 		for (c = 0; c < FS_LAT_BUCKETS; c++)

@@ -44,6 +44,9 @@
  * and more.
  */
 #define FORKSTAT_RSS_BUCKETS	22
+/* Bucket i's bounds in MiB: [MIN, END); the last bucket has no end. */
+#define FORKSTAT_RSS_MIN_MIB(i)	((i) ? 1ULL << ((i) - 1) : 0ULL)
+#define FORKSTAT_RSS_END_MIB(i)	(1ULL << (i))
 
 /*
  * A user call chain ("ustack" record) holds up to FORKSTAT_USTACK_FRAMES

@@ -502,7 +502,20 @@ expect 0 '2.0 ms on average: spawns, each costing 36.0 ms \(copy_process 29.0 ms
 expect 0 'here: it would save about 35.6 ms per spawn \(in Go, os/exec does since 1.9\)$' -f "$sp"
 expect 0 '24.0 ms to copy per fork \(12 ms/GiB\); 100% of its children exec.d, after$' -f "$sp"
 expect 0 'snapshots or workers, which$' -f "$sp" -p 77
-expect 0 'written while a child lives would copy 2 MiB instead of 4 KiB: up to$' -f "$sp" -p 77
+expect 0 'written while a child lives would copy 2.0 MiB instead of 4 KiB: up to$' -f "$sp" -p 77
+# The module's page size (header page_size=; 4 KiB when it does not say)
+# scales every page count: arm64 with 16 KiB pages copies 16 KiB a page
+# and a huge page of 32 MiB; a size no architecture has is refused.
+pg=$(mktemp)
+sed '1s/$/ page_size=16384/' "$sp" > "$pg"
+expect 0 'would copy about 2048 times fewer page-table entries, but each page$' -f "$pg" -p 77
+expect 0 'written while a child lives would copy 32.0 MiB instead of 16 KiB: up to$' -f "$pg" -p 77
+sed '1s/$/ page_size=16384/' "$e" > "$pg"
+expect 0 '^forkstat_cgroup_cow_copied_bytes_total\{cgroup="cgroup:7001"\} 8044544000$' -f "$pg" --prometheus
+expect 0 '^forkstat_cgroup_cow_copied_bytes_total\{cgroup="cgroup:7001"\} 2011136000$' -f "$e" --prometheus
+sed '1s/$/ page_size=12288/' "$e" > "$pg"
+expect 3 'page_size=12288: expected a power of two from 4096 to 65536' -f "$pg"
+rm -f "$pg"
 checks=$((checks + 1))
 "$ctl" -f "$sp" -p 77 | grep -q posix_spawn/vfork && fail "a snapshot told to switch to posix_spawn"
 # One vfork whose child paused for 10 minutes makes the host's mean

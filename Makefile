@@ -32,7 +32,10 @@ KSFT_INSTALL := $(BUILD)/ksft
 CHECKPATCH := $(CURDIR)/.cache/checkpatch/checkpatch.pl
 
 PREFIX ?= /usr/local
-INSTALL_MOD := $(DESTDIR)/lib/modules/$(KVER)/extra/forkstat.ko
+# The module goes where kbuild's modules_install puts it, signed and
+# compressed as the kernel's configuration says (6.12's: forkstat.ko.xz).
+INSTALL_MOD_DIR := extra
+INSTALL_MOD := $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/forkstat.ko
 INSTALL_CTL := $(DESTDIR)$(PREFIX)/sbin/forkstatctl
 INSTALL_MAN := $(DESTDIR)$(PREFIX)/share/man/man8/forkstatctl.8
 # The textfile refresher: Debian's node_exporter reads this directory.
@@ -40,7 +43,8 @@ UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
 TEXTFILE_DIR ?= /var/lib/prometheus/node-exporter
 INSTALL_UNITS := $(UNITDIR)/forkstat-textfile.service $(UNITDIR)/forkstat-textfile.timer
 # depmod only for the running system's tree; a staged DESTDIR is the
-# packager's to index.
+# packager's to index. (kbuild's own depmod needs the System.map that
+# Debian's headers do not ship.)
 DEPMOD := $(if $(DESTDIR),true,depmod -a $(KVER))
 
 # checkpatch warnings we accept, by type, each with its reason:
@@ -84,7 +88,8 @@ selftests: $(KSFT_DIR)/lib.mk cli tools
 		emit_tests COLLECTION=forkstat > $(KSFT_INSTALL)/kselftest-list.txt
 
 install: module cli
-	install -D -m 0644 $(MODDIR)/forkstat.ko $(INSTALL_MOD)
+	$(MAKE) -C $(KDIR) M=$(MODDIR) modules_install INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR)
 	install -D -m 0755 userspace/forkstatctl $(INSTALL_CTL)
 	install -D -m 0644 userspace/forkstatctl.8 $(INSTALL_MAN)
 	@mkdir -p $(UNITDIR)
@@ -98,7 +103,8 @@ install: module cli
 uninstall:
 	@[ -n "$(DESTDIR)" ] || [ ! -d /run/systemd/system ] || \
 		systemctl disable --now forkstat-textfile.timer 2>/dev/null || true
-	rm -f $(INSTALL_MOD) $(INSTALL_CTL) $(INSTALL_MAN) $(INSTALL_UNITS)
+	rm -f $(addprefix $(INSTALL_MOD),"" .xz .gz .zst) $(INSTALL_CTL) $(INSTALL_MAN) \
+		$(INSTALL_UNITS)
 	$(DEPMOD)
 
 checkpatch: $(CHECKPATCH)

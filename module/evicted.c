@@ -22,10 +22,14 @@
  * queued: in process context, since looking a cgroup up by id takes
  * kernfs's lock, it folds the slots of cgroups removed since into
  * "other" and frees them for the cgroups that live now, then comes back
- * a second later for as long as it frees slots (once a minute after one
- * that freed none: a table full of live cgroups is not swept every
- * second). The sums over all cgroups never go down; a removed cgroup's
- * own line goes to "other" when the table needs room, though rows of its
+ * a second later for as long as it frees slots. Else a sweep comes a
+ * minute after a cgroup's slot is added to, and a minute after the last
+ * while any cgroup has a slot (on a real host, every minute: 256
+ * lookups at most): removed cgroups leave within a minute or two
+ * however slowly they come and go (a pod every few seconds never fills
+ * the table three quarters), and a table full of live cgroups is not
+ * swept every second. The sums over all cgroups never go down; a removed
+ * cgroup's own line goes to "other" when swept, though rows of its
  * exited processes may still name it.
  *
  * A read shows the rows first, then these lines (rows.c), while rows
@@ -127,9 +131,9 @@ static struct forkstat_evicted *forkstat_evicted_slot(u64 cgroup)
 /*
  * Locks the table and returns the slot cgroup adds to: its own, or
  * "other" when it has none (no cgroup, or the table full around its
- * hash). A sweep is queued when the table is crowded or full, unless one
- * is not due yet. Any context but NMI: queueing work takes raw locks
- * only.
+ * hash). A sweep is run at once when the table is crowded or full,
+ * unless one is not due yet, and else armed a minute ahead when a slot
+ * is added to. Any context but NMI: queueing work takes raw locks only.
  */
 static struct forkstat_evicted *forkstat_evicted_lock_slot(u64 cgroup, unsigned long *irqflags)
 	__acquires(&forkstat_evicted_lock)
@@ -143,7 +147,12 @@ static struct forkstat_evicted *forkstat_evicted_lock_slot(u64 cgroup, unsigned 
 	if ((!e || forkstat_evicted_used >= FORKSTAT_EVICTED_CROWDED) &&
 	    time_after_eq(jiffies, forkstat_evicted_next_sweep)) {
 		forkstat_evicted_next_sweep = jiffies + FORKSTAT_EVICTED_SWEEP_EVERY;
-		queue_delayed_work(system_unbound_wq, &forkstat_evicted_sweep_work, 0);
+		/* Now, though the minute's sweep is pending. */
+		mod_delayed_work(system_unbound_wq, &forkstat_evicted_sweep_work, 0);
+	} else if (e) {
+		/* The minute's sweep, unless one is pending already. */
+		queue_delayed_work(system_unbound_wq, &forkstat_evicted_sweep_work,
+				   FORKSTAT_EVICTED_SWEEP_IDLE);
 	}
 	return e ?: forkstat_evicted_other;
 }
@@ -269,7 +278,8 @@ static bool forkstat_cgroup_removed(u64 id)
 /*
  * Folds the slots of removed cgroups into "other" and frees them, one
  * slot per lock hold; again a second later while sweeps free slots, so
- * that a burst of removals is swept up soon after it ends. A slot that
+ * that a burst of removals is swept up soon after it ends, else a minute
+ * later while any cgroup has a slot. A slot that
  * the read in progress has copied goes to what "other" holds until the
  * next read (the read in progress copies "other" last, and would count
  * it twice); one it has not copied goes to what "other" shows. A slot's
@@ -278,9 +288,9 @@ static bool forkstat_cgroup_removed(u64 id)
 static void forkstat_evicted_sweep(struct work_struct *work)
 {
 	struct forkstat_evicted *e, *other = forkstat_evicted_other;
-	unsigned int i, freed = 0;
+	unsigned int i, freed = 0, used;
+	unsigned long irqflags, delay;
 	struct forkstat_gone *to;
-	unsigned long irqflags;
 	u64 id;
 
 	for (i = 0; i < FORKSTAT_EVICTED_SLOTS; i++) {
@@ -311,12 +321,15 @@ static void forkstat_evicted_sweep(struct work_struct *work)
 		cond_resched();
 	}
 	raw_spin_lock_irqsave(&forkstat_evicted_lock, irqflags);
-	forkstat_evicted_next_sweep = jiffies + (freed ? FORKSTAT_EVICTED_SWEEP_EVERY :
-						 FORKSTAT_EVICTED_SWEEP_IDLE);
+	delay = freed ? FORKSTAT_EVICTED_SWEEP_EVERY : FORKSTAT_EVICTED_SWEEP_IDLE;
+	forkstat_evicted_next_sweep = jiffies + delay;
+	used = forkstat_evicted_used;
 	raw_spin_unlock_irqrestore(&forkstat_evicted_lock, irqflags);
+	/* A second later even if a cgroup armed the minute's meanwhile. */
 	if (freed)
-		queue_delayed_work(system_unbound_wq, &forkstat_evicted_sweep_work,
-				   FORKSTAT_EVICTED_SWEEP_EVERY);
+		mod_delayed_work(system_unbound_wq, &forkstat_evicted_sweep_work, delay);
+	else if (used)
+		queue_delayed_work(system_unbound_wq, &forkstat_evicted_sweep_work, delay);
 }
 
 /* Any context (oom:mark_victim). */

@@ -52,7 +52,7 @@ container() {
 		np=$!
 		echo $np > "$1/netpid"
 		# (At access=0 the file numbers pids as the host does: no wait.)
-		loop_until 30 grep -Eq "^proc tgid=$np .* sock_clears=2 |^reader access=0 " /proc/forkstat ||
+		loop_until 120 grep -Eq "^proc tgid=$np .* sock_clears=2 |^reader access=0 " /proc/forkstat ||
 			{ echo "its server in a network namespace of its own has no row with 2 clears" > "$1/failed"; exit 1; }
 		sleep 0.5
 		exec setpriv --reuid=65534 --regid=65534 --clear-groups -- bash -c "
@@ -66,7 +66,7 @@ container() {
 				grep -q \"^blocked tgid=\$srv blocked=2 \" /proc/forkstat ||
 				[ \$(grep -Ec \"^reader access=0 |^blocked .* blocked=2 .*comm=blockers\$\" /proc/forkstat) -ge 4 ]
 			}
-			loop_until 30 parked ||
+			loop_until 120 parked ||
 				{ echo \"its server'"'"'s two readers did not park\" > \"\$1/failed\"; exit 1; }
 			cat /proc/forkstat > \"\$1/view\"
 			echo \$\$ > \"\$1/self\"
@@ -74,8 +74,10 @@ container() {
 			exec sleep 600
 		" "$0" "$1"' "$dir" "$1" &
 	host_pids+=($!)
-	loop_until 180 eval "[ -e '$1/done' ] || [ -e '$1/failed' ]" ||
-		die "the container did not get going"
+	# Minutes on the PREEMPT_RT debugging kernel beside other guests
+	# (180 s were not enough there).
+	loop_until 600 eval "[ -e '$1/done' ] || [ -e '$1/failed' ]" ||
+		die "the container did not get going in 600 s"
 	[ ! -e "$1/failed" ] || die "in the container: $(cat "$1/failed")"
 }
 

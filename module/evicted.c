@@ -279,10 +279,10 @@ static bool forkstat_cgroup_removed(u64 id)
  * Folds the slots of removed cgroups into "other" and frees them, one
  * slot per lock hold; again a second later while sweeps free slots, so
  * that a burst of removals is swept up soon after it ends, else a minute
- * later while any cgroup has a slot. A slot that
- * the read in progress has copied goes to what "other" holds until the
- * next read (the read in progress copies "other" last, and would count
- * it twice); one it has not copied goes to what "other" shows. A slot's
+ * later while any cgroup has a slot. A slot that the read in progress
+ * has copied goes to what "other" holds until the next read (the read
+ * in progress copies "other" last, and would count it twice); one it has
+ * not copied goes to what "other" shows. A slot's
  * held part stays held, in "other".
  */
 static void forkstat_evicted_sweep(struct work_struct *work)

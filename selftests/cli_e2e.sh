@@ -26,7 +26,7 @@ blockers=$!
 trap 'kill $blockers 2>/dev/null' EXIT
 # Until its three readers are parked (they then hold still).
 parked() { [ "$(rec_field blocked tgid=$blockers blocked)" = 3 ]; }
-loop_until 30 parked || die "the blockers' 3 readers did not park"
+loop_until 300 parked || die "the blockers' 3 readers did not park"
 
 before=$(mktemp) json=$(mktemp) after=$(mktemp)
 cat $PROC > "$before"

@@ -113,6 +113,6 @@ done
 [ "$(rec_field proc tgid=$row comm)" = python3 ] || die "row $row not taken over by the new process: $(grep "^proc tgid=$row " $PROC)"
 release_queued() { awk '$1 == "release" { for (i = 2; i <= NF; i++) if (index($i, "queued=") == 1) print substr($i, 8) }' $PROC; }
 none_queued() { [ "$(release_queued)" = 0 ]; }
-loop_until 10 none_queued || die "references handed over stay queued: $(grep '^release ' $PROC)"
+loop_until 120 none_queued || die "references handed over stay queued: $(grep '^release ' $PROC)"
 check_dmesg_clean
 log "last references let go in a memory cgroup and a dead PID namespace, quietly"

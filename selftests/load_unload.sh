@@ -41,7 +41,7 @@ storm_counted() {
 	[ "$(rec_field sockmode path=ioctl clears)" -gt 0 ] 2> /dev/null &&
 		[ "$(rec_field sockmode path=fcntl sets)" -gt 0 ] 2> /dev/null
 }
-loop_until 30 storm_counted ||
+loop_until 300 storm_counted ||
 	die "the storm's ioctl clears and fcntl sets were not both counted: $(grep '^sockmode ' $PROC)"
 stop_storm
 

@@ -113,7 +113,7 @@ settled() {
 		[ "$(pid_objs)" -ge "$a" ] || return 1
 	done
 }
-loop_until 30 settled || die "the pid slab did not settle after a reset"
+loop_until 300 settled || die "the pid slab did not settle after a reset"
 base=$(pid_objs)
 # Each forks once and exits, without an exec: 600 shells running
 # /bin/true took two minutes of the suite under emulation.
@@ -134,7 +134,7 @@ echo reset > $PROC
 # A leak keeps all of them, a release frees most (some may still wait
 # for their RCU grace period).
 released() { [ "$(pid_objs)" -le $((base + (held - base) / 2)) ]; }
-loop_until 30 released || die "after a reset $(($(pid_objs) - base)) of $((held - base)) pinned pids remain"
+loop_until 300 released || die "after a reset $(($(pid_objs) - base)) of $((held - base)) pinned pids remain"
 log "exited processes' pids: $((held - base)) held by rows, back to $(($(pid_objs) - base)) after a reset"
 
 check_dmesg_clean

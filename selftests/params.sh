@@ -113,7 +113,7 @@ log "100 subshells holding watches: open=$open unfollowed=$unfollowed"
 kill "${holders[@]}"
 wait "${holders[@]}" 2>/dev/null
 exec 9>&-
-loop_until 30 grep -q '^spawncfg .* open=0 ' $PROC ||
+loop_until 300 grep -q '^spawncfg .* open=0 ' $PROC ||
 	die "watches still open after the subshells exited: $(grep '^spawncfg ' $PROC)"
 [ "$(rec_field spawncfg watches=64 window_s)" = 10 ] || die "spawncfg does not say window_s=10"
 unload_mod

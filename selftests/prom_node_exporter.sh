@@ -49,7 +49,7 @@ prometheus-node-exporter --web.listen-address=127.0.0.1:$port \
 	--collector.textfile.directory="$tdir" > "$tdir/ne.log" 2>&1 &
 ne=$!
 scrape() { curl -sf "http://127.0.0.1:$port/metrics" > "$metrics"; }
-loop_until 30 scrape || die "node_exporter did not serve: $(tail -3 "$tdir/ne.log")"
+loop_until 300 scrape || die "node_exporter did not serve: $(tail -3 "$tdir/ne.log")"
 grep -q '^node_textfile_scrape_error 0$' "$metrics" ||
 	die "node_exporter could not read the file: $(grep textfile "$metrics")"
 grep -q '^forkstat_up 1$' "$metrics" || die "no forkstat_up 1"
@@ -62,7 +62,7 @@ log "node_exporter serves forkstat's file: $forks forks, the hostile name escape
 # Module gone: forkstat_up 0, and nothing stale.
 unload_in_use 5000 >/dev/null || die "could not unload $MOD"
 "$ctl" --prometheus -o "$tdir/forkstat.prom" || die "forkstatctl -o without the module failed"
-loop_until 10 scrape || die "node_exporter stopped serving"
+loop_until 120 scrape || die "node_exporter stopped serving"
 grep -q '^forkstat_up 0$' "$metrics" || die "no forkstat_up 0 with the module unloaded"
 ! grep -q '^forkstat_copy_process' "$metrics" || die "stale figures served with the module unloaded"
 load_mod

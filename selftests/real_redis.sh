@@ -37,7 +37,7 @@ cli DEBUG POPULATE 400000 key 200 > /dev/null || die "DEBUG POPULATE failed"
 ratios=()
 for n in 1 2 3 4 5; do
 	cli BGSAVE > /dev/null || die "BGSAVE $n failed"
-	loop_until 30 bgsave_done || die "BGSAVE $n did not end"
+	loop_until 300 bgsave_done || die "BGSAVE $n did not end"
 	theirs=$(cli INFO stats | tr -d '\r' | sed -n 's/^latest_fork_usec://p')
 	[ -n "$theirs" ] && [ "$theirs" -gt 0 ] || die "redis reports no fork time"
 	rec=$(grep "^slow .* tgid=$redis .* flavour=fork " $PROC | tail -n 1) ||

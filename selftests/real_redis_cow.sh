@@ -26,7 +26,7 @@ bench=
 trap 'kill $bench $redis 2>/dev/null; wait $bench $redis 2>/dev/null; rm -rf "$dir"
       echo $old_window > $window' EXIT
 cli() { redis-cli -s "$sock" "$@"; }
-loop_until 10 test -S "$sock" || die "redis-server did not start: $(cat "$dir/log")"
+loop_until 120 test -S "$sock" || die "redis-server did not start: $(cat "$dir/log")"
 # The keys redis-benchmark overwrites below: about 100 MiB of them.
 redis-benchmark -s "$sock" -q -t set -n 300000 -r 200000 -d 256 -P 32 > /dev/null ||
 	die "filling redis failed"
@@ -52,7 +52,7 @@ theirs=$(cli INFO persistence | tr -d '\r' | sed -n 's/^rdb_last_cow_size://p')
 [ -n "$theirs" ] && [ "$theirs" -gt 0 ] || die "redis reports no copy-on-write"
 
 # The child's watch is published within a tenth of a second of its exit.
-loop_until 10 test "$(grep -c "^cow .* tgid=$redis " $PROC)" -gt "$before" ||
+loop_until 120 test "$(grep -c "^cow .* tgid=$redis " $PROC)" -gt "$before" ||
 	die "no cow record for redis-server pid $redis"
 rec=$(grep "^cow .* tgid=$redis " $PROC | tail -n 1)
 field() { echo "$rec" | sed -n "s/.* $1=\([0-9]*\) .*/\1/p"; }

@@ -162,6 +162,23 @@ static void forkstat_blocked_thread_show(struct seq_file *m, struct task_struct 
 	seq_putc(m, '\n');
 }
 
+/*
+ * When t last got a CPU, on the scheduler's clock (local_clock()'s), or 0
+ * when the kernel does not say. Not se.exec_start: the scheduler zeroes
+ * it while the thread sleeps (6.12 keeps a thread that blocks with
+ * negative lag queued, and moving it to another CPU zeroes it; so does
+ * SysRq-n), and a wait taken from it then reads as the time since boot.
+ * sched_info.last_arrival only moves when the thread runs.
+ */
+static u64 forkstat_last_ran(struct task_struct *t)
+{
+#ifdef CONFIG_SCHED_INFO
+	return READ_ONCE(t->sched_info.last_arrival);
+#else
+	return READ_ONCE(t->se.exec_start);
+#endif
+}
+
 /* Whether t is blocked in a receive on a socket the reader may see. */
 static bool forkstat_blocked_thread(struct task_struct *t,
 				    struct forkstat_blocked_scan *scan,
@@ -173,8 +190,8 @@ static bool forkstat_blocked_thread(struct task_struct *t,
 	if (b->fd < 0 || !forkstat_blocking_socket(t, b->fd, &b->sd) ||
 	    !forkstat_reader_sees_net(scan->r, b->sd.net_cookie))
 		return false;
-	ran_ns = READ_ONCE(t->se.exec_start);
-	b->waited_ns = scan->now > ran_ns ? scan->now - ran_ns : 0;
+	ran_ns = forkstat_last_ran(t);
+	b->waited_ns = ran_ns && scan->now > ran_ns ? scan->now - ran_ns : 0;
 	forkstat_cleared_find(b->sd.ino, scan->r, &b->cleared_ns, &b->cleared_by);
 	return true;
 }

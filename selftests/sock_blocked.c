@@ -6,7 +6,8 @@
  * descriptor and socket, and the process's "blocked" line counts them;
  * threads waiting in poll(), in accept() or on a pipe are not counted; a
  * socket switched to blocking through a dup is joined to its clear; and
- * once data arrives they are gone.
+ * once data arrives they are gone. A wait is never longer than its thread
+ * has lived.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -243,6 +244,51 @@ TEST(wait_time_grows)
 	later = my_blocked("longest_ns");
 	EXPECT_LT(0, first);
 	EXPECT_LE(first + 300 * 1000 * 1000LL, later) TH_LOG("%lld then %lld", first, later);
+	finish(_metadata, &w, 1, NULL);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * How long a thread has waited never exceeds its life. A wait taken
+ * from the scheduler's se.exec_start reads as the time since boot once
+ * that field is 0, which the kernel makes it while the thread sleeps:
+ * 6.12 keeps a thread that blocks with negative lag queued ("delayed
+ * dequeue"), and a load balancer moving it then zeroes the field (a
+ * capture showed 77 s for a 7 s wait); SysRq-n (normalize RT tasks)
+ * zeroes it for every user thread, which is how this test gets there
+ * at once.
+ */
+static long long mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+TEST(wait_never_longer_than_the_thread_lived)
+{
+	static char buf[PROC_BUF_SIZE];
+	char waited[32];
+	struct waiter w;
+	long long born = mono_ns(), age;
+	int sv[2], sysrq;
+
+	sysrq = open("/proc/sysrq-trigger", O_WRONLY);
+	if (sysrq < 0)
+		SKIP(return, "no /proc/sysrq-trigger to write");
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	start(_metadata, &w, READ, sv[0], sv[1]);
+	ASSERT_EQ(1, wait_blocked(1));
+	ASSERT_EQ(1, write(sysrq, "n", 1));
+	close(sysrq);
+	ASSERT_LT(0, proc_read(buf, sizeof(buf)));
+	age = mono_ns() - born;
+	ASSERT_EQ(0, thread_line(buf, w.tid, "waited_ns", waited, sizeof(waited)));
+	EXPECT_GE(age, atoll(waited))
+		TH_LOG("the thread waited %lld ms by the module, it is %lld ms old",
+		       atoll(waited) / 1000000, age / 1000000);
 	finish(_metadata, &w, 1, NULL);
 	close(sv[0]);
 	close(sv[1]);

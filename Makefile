@@ -13,7 +13,8 @@
 #                     BASE=REV: what the change since REV costs
 #   make install      module, forkstatctl, its man page and the systemd
 #                     timer that keeps node_exporter's forkstat.prom fresh
-#                     (DESTDIR, PREFIX=/usr/local and KVER honoured)
+#                     (DESTDIR, PREFIX=/usr/local, UNITDIR and KVER
+#                     honoured); install-module and install-cli: each half
 #   make uninstall    the same files removed
 #   make deps         install what the above need (Debian 12, as root)
 #   make checkpatch   the kernel's style check on module/ (--strict)
@@ -87,18 +88,24 @@ selftests: $(KSFT_DIR)/lib.mk cli tools
 	@$(MAKE) -s --no-print-directory -C selftests OUTPUT=$(BUILD)/selftests \
 		emit_tests COLLECTION=forkstat > $(KSFT_INSTALL)/kselftest-list.txt
 
-install: module cli
+install: install-module install-cli
+	@[ -n "$(DESTDIR)" ] || [ ! -d /run/systemd/system ] || \
+		{ systemctl daemon-reload && systemctl enable --now forkstat-textfile.timer; }
+
+install-module: module
 	$(MAKE) -C $(KDIR) M=$(MODDIR) modules_install INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR)
+	$(DEPMOD)
+
+# forkstatctl, its man page and the textfile timer: all the forkstatctl
+# package holds (debian/rules).
+install-cli: cli
 	install -D -m 0755 userspace/forkstatctl $(INSTALL_CTL)
 	install -D -m 0644 userspace/forkstatctl.8 $(INSTALL_MAN)
 	@mkdir -p $(UNITDIR)
 	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@TEXTFILE_DIR@|$(TEXTFILE_DIR)|g' \
 		userspace/systemd/forkstat-textfile.service.in > $(UNITDIR)/forkstat-textfile.service
 	install -m 0644 userspace/systemd/forkstat-textfile.timer $(UNITDIR)/
-	$(DEPMOD)
-	@[ -n "$(DESTDIR)" ] || [ ! -d /run/systemd/system ] || \
-		{ systemctl daemon-reload && systemctl enable --now forkstat-textfile.timer; }
 
 uninstall:
 	@[ -n "$(DESTDIR)" ] || [ ! -d /run/systemd/system ] || \
@@ -132,5 +139,5 @@ clean:
 	$(MAKE) -C userspace clean
 	$(MAKE) -C bench clean
 
-.PHONY: all module cli tools selftests install uninstall checkpatch deps check \
+.PHONY: all module cli tools selftests install install-module install-cli uninstall checkpatch deps check \
 	check-debug demo bench clean

@@ -129,7 +129,7 @@ static bool forkstat_blocking_socket(struct task_struct *t, unsigned int fd,
 struct forkstat_blocked_scan {
 	const struct forkstat_reader *r;
 	struct pid_namespace *ns;	/* where its numbers come from */
-	u64 now;		/* local_clock(), the clock of se.exec_start */
+	u64 now;		/* local_clock(): sched_clock_cpu(), as rq->clock */
 	unsigned int threads;	/* user threads looked at */
 	unsigned int blocked;
 	unsigned int listed;
@@ -163,20 +163,25 @@ static void forkstat_blocked_thread_show(struct seq_file *m, struct task_struct 
 }
 
 /*
- * When t last got a CPU, on the scheduler's clock (local_clock()'s), or 0
- * when the kernel does not say. Not se.exec_start: the scheduler zeroes
- * it while the thread sleeps (6.12 keeps a thread that blocks with
- * negative lag queued, and moving it to another CPU zeroes it; so does
- * SysRq-n), and a wait taken from it then reads as the time since boot.
- * sched_info.last_arrival only moves when the thread runs.
+ * When t last ran, on the scheduler's clock, or 0 when the kernel does not
+ * say. se.exec_start (rq_clock_task(): rq->clock less IRQ and steal time
+ * where those are accounted) is when its run time was last accounted, the
+ * end of its last run, but the scheduler zeroes it while the thread
+ * sleeps (6.12 keeps a thread that blocks with negative lag queued, and
+ * moving it to another CPU zeroes it; so does SysRq-n): a wait taken from
+ * it alone then reads as the time since boot. sched_info.last_arrival
+ * (rq->clock) is when the thread last got a CPU, before that end; never
+ * zeroed. The later of the two: never after local_clock(), whichever
+ * the kernel got wrong.
  */
 static u64 forkstat_last_ran(struct task_struct *t)
 {
+	u64 ran = READ_ONCE(t->se.exec_start);
+
 #ifdef CONFIG_SCHED_INFO
-	return READ_ONCE(t->sched_info.last_arrival);
-#else
-	return READ_ONCE(t->se.exec_start);
+	ran = max(ran, READ_ONCE(t->sched_info.last_arrival));
 #endif
+	return ran;
 }
 
 /* Whether t is blocked in a receive on a socket the reader may see. */

@@ -34,9 +34,10 @@ installed_kernels() {
 	done | sort -V
 }
 
-# The flavours make check tests in every series: PREEMPT_RT, Debian's
-# plain -amd64 kernel and the cloud images' kernel (slowest suite first).
-FORKSTAT_FLAVOURS=(rt generic cloud)
+# The flavours make check tests in every series: Debian's plain -amd64
+# kernel (every selftest: the slowest suite, so first), PREEMPT_RT and
+# the cloud images' kernel (the flavour tests, docs/testing.md).
+FORKSTAT_FLAVOURS=(generic rt cloud)
 
 # A kernel release's flavour: rt, cloud, debug or debug-rt (the two of
 # scripts/debug-kernel), or generic (Debian's plain -amd64).

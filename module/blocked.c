@@ -229,9 +229,35 @@ static bool forkstat_blocked_pause(struct task_struct *t)
 }
 
 /*
+ * A user thread whose details the reader may see: where it is blocked is
+ * /proc/PID/task/TID/syscall's. Under RCU; its mm read under task_lock,
+ * a spinlock_t, never in a probe handler. A leader that has exited (its
+ * mm gone) counts as shielded, and so its process.
+ */
+static bool forkstat_blocked_sees(const struct forkstat_reader *r,
+				  struct task_struct *t)
+{
+	struct forkstat_cred cred;
+
+	if (!t || t->flags & PF_KTHREAD)
+		return false;
+	if (r->sees == FORKSTAT_SEES_ALL || (r->ptrace && r->sees != FORKSTAT_SEES_OWN))
+		return true;
+	task_lock(t);
+	forkstat_cred_of(&cred, __task_cred(t), t->mm);
+	task_unlock(t);
+	if (r->sees == FORKSTAT_SEES_OWN && !uid_eq(cred.uid, r->uid))
+		return false;
+	return forkstat_reader_sees_details(r, &cred);
+}
+
+/*
  * One thread group, under RCU (let go now and then, see above), its
  * leader pinned by the caller, numbered tgid by the reader: its blocked
- * threads and their summary.
+ * threads and their summary. Each thread by its own credentials, as
+ * /proc/PID/task/TID judges it (a raw setresuid changes the caller's
+ * only): of a process the reader may look into, a thread left as root
+ * is neither listed nor counted.
  */
 static void forkstat_blocked_group(struct seq_file *m, struct task_struct *leader,
 				   pid_t tgid, struct forkstat_blocked_scan *scan)
@@ -247,7 +273,8 @@ static void forkstat_blocked_group(struct seq_file *m, struct task_struct *leade
 		if (++threads % FORKSTAT_BLOCKED_RESCHED == 0 &&
 		    !forkstat_blocked_pause(t))
 			break;
-		if (!forkstat_blocked_thread(t, scan, &b))
+		if (!forkstat_blocked_sees(scan->r, t) ||
+		    !forkstat_blocked_thread(t, scan, &b))
 			continue;
 		on_cleared += !!b.cleared_ns;
 		blocked++;
@@ -267,29 +294,6 @@ static void forkstat_blocked_group(struct seq_file *m, struct task_struct *leade
 		   forkstat_task_cgroup(leader));
 	forkstat_seq_comm(m, comm);
 	seq_putc(m, '\n');
-}
-
-/*
- * A user process whose details the reader may see: where its threads
- * are blocked is /proc/PID/syscall's. Under RCU; the leader's mm read
- * under task_lock, a spinlock_t, never in a probe handler. A process
- * whose leader has exited (its mm gone) counts as shielded.
- */
-static bool forkstat_blocked_sees(const struct forkstat_reader *r,
-				  struct task_struct *leader)
-{
-	struct forkstat_cred cred;
-
-	if (!leader || leader->flags & PF_KTHREAD)
-		return false;
-	if (r->sees == FORKSTAT_SEES_ALL || (r->ptrace && r->sees != FORKSTAT_SEES_OWN))
-		return true;
-	task_lock(leader);
-	forkstat_cred_of(&cred, __task_cred(leader), leader->mm);
-	task_unlock(leader);
-	if (r->sees == FORKSTAT_SEES_OWN && !uid_eq(cred.uid, r->uid))
-		return false;
-	return forkstat_reader_sees_details(r, &cred);
 }
 
 void forkstat_blocked_show(struct seq_file *m, const struct forkstat_reader *r)

@@ -7,15 +7,19 @@
  * threads waiting in poll(), in accept() or on a pipe are not counted; a
  * socket switched to blocking through a dup is joined to its clear; and
  * once data arrives they are gone. A wait is never longer than its thread
- * has lived.
+ * has lived. A reader sees the blocked threads whose /proc/PID/task/TID
+ * it may read, each by its own credentials.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
@@ -39,7 +43,7 @@ static void *wait_one(void *arg)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct mmsghdr mm = { .msg_hdr = mh };
 
-	w->tid = syscall(SYS_gettid);
+	__atomic_store_n(&w->tid, syscall(SYS_gettid), __ATOMIC_RELEASE);
 	switch (w->how) {
 	case READ:
 	case PIPE:
@@ -70,33 +74,50 @@ static void *wait_one(void *arg)
 	return (void *)1;
 }
 
-/* This process's "blocked" KEY=, read afresh; 0 when it has no such line. */
-static long long my_blocked(const char *key)
+/* Process tgid's "blocked" KEY= in buf; 0 when it has no such line. */
+static long long blocked_in(const char *buf, pid_t tgid, const char *key)
 {
-	static char buf[PROC_BUF_SIZE];
 	char sel[32];
 	long long v;
 
-	if (proc_read(buf, sizeof(buf)) < 0)
-		return -1;
-	snprintf(sel, sizeof(sel), "tgid=%d", getpid());
+	snprintf(sel, sizeof(sel), "tgid=%d", tgid);
 	v = rec_value(buf, "blocked", sel, key);
 	return v < 0 ? 0 : v;
 }
 
-/* Waits up to 20 s for "blocked" to be want; returns the last value. */
-static long long wait_blocked(long long want)
+/* Process tgid's "blocked" KEY=, read afresh. */
+static long long blocked_of(pid_t tgid, const char *key)
+{
+	static char buf[PROC_BUF_SIZE];
+
+	if (proc_read(buf, sizeof(buf)) < 0)
+		return -1;
+	return blocked_in(buf, tgid, key);
+}
+
+static long long my_blocked(const char *key)
+{
+	return blocked_of(getpid(), key);
+}
+
+/* Waits up to 20 s for tgid's "blocked" to be want; returns the last value. */
+static long long wait_blocked_of(pid_t tgid, long long want)
 {
 	long long now = -1;
 	int i;
 
 	for (i = 0; i < 200; i++) {
-		now = my_blocked("blocked");
+		now = blocked_of(tgid, "blocked");
 		if (now == want)
 			break;
 		usleep(100 * 1000);
 	}
 	return now;
+}
+
+static long long wait_blocked(long long want)
+{
+	return wait_blocked_of(getpid(), want);
 }
 
 static void start(struct __test_metadata *_metadata, struct waiter *w,
@@ -144,14 +165,20 @@ static int listener(struct sockaddr_in *srv)
 	return l;
 }
 
-/* The blockedthread line of thread tid, copied into out. */
-static int thread_line(const char *buf, pid_t tid, const char *key, char *out,
-		       size_t len)
+/* The blockedthread line of thread tid of process tgid, copied into out. */
+static int thread_line_of(const char *buf, pid_t tgid, pid_t tid, const char *key,
+			  char *out, size_t len)
 {
 	char sel[64];
 
-	snprintf(sel, sizeof(sel), "pid=%d tgid=%d", tid, getpid());
+	snprintf(sel, sizeof(sel), "pid=%d tgid=%d", tid, tgid);
 	return rec_str(buf, "blockedthread", sel, key, out, len);
+}
+
+static int thread_line(const char *buf, pid_t tid, const char *key, char *out,
+		       size_t len)
+{
+	return thread_line_of(buf, getpid(), tid, key, out, len);
 }
 
 TEST(each_receive_call_counted_nothing_else)
@@ -381,6 +408,126 @@ TEST(blocking_by_design_server)
 		close(c[i]);
 	}
 	close(l);
+}
+
+#define OTHER_ID	60001
+
+/* Thread w's id, once it has started: wait_one stores it. */
+static pid_t tid_of(struct waiter *w)
+{
+	while (!__atomic_load_n(&w->tid, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	return w->tid;
+}
+
+/*
+ * A process of mixed credentials (a raw setresuid changes the calling
+ * thread's only, as glibc's, which changes every thread's, does not): a
+ * thread left as root, then the leader made OTHER_ID (and dumpable
+ * again) and a thread started after that, OTHER_ID too, each blocked in
+ * a read. Writes their ids to report and waits to be killed.
+ */
+static void mixed_credentials(int report)
+{
+	struct waiter w[2] = { { .how = READ }, { .how = READ } };
+	int sv[2][2];
+	pid_t tids[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv[0]) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv[1]))
+		_exit(1);
+	w[0].fd = sv[0][0];
+	w[1].fd = sv[1][0];
+	if (pthread_create(&w[0].t, NULL, wait_one, &w[0]))
+		_exit(1);
+	tids[0] = tid_of(&w[0]);
+	if (syscall(SYS_setresgid, OTHER_ID, OTHER_ID, OTHER_ID) ||
+	    syscall(SYS_setresuid, OTHER_ID, OTHER_ID, OTHER_ID) ||
+	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) ||
+	    pthread_create(&w[1].t, NULL, wait_one, &w[1]))
+		_exit(1);
+	tids[1] = tid_of(&w[1]);
+	if (write(report, tids, sizeof(tids)) != sizeof(tids))
+		_exit(1);
+	pause();
+	_exit(0);
+}
+
+/* What a reader of OTHER_ID sees of process tgid and its threads tids. */
+struct other_view {
+	long long blocked;
+	int line[2];	/* a blockedthread line for tids[i] */
+	int maps[2];	/* /proc/tgid/task/tids[i]/maps read */
+};
+
+static int maps_readable(pid_t tgid, pid_t tid)
+{
+	char path[64], c;
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/maps", tgid, tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	ok = read(fd, &c, 1) == 1;
+	close(fd);
+	return ok;
+}
+
+static void read_as_other(pid_t tgid, const pid_t tids[2], int report)
+{
+	static char buf[PROC_BUF_SIZE];
+	struct other_view v = { 0 };
+	char val[32];
+	int i;
+
+	if (setgroups(0, NULL) || setresgid(OTHER_ID, OTHER_ID, OTHER_ID) ||
+	    setresuid(OTHER_ID, OTHER_ID, OTHER_ID) || proc_read(buf, sizeof(buf)) < 0)
+		_exit(1);
+	v.blocked = blocked_in(buf, tgid, "blocked");
+	for (i = 0; i < 2; i++) {
+		v.line[i] = !thread_line_of(buf, tgid, tids[i], "fd", val, sizeof(val));
+		v.maps[i] = maps_readable(tgid, tids[i]);
+	}
+	if (write(report, &v, sizeof(v)) != sizeof(v))
+		_exit(1);
+	_exit(0);
+}
+
+/*
+ * Credentials are a thread's own: of a process whose leader another user
+ * may look into, that user sees the blocked threads of its credentials,
+ * not one left as root (which /proc/PID/task/TID refuses it).
+ */
+TEST(each_thread_by_its_own_credentials)
+{
+	struct other_view v;
+	int rep[2], status;
+	pid_t target, reader, tids[2];
+
+	ASSERT_EQ(0, pipe(rep));
+	target = fork();
+	ASSERT_LE(0, target);
+	if (!target)
+		mixed_credentials(rep[1]);
+	ASSERT_EQ(sizeof(tids), read(rep[0], tids, sizeof(tids)));
+	ASSERT_EQ(2, wait_blocked_of(target, 2));
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (!reader)
+		read_as_other(target, tids, rep[1]);
+	ASSERT_EQ(sizeof(v), read(rep[0], &v, sizeof(v)));
+	ASSERT_EQ(reader, waitpid(reader, &status, 0));
+	kill(target, SIGKILL);
+	ASSERT_EQ(target, waitpid(target, &status, 0));
+	/* What /proc shows that user, first: the ground truth. */
+	ASSERT_EQ(0, v.maps[0]) TH_LOG("uid %d reads the root thread's maps", OTHER_ID);
+	ASSERT_EQ(1, v.maps[1]) TH_LOG("uid %d cannot read its own thread's maps", OTHER_ID);
+	EXPECT_EQ(0, v.line[0]) TH_LOG("uid %d sees the root thread blocked", OTHER_ID);
+	EXPECT_EQ(1, v.line[1]) TH_LOG("uid %d does not see its own thread blocked", OTHER_ID);
+	EXPECT_EQ(1, v.blocked);
+	close(rep[0]);
+	close(rep[1]);
 }
 
 TEST_HARNESS_MAIN

@@ -50,6 +50,7 @@ enum forkstat_sees {
 	FORKSTAT_SEES_OWN,	/* those, its own user only, nothing host-wide */
 };
 
+/* What a reader sees; forkstat_reader_same_view() compares every field. */
 struct forkstat_reader {
 	unsigned int access;	/* the policy when the file was opened */
 	enum forkstat_sees sees;

@@ -201,7 +201,11 @@ bool forkstat_reader_sees_host(const struct forkstat_reader *r)
 	return r->sees != FORKSTAT_SEES_OWN;
 }
 
-/* Whether a and b see the same document. */
+/*
+ * Whether a and b see the same document: every field of the view, as
+ * any may change what is shown (a snapshot shared at a user's limit,
+ * snapshot.c, must be of the reader's own view).
+ */
 bool forkstat_reader_same_view(const struct forkstat_reader *a,
 			       const struct forkstat_reader *b)
 {
@@ -209,7 +213,8 @@ bool forkstat_reader_same_view(const struct forkstat_reader *a,
 	       a->pid_ns == b->pid_ns && a->net_cookie == b->net_cookie &&
 	       uid_eq(a->uid, b->uid) && a->admin == b->admin &&
 	       uid_eq(a->fsuid, b->fsuid) && gid_eq(a->fsgid, b->fsgid) &&
-	       a->ptrace == b->ptrace && a->hidepid == b->hidepid;
+	       a->ptrace == b->ptrace && a->hidepid == b->hidepid &&
+	       a->cgroup_init == b->cgroup_init;
 }
 
 void forkstat_reader_show(struct seq_file *m, const struct forkstat_reader *r)

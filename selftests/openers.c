@@ -7,6 +7,7 @@
  * new read of another view or a later read gets.
  */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <sys/resource.h>
 
 #include "harness.h"
@@ -190,6 +191,75 @@ TEST(a_held_snapshot_is_not_what_a_later_read_gets)
 	if (!child)
 		_exit(read_after_fork_as_nobody());
 	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * At its limit of snapshots a user's read gets its newest one again, if
+ * of the same view: not in another cgroup namespace, which shows no
+ * memory cgroup's path (oomcgroup). nobody reads (its limit and the fork
+ * count), holds that many half-read descriptors and forks; then nobody
+ * in a cgroup namespace of its own (made by root: an unprivileged user
+ * namespace is refused in the VM's chroot) reads: refused (-EBUSY), or a
+ * render of now; never the held snapshot, a second old at most.
+ */
+static void hold_the_limit(int ready, int go)
+{
+	static char doc[PROC_BUF_SIZE];
+	long long old = -1, limit, i;
+	char c;
+	int fd;
+
+	if (drop_to_nobody() || proc_read(doc, sizeof(doc)) <= 0)
+		goto out;
+	limit = rec_value(doc, "readers", "", "per_user");
+	for (i = 0; i < limit; i++) {
+		fd = open(FORKSTAT_PROC_PATH, O_RDONLY);
+		if (fd < 0 || read(fd, &c, 1) != 1)
+			goto out;
+	}
+	if (limit > 0 && fork_children(3) == 3)
+		old = forks_in(doc);
+out:
+	if (write(ready, &old, sizeof(old)) != sizeof(old) || read(go, &c, 1) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+static int read_in_a_cgroup_namespace(long long old)
+{
+	static char doc[PROC_BUF_SIZE];
+
+	if (unshare(CLONE_NEWCGROUP) || drop_to_nobody())
+		return 2;
+	if (proc_read(doc, sizeof(doc)) <= 0)
+		return errno == EBUSY ? 0 : 3;
+	return forks_in(doc) >= old + 3 ? 0 : 1;
+}
+
+TEST(a_snapshot_shared_at_the_limit_only_with_its_own_view)
+{
+	int ready[2], go[2], status;
+	pid_t holder, reader;
+	long long old;
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	holder = fork();
+	ASSERT_LE(0, holder);
+	if (!holder)
+		hold_the_limit(ready[1], go[0]);
+	ASSERT_EQ(sizeof(old), read(ready[0], &old, sizeof(old)));
+	ASSERT_LE(0, old) TH_LOG("nobody could not hold its snapshots");
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (!reader)
+		_exit(read_in_a_cgroup_namespace(old));
+	ASSERT_EQ(reader, waitpid(reader, &status, 0));
+	ASSERT_EQ(1, write(go[1], "", 1));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("1: nobody read its held snapshot from another cgroup namespace");
+	ASSERT_EQ(holder, waitpid(holder, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 

@@ -9,10 +9,29 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/percpu.h>
 #include <linux/tracepoint.h>
 
 #include "probes.h"
+
+/*
+ * Hit counts, a slot per probe and CPU: static, never allocated nor
+ * freed, so that a read or reset of /proc/forkstat while the probes
+ * attach (the file comes first, main.c) never meets a counter that a
+ * refused attach or a detach at load freed. A probe takes its slot at
+ * its first registration and keeps it for the load.
+ */
+#define FORKSTAT_PROBE_SLOTS	32
+static DEFINE_PER_CPU(u64, forkstat_probe_hits[FORKSTAT_PROBE_SLOTS]);
+static atomic_t forkstat_probe_slots_taken = ATOMIC_INIT(0);
+
+static u64 __percpu *forkstat_probe_slot(void)
+{
+	int slot = atomic_inc_return(&forkstat_probe_slots_taken) - 1;
+
+	return slot < FORKSTAT_PROBE_SLOTS ? &forkstat_probe_hits[slot] : NULL;
+}
 
 static int forkstat_probe_attach(struct forkstat_probe *p)
 {
@@ -70,15 +89,14 @@ int forkstat_probe_register(struct forkstat_probe *p, bool off)
 		goto refused;
 	if (off)
 		p->rp.kp.flags |= KPROBE_FLAG_DISABLED;
-	p->hits = alloc_percpu(u64);
-	p->err = p->hits ? forkstat_probe_attach(p) : -ENOMEM;
+	if (!p->hits)
+		p->hits = forkstat_probe_slot();
+	p->err = p->hits ? forkstat_probe_attach(p) : -ENOSPC;
 refused:
 	if (p->err) {
 		p->state = FORKSTAT_PROBE_FAILED;
 		pr_warn("probe %s not attached (error %d), its figures stay empty\n",
 			p->symbol, p->err);
-		free_percpu(p->hits);
-		p->hits = NULL;
 		return p->err;
 	}
 	p->state = off ? FORKSTAT_PROBE_OFF : FORKSTAT_PROBE_ATTACHED;
@@ -91,8 +109,6 @@ void forkstat_probe_unregister(struct forkstat_probe *p)
 	if (p->state != FORKSTAT_PROBE_ATTACHED && p->state != FORKSTAT_PROBE_OFF)
 		return;
 	forkstat_probe_detach(p);
-	free_percpu(p->hits);
-	p->hits = NULL;
 	p->state = FORKSTAT_PROBE_UNUSED;
 }
 

@@ -52,7 +52,7 @@ struct forkstat_probe {
 #endif
 	/*
 	 * Calls the handler looked at past its first test, per CPU so that
-	 * forks on other CPUs never share a line.
+	 * forks on other CPUs never share a line: a static slot (probes.c).
 	 */
 	u64 __percpu *hits;
 	enum forkstat_probe_state state;

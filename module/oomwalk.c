@@ -12,11 +12,12 @@
  * victim blocked with the lock held must not hold up the record), and
  * stops early when a writer waits (the victim's own exit may need the
  * lock), when the OOM reaper begins to empty the mm, or after
- * FORKSTAT_OOM_WALK_BUDGET (a victim's exit_mmap() waits for the walk
- * to let go of the users). Every
- * step may reschedule. Only anonymous private mappings are counted page
- * by page (their page tables are stable under the read lock); file and
- * shared mappings count by their mapped size.
+ * FORKSTAT_OOM_WALK_BUDGET (while the walk holds the users, a victim that
+ * exits leaves its exit_mmap() to the walk's end). Letting go may be the
+ * last put: mmput_async(), so that __mmput() never runs, nor waits, on
+ * oom.c's queue. Every step may reschedule. Only anonymous private
+ * mappings are counted page by page (their page tables are stable under
+ * the read lock); file and shared mappings count by their mapped size.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -305,7 +306,7 @@ void forkstat_oom_walk(struct mm_struct *mm, struct forkstat_oom_regions *reg)
 	for (tries = 0; !mmap_read_trylock(mm); tries++) {
 		if (tries == FORKSTAT_OOM_LOCK_TRIES) {
 			reg->end = FORKSTAT_OOM_WALK_BUSY;
-			mmput(mm);
+			mmput_async(mm);
 			return;
 		}
 		usleep_range(1000, 2000);
@@ -315,7 +316,12 @@ void forkstat_oom_walk(struct mm_struct *mm, struct forkstat_oom_regions *reg)
 	/* The OOM reaper began emptying it meanwhile (it reads the lock too). */
 	if (test_bit(MMF_UNSTABLE, &mm->flags))
 		reg->end = FORKSTAT_OOM_WALK_PARTIAL;
-	/* Maybe the last user: its exit_mmap() here, on oom.c's reclaim-safe workqueue. */
-	mmput(mm);
+	/*
+	 * Maybe the last user, the victim gone meanwhile: its __mmput() on a
+	 * system work item, not here. It waits for the mm's AIO (exit_aio()),
+	 * which a FUSE daemon or an NFS server that never answers holds for
+	 * ever: oom.c's ordered queue would stop behind it, and rmmod with it.
+	 */
+	mmput_async(mm);
 	reg->walk_ns = ktime_get_ns() - start;
 }

@@ -184,6 +184,30 @@ static u64 forkstat_last_ran(struct task_struct *t)
 	return ran;
 }
 
+/*
+ * A user thread whose details the reader may see: where it is blocked is
+ * /proc/PID/task/TID/syscall's. Under RCU; its mm read under task_lock,
+ * a spinlock_t, never in a probe handler. A leader that has exited (its
+ * mm gone) counts as shielded, and so its process: a thread is shown
+ * when both it and its leader may be looked into.
+ */
+static bool forkstat_blocked_sees(const struct forkstat_reader *r,
+				  struct task_struct *t)
+{
+	struct forkstat_cred cred;
+
+	if (!t || t->flags & PF_KTHREAD)
+		return false;
+	if (r->sees == FORKSTAT_SEES_ALL || (r->ptrace && r->sees != FORKSTAT_SEES_OWN))
+		return true;
+	task_lock(t);
+	forkstat_cred_of(&cred, __task_cred(t), t->mm);
+	task_unlock(t);
+	if (r->sees == FORKSTAT_SEES_OWN && !uid_eq(cred.uid, r->uid))
+		return false;
+	return forkstat_reader_sees_details(r, &cred);
+}
+
 /* Whether t is blocked in a receive on a socket the reader may see. */
 static bool forkstat_blocked_thread(struct task_struct *t,
 				    struct forkstat_blocked_scan *scan,
@@ -191,8 +215,10 @@ static bool forkstat_blocked_thread(struct task_struct *t,
 {
 	u64 ran_ns;
 
+	/* The saved registers first: no lock, and most threads end there. */
 	b->fd = forkstat_receive_fd(t);
-	if (b->fd < 0 || !forkstat_blocking_socket(t, b->fd, &b->sd) ||
+	if (b->fd < 0 || !forkstat_blocked_sees(scan->r, t) ||
+	    !forkstat_blocking_socket(t, b->fd, &b->sd) ||
 	    !forkstat_reader_sees_net(scan->r, b->sd.net_cookie))
 		return false;
 	ran_ns = forkstat_last_ran(t);
@@ -229,29 +255,6 @@ static bool forkstat_blocked_pause(struct task_struct *t)
 }
 
 /*
- * A user thread whose details the reader may see: where it is blocked is
- * /proc/PID/task/TID/syscall's. Under RCU; its mm read under task_lock,
- * a spinlock_t, never in a probe handler. A leader that has exited (its
- * mm gone) counts as shielded, and so its process.
- */
-static bool forkstat_blocked_sees(const struct forkstat_reader *r,
-				  struct task_struct *t)
-{
-	struct forkstat_cred cred;
-
-	if (!t || t->flags & PF_KTHREAD)
-		return false;
-	if (r->sees == FORKSTAT_SEES_ALL || (r->ptrace && r->sees != FORKSTAT_SEES_OWN))
-		return true;
-	task_lock(t);
-	forkstat_cred_of(&cred, __task_cred(t), t->mm);
-	task_unlock(t);
-	if (r->sees == FORKSTAT_SEES_OWN && !uid_eq(cred.uid, r->uid))
-		return false;
-	return forkstat_reader_sees_details(r, &cred);
-}
-
-/*
  * One thread group, under RCU (let go now and then, see above), its
  * leader pinned by the caller, numbered tgid by the reader: its blocked
  * threads and their summary. Each thread by its own credentials, as
@@ -273,8 +276,7 @@ static void forkstat_blocked_group(struct seq_file *m, struct task_struct *leade
 		if (++threads % FORKSTAT_BLOCKED_RESCHED == 0 &&
 		    !forkstat_blocked_pause(t))
 			break;
-		if (!forkstat_blocked_sees(scan->r, t) ||
-		    !forkstat_blocked_thread(t, scan, &b))
+		if (!forkstat_blocked_thread(t, scan, &b))
 			continue;
 		on_cleared += !!b.cleared_ns;
 		blocked++;

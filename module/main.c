@@ -16,14 +16,18 @@
 #include <linux/module.h>
 
 #include "forkstat.h"
+#include "probes.h"
 
 static int __init forkstat_init(void)
 {
 	int ret;
 
-	ret = forkstat_later_init();
+	ret = forkstat_probes_init();
 	if (ret)
 		goto out;
+	ret = forkstat_later_init();
+	if (ret)
+		goto out_probes;
 	ret = forkstat_ustack_init();
 	if (ret)
 		goto out_later;
@@ -84,6 +88,8 @@ out_ustack:
 	forkstat_ustack_exit();
 out_later:
 	forkstat_later_exit();
+out_probes:
+	forkstat_probes_exit();
 out:
 	pr_err("not loaded (error %d)\n", ret);
 	return ret;
@@ -109,6 +115,7 @@ static void __exit forkstat_exit(void)
 	forkstat_rows_exit();
 	forkstat_stats_exit();
 	forkstat_ustack_exit();
+	forkstat_probes_exit();
 }
 
 module_init(forkstat_init);

@@ -9,28 +9,33 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/atomic.h>
 #include <linux/percpu.h>
 #include <linux/tracepoint.h>
 
 #include "probes.h"
 
 /*
- * Hit counts, a slot per probe and CPU: static, never allocated nor
- * freed, so that a read or reset of /proc/forkstat while the probes
- * attach (the file comes first, main.c) never meets a counter that a
- * refused attach or a detach at load freed. A probe takes its slot at
- * its first registration and keeps it for the load.
+ * Hit counts, a slot per probe and CPU, allocated before /proc/forkstat
+ * exists and freed once it is gone (main.c): a read or reset of the file
+ * while the probes attach never meets a counter that a refused attach or
+ * a detach at load freed. A probe takes its slot at its first
+ * registration, which is at load only, and keeps it.
  */
 #define FORKSTAT_PROBE_SLOTS	32
-static DEFINE_PER_CPU(u64, forkstat_probe_hits[FORKSTAT_PROBE_SLOTS]);
-static atomic_t forkstat_probe_slots_taken = ATOMIC_INIT(0);
+static u64 __percpu *forkstat_probe_hits;
+static unsigned int forkstat_probe_slots_taken;
 
-static u64 __percpu *forkstat_probe_slot(void)
+int forkstat_probes_init(void)
 {
-	int slot = atomic_inc_return(&forkstat_probe_slots_taken) - 1;
+	forkstat_probe_hits = (u64 __percpu *)__alloc_percpu(FORKSTAT_PROBE_SLOTS * sizeof(u64),
+							     __alignof__(u64));
+	return forkstat_probe_hits ? 0 : -ENOMEM;
+}
 
-	return slot < FORKSTAT_PROBE_SLOTS ? &forkstat_probe_hits[slot] : NULL;
+void forkstat_probes_exit(void)
+{
+	free_percpu(forkstat_probe_hits);
+	forkstat_probe_hits = NULL;
 }
 
 static int forkstat_probe_attach(struct forkstat_probe *p)
@@ -89,8 +94,8 @@ int forkstat_probe_register(struct forkstat_probe *p, bool off)
 		goto refused;
 	if (off)
 		p->rp.kp.flags |= KPROBE_FLAG_DISABLED;
-	if (!p->hits)
-		p->hits = forkstat_probe_slot();
+	if (!p->hits && forkstat_probe_slots_taken < FORKSTAT_PROBE_SLOTS)
+		WRITE_ONCE(p->hits, forkstat_probe_hits + forkstat_probe_slots_taken++);
 	p->err = p->hits ? forkstat_probe_attach(p) : -ENOSPC;
 refused:
 	if (p->err) {
@@ -176,7 +181,7 @@ void forkstat_probe_show(struct seq_file *m, struct forkstat_probe *p)
 	seq_printf(m, "probe symbol=%s kind=%s state=%s error=%d hits=%llu nmissed=%lu",
 		   p->symbol, forkstat_probe_kinds[p->kind],
 		   forkstat_probe_states[p->state], p->err,
-		   forkstat_sum(p->hits), nmissed);
+		   forkstat_sum(READ_ONCE(p->hits)), nmissed);
 	if (maxactive)
 		seq_printf(m, " maxactive=%d", maxactive);
 	seq_putc(m, '\n');
@@ -188,13 +193,14 @@ void forkstat_probe_show(struct seq_file *m, struct forkstat_probe *p)
  */
 void forkstat_probe_reset(struct forkstat_probe *p)
 {
+	u64 __percpu *hits = READ_ONCE(p->hits);
+	u64 *hit;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		u64 *hits = p->hits ? per_cpu_ptr(p->hits, cpu) : NULL;
-
-		if (hits)
-			*hits = 0;
+		hit = hits ? per_cpu_ptr(hits, cpu) : NULL;
+		if (hit)
+			*hit = 0;
 	}
 	p->rp.kp.nmissed = 0;
 	p->rp.nmissed = 0;

@@ -52,13 +52,16 @@ struct forkstat_probe {
 #endif
 	/*
 	 * Calls the handler looked at past its first test, per CPU so that
-	 * forks on other CPUs never share a line: a static slot (probes.c).
+	 * forks on other CPUs never share a line: a slot of probes.c's.
 	 */
 	u64 __percpu *hits;
 	enum forkstat_probe_state state;
 	int err;		/* why the kernel refused it */
 };
 
+/* The probes' hit counters: before /proc/forkstat is made, after it is gone. */
+int forkstat_probes_init(void);
+void forkstat_probes_exit(void);
 /* Registers it switched off when off is true; 0 when registered. */
 int forkstat_probe_register(struct forkstat_probe *p, bool off);
 void forkstat_probe_unregister(struct forkstat_probe *p);

@@ -441,9 +441,11 @@ static void mixed_credentials(int report)
 	if (pthread_create(&w[0].t, NULL, wait_one, &w[0]))
 		_exit(1);
 	tids[0] = tid_of(&w[0]);
+	/* A change of uid clears the death signal fork_tied set: again. */
 	if (syscall(SYS_setresgid, OTHER_ID, OTHER_ID, OTHER_ID) ||
 	    syscall(SYS_setresuid, OTHER_ID, OTHER_ID, OTHER_ID) ||
 	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL) ||
 	    pthread_create(&w[1].t, NULL, wait_one, &w[1]))
 		_exit(1);
 	tids[1] = tid_of(&w[1]);
@@ -502,32 +504,39 @@ static void read_as_other(pid_t tgid, const pid_t tids[2], int report)
 TEST(each_thread_by_its_own_credentials)
 {
 	struct other_view v;
-	int rep[2], status;
+	int tp[2], rp[2], status;
 	pid_t target, reader, tids[2];
+	ssize_t got;
 
-	ASSERT_EQ(0, pipe(rep));
-	target = fork();
+	/* A pipe each, its write end only the child's: a child that dies says so. */
+	ASSERT_EQ(0, pipe(tp));
+	ASSERT_EQ(0, pipe(rp));
+	target = fork_tied();
 	ASSERT_LE(0, target);
 	if (!target)
-		mixed_credentials(rep[1]);
-	ASSERT_EQ(sizeof(tids), read(rep[0], tids, sizeof(tids)));
+		mixed_credentials(tp[1]);
+	close(tp[1]);
+	got = read(tp[0], tids, sizeof(tids));
+	close(tp[0]);
+	ASSERT_EQ(sizeof(tids), got);
 	ASSERT_EQ(2, wait_blocked_of(target, 2));
-	reader = fork();
+	reader = fork_tied();
 	ASSERT_LE(0, reader);
 	if (!reader)
-		read_as_other(target, tids, rep[1]);
-	ASSERT_EQ(sizeof(v), read(rep[0], &v, sizeof(v)));
-	ASSERT_EQ(reader, waitpid(reader, &status, 0));
+		read_as_other(target, tids, rp[1]);
+	close(rp[1]);
+	got = read(rp[0], &v, sizeof(v));
+	close(rp[0]);
 	kill(target, SIGKILL);
 	ASSERT_EQ(target, waitpid(target, &status, 0));
+	ASSERT_EQ(reader, waitpid(reader, &status, 0));
+	ASSERT_EQ(sizeof(v), got);
 	/* What /proc shows that user, first: the ground truth. */
 	ASSERT_EQ(0, v.maps[0]) TH_LOG("uid %d reads the root thread's maps", OTHER_ID);
 	ASSERT_EQ(1, v.maps[1]) TH_LOG("uid %d cannot read its own thread's maps", OTHER_ID);
 	EXPECT_EQ(0, v.line[0]) TH_LOG("uid %d sees the root thread blocked", OTHER_ID);
 	EXPECT_EQ(1, v.line[1]) TH_LOG("uid %d does not see its own thread blocked", OTHER_ID);
 	EXPECT_EQ(1, v.blocked);
-	close(rep[0]);
-	close(rep[1]);
 }
 
 TEST_HARNESS_MAIN

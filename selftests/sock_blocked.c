@@ -100,13 +100,17 @@ static long long my_blocked(const char *key)
 	return blocked_of(getpid(), key);
 }
 
-/* Waits up to 20 s for tgid's "blocked" to be want; returns the last value. */
+/*
+ * Waits for tgid's "blocked" to be want, 1,200 reads 0.1 s apart at most
+ * (a bound for an eventual state, not a measurement: minutes where the
+ * guest shares the host with debugging kernels); returns the last value.
+ */
 static long long wait_blocked_of(pid_t tgid, long long want)
 {
 	long long now = -1;
 	int i;
 
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < 1200; i++) {
 		now = blocked_of(tgid, "blocked");
 		if (now == want)
 			break;

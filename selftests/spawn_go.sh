@@ -8,7 +8,8 @@
 # go_spawner runs /bin/true through exec.Command from a 512 MiB heap,
 # from one goroutine, then from eight, and sums its cmd.Start() durations.
 # - Every spawn is a vfork that exec'd, timed once (vfork_waits), and
-#   counted once in the freeze histogram.
+#   counted once in the freeze histogram, in the program's row read while
+#   it still runs.
 # - The freeze forkstat records (vfork_wait_ns of the program's row) is
 #   within 20% of the time bpftrace measures in kernel_clone for the
 #   program's CLONE_VFORK calls (where the kernel has BTF for bpftrace to
@@ -55,13 +56,30 @@ else
 	log "no BTF in this kernel: bpftrace cannot read the clone flags, not compared"
 fi
 
-# run GOROUTINES COUNT: checks one run; sets pid, start_ns, wall_ns, frozen
+# run GOROUTINES COUNT: checks one run; sets pid, start_ns, wall_ns, frozen.
+# The row is read once, while go_spawner still lives: the module stays
+# loaded across tests, so late in a run the table is full, and an exited
+# process that only vforked is worth least of all (rows.c): the next new
+# forker, a subshell of this script, may take its row.
 run() {
-	local out=$tmp/run$1 spawns vexec vexit waits forks hist
-	"$dir/go_spawner" 512 "$2" "$1" > "$out" || die "go_spawner failed"
+	local out=$tmp/run$1 hold=$tmp/hold$1 snap=$tmp/snap$1 sp fd
+	local spawns vexec vexit waits forks hist
+	mkfifo "$hold"
+	"$dir/go_spawner" 512 "$2" "$1" hold < "$hold" > "$out" &
+	sp=$!
+	exec {fd}> "$hold"
+	spawned() {
+		grep -q '^spawns ' "$out" && return
+		[ -d "/proc/$sp" ] || die "go_spawner exited early: $(head -c 2000 "$out")"
+		return 1
+	}
+	loop_until 1200 spawned || die "go_spawner did not finish in 1200 s"
+	cat "$PROC" > "$snap"
+	exec {fd}>&-
+	wait "$sp" || die "go_spawner failed"
 	read -r _ pid < <(grep '^pid ' "$out")
 	read -r _ spawns _ start_ns _ wall_ns < <(grep '^spawns ' "$out")
-	row() { rec_field proc "tgid=$pid" "$1"; }
+	row() { rec_field proc "tgid=$pid" "$1" "$snap"; }
 	vexec=$(row vfork_exec)
 	vexit=$(row vfork_exit)
 	waits=$(row vfork_waits)
@@ -69,7 +87,7 @@ run() {
 	frozen=$(row vfork_wait_ns)
 	hist=$(row vfork_wait_hist | tr ',' '+')
 	log "$1 goroutines: $spawns spawns, cmd.Start() $((start_ns / 1000)) us in all, wall $((wall_ns / 1000)) us; forkstat: vfork_exec=$vexec vfork_exit=$vexit, frozen $((frozen / 1000)) us"
-	[ -n "$vexec" ] || die "no row for go_spawner (pid $pid)"
+	[ -n "$vexec" ] || die "no row for go_spawner (pid $pid): $(grep '^procs ' "$snap")"
 	[ "$vexec" = "$spawns" ] || die "$vexec vforks exec'd, want $spawns"
 	[ "$vexit" = 0 ] && [ "$forks" = 0 ] || die "vfork_exit=$vexit fork=$forks, want 0"
 	[ "$waits" = "$spawns" ] || die "$waits freezes timed, want $spawns"

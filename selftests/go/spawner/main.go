@@ -6,13 +6,19 @@
 // then, once done, the spawns it made, the sum of their cmd.Start()
 // durations and the wall time of them all, each in ns:
 //
-//	spawner MIB COUNT [GOROUTINES]
+//	spawner MIB COUNT [GOROUTINES [hold]]
 //	pid 4242
 //	spawns 40 start_ns 81234567 wall_ns 90123456
+//
+// With "hold" it then reads its standard input to the end before it
+// exits: a test reads the program's row in /proc/forkstat while the
+// program lives, since the row of an exited process is the first one a
+// new forker may take once the table is full.
 package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -58,4 +64,7 @@ func main() {
 	wg.Wait()
 	fmt.Println("spawns", workers*count, "start_ns", started.Load(),
 		"wall_ns", int64(time.Since(t0)))
+	if len(os.Args) > 4 && os.Args[4] == "hold" {
+		io.Copy(io.Discard, os.Stdin)
+	}
 }

@@ -6,7 +6,7 @@
  * name (who.h), at offsets the ring is given, so that one pair of
  * functions takes and drops them for every kind. A reader works on a
  * copy with references of its own, so the lock is held only for memcpy's
- * and refcount increments.
+ * and refcount increments, of a batch of records at a time.
  *
  * Adding takes the lock with interrupts off and neither sleeps nor
  * allocates nor drops a last reference: a probe handler may add. The
@@ -26,6 +26,7 @@ int forkstat_ring_init(struct forkstat_ring *r, unsigned int n)
 	r->n = n;
 	r->total = 0;
 	r->lost = 0;
+	r->resets = 0;
 	r->slots = kvcalloc(n, r->size, GFP_KERNEL | __GFP_NOWARN);
 	return r->slots ? 0 : -ENOMEM;
 }
@@ -96,28 +97,50 @@ bool forkstat_ring_add(struct forkstat_ring *r, const void *rec)
 	return added;
 }
 
+/* The oldest record still in its slot. */
+static u64 forkstat_ring_first(const struct forkstat_ring *r)
+{
+	return r->total > r->n ? r->total - r->n : 0;
+}
+
+/*
+ * Newest first, FORKSTAT_RING_BATCH records per hold of the lock: a
+ * ring of thousands is never copied with interrupts off in one go
+ * (PREEMPT_RT), whatever reader asks. Records added meanwhile are left
+ * for the next read; those they overwrote end the copy, as does a reset,
+ * so the copy is always the newest records of one run, in order.
+ */
 void *forkstat_ring_copy(struct forkstat_ring *r, unsigned int *count, u64 *total,
 			 u64 *lost)
 {
 	unsigned long irqflags;
-	u64 i, first;
-	char *copy;
+	u64 end, i, resets;
+	char *copy, *c;
 
 	copy = kvmalloc_array(r->n, r->size, GFP_KERNEL);
 	if (!copy)
 		return NULL;
+	c = copy + (size_t)r->n * r->size;
 	raw_spin_lock_irqsave(&r->lock, irqflags);
-	*total = r->total;
+	*total = end = i = r->total;
 	*lost = r->lost;
-	first = r->total > r->n ? r->total - r->n : 0;
-	*count = r->total - first;
-	for (i = first; i < r->total; i++) {
-		void *c = copy + (size_t)(i - first) * r->size;
+	resets = r->resets;
+	while (i > forkstat_ring_first(r) && r->resets == resets) {
+		u64 stop = max(forkstat_ring_first(r),
+			       i > FORKSTAT_RING_BATCH ? i - FORKSTAT_RING_BATCH : 0);
 
-		memcpy(c, forkstat_ring_slot(r, i), r->size);
-		forkstat_ring_get(r, c);
+		while (i > stop) {
+			c -= r->size;
+			memcpy(c, forkstat_ring_slot(r, --i), r->size);
+			forkstat_ring_get(r, c);
+		}
+		raw_spin_unlock_irqrestore(&r->lock, irqflags);
+		cond_resched();
+		raw_spin_lock_irqsave(&r->lock, irqflags);
 	}
 	raw_spin_unlock_irqrestore(&r->lock, irqflags);
+	*count = end - i;
+	memmove(copy, c, (size_t)*count * r->size);
 	return copy;
 }
 
@@ -143,6 +166,7 @@ void forkstat_ring_reset(struct forkstat_ring *r)
 	raw_spin_lock_irqsave(&r->lock, irqflags);
 	r->total = 0;
 	r->lost = 0;
+	r->resets++;
 	raw_spin_unlock_irqrestore(&r->lock, irqflags);
 	for (i = 0; i < r->n; i++) {
 		memset(old, 0, r->size);

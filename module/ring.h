@@ -12,6 +12,8 @@
 #define FORKSTAT_RING_REC_MAX	320
 /* The most struct pid references a record holds. */
 #define FORKSTAT_RING_PIDS	3
+/* Records a reader copies per hold of the lock: 10 KiB at most. */
+#define FORKSTAT_RING_BATCH	32
 
 struct forkstat_ring {
 	size_t size;			/* of a record */
@@ -23,6 +25,7 @@ struct forkstat_ring {
 	unsigned int n;
 	u64 total;			/* records added since load or reset */
 	u64 lost;			/* records not added: see forkstat_ring_add() */
+	u64 resets;			/* forkstat_ring_reset() calls: ends a copy */
 };
 
 #define FORKSTAT_RING_NPIDS(...)	\
@@ -47,7 +50,11 @@ void forkstat_ring_exit(struct forkstat_ring *r);
  * release.c had no room for them. Any context.
  */
 bool forkstat_ring_add(struct forkstat_ring *r, const void *rec);
-/* The records kept, oldest first, *count of them, with references of their own. */
+/*
+ * The records kept, oldest first, *count of them, with references of
+ * their own: the newest ones, all of them unless adds or a reset
+ * overtook the copy. Process context.
+ */
 void *forkstat_ring_copy(struct forkstat_ring *r, unsigned int *count, u64 *total,
 			 u64 *lost);
 void forkstat_ring_free_copy(struct forkstat_ring *r, void *copy, unsigned int count);

@@ -13,12 +13,16 @@
  * references of the record it overwrites, maybe the last ones of
  * processes long gone, go to release.c.
  */
+#include <linux/lockdep.h>
 #include <linux/pid.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "forkstat.h"
 #include "ring.h"
+
+/* Records a reader copies per hold of the lock: 10 KiB at most. */
+#define FORKSTAT_RING_BATCH	32
 
 int forkstat_ring_init(struct forkstat_ring *r, unsigned int n)
 {
@@ -97,9 +101,10 @@ bool forkstat_ring_add(struct forkstat_ring *r, const void *rec)
 	return added;
 }
 
-/* The oldest record still in its slot. */
+/* The oldest record still in its slot; under r->lock. */
 static u64 forkstat_ring_first(const struct forkstat_ring *r)
 {
+	lockdep_assert_held(&r->lock);
 	return r->total > r->n ? r->total - r->n : 0;
 }
 
@@ -108,7 +113,7 @@ static u64 forkstat_ring_first(const struct forkstat_ring *r)
  * ring of thousands is never copied with interrupts off in one go
  * (PREEMPT_RT), whatever reader asks. Records added meanwhile are left
  * for the next read; those they overwrote end the copy, as does a reset,
- * so the copy is always the newest records of one run, in order.
+ * so the copy is always the newest records as of *total, in order.
  */
 void *forkstat_ring_copy(struct forkstat_ring *r, unsigned int *count, u64 *total,
 			 u64 *lost)
@@ -122,9 +127,11 @@ void *forkstat_ring_copy(struct forkstat_ring *r, unsigned int *count, u64 *tota
 		return NULL;
 	c = copy + (size_t)r->n * r->size;
 	raw_spin_lock_irqsave(&r->lock, irqflags);
-	*total = end = i = r->total;
-	*lost = r->lost;
+	end = r->total;
+	i = end;
 	resets = r->resets;
+	*total = end;
+	*lost = r->lost;
 	while (i > forkstat_ring_first(r) && r->resets == resets) {
 		u64 stop = max(forkstat_ring_first(r),
 			       i > FORKSTAT_RING_BATCH ? i - FORKSTAT_RING_BATCH : 0);
@@ -134,6 +141,8 @@ void *forkstat_ring_copy(struct forkstat_ring *r, unsigned int *count, u64 *tota
 			memcpy(c, forkstat_ring_slot(r, --i), r->size);
 			forkstat_ring_get(r, c);
 		}
+		if (i == forkstat_ring_first(r))
+			break;
 		raw_spin_unlock_irqrestore(&r->lock, irqflags);
 		cond_resched();
 		raw_spin_lock_irqsave(&r->lock, irqflags);

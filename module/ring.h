@@ -12,8 +12,6 @@
 #define FORKSTAT_RING_REC_MAX	320
 /* The most struct pid references a record holds. */
 #define FORKSTAT_RING_PIDS	3
-/* Records a reader copies per hold of the lock: 10 KiB at most. */
-#define FORKSTAT_RING_BATCH	32
 
 struct forkstat_ring {
 	size_t size;			/* of a record */
@@ -52,8 +50,9 @@ void forkstat_ring_exit(struct forkstat_ring *r);
 bool forkstat_ring_add(struct forkstat_ring *r, const void *rec);
 /*
  * The records kept, oldest first, *count of them, with references of
- * their own: the newest ones, all of them unless adds or a reset
- * overtook the copy. Process context.
+ * their own: records *total - *count to *total - 1, all that the ring
+ * kept unless adds or a reset overtook the copy (userspace's follow
+ * view counts what it missed from that). May sleep.
  */
 void *forkstat_ring_copy(struct forkstat_ring *r, unsigned int *count, u64 *total,
 			 u64 *lost);

@@ -17,6 +17,28 @@
 #define CLEARS 10000
 
 /*
+ * Copies the next sockclear record from *p on into line, NUL-terminated,
+ * and moves *p past it; 0 when there is none left.
+ */
+static int next_clear(const char **p, char line[8192])
+{
+	const char *nl;
+
+	for (; **p; *p = nl + 1) {
+		nl = strchr(*p, '\n');
+		if (!nl)
+			break;
+		if (strncmp(*p, "sockclear ", 10) || nl - *p >= 8192)
+			continue;
+		memcpy(line, *p, nl - *p);
+		line[nl - *p] = '\0';
+		*p = nl + 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * Counts the sockclear records, and those of them that have the fields
  * in sel; returns the newest one's time_ns (they are listed oldest first).
  */
@@ -24,18 +46,11 @@ static long long scan_ring(const char *buf, const char *sel,
 			   long long *records, long long *matching)
 {
 	long long newest = -1;
+	const char *p = buf;
 	char line[8192];
-	const char *p, *nl;
 
 	*records = *matching = 0;
-	for (p = buf; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		if (strncmp(p, "sockclear ", 10) || (size_t)(nl - p) >= sizeof(line))
-			continue;
-		memcpy(line, p, nl - p);
-		line[nl - p] = '\0';
+	while (next_clear(&p, line)) {
 		(*records)++;
 		if (has_fields(line, sel))
 			(*matching)++;
@@ -124,17 +139,10 @@ static int check_run(const char *buf, pid_t pid, const int *fds)
 	int n = 0, prev = -1, fd, k;
 	long long ns, prev_ns = -1;
 	char line[8192], sel[32];
-	const char *p, *nl;
+	const char *p = buf;
 
 	snprintf(sel, sizeof(sel), "pid=%d", pid);
-	for (p = buf; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		if (strncmp(p, "sockclear ", 10) || (size_t)(nl - p) >= sizeof(line))
-			continue;
-		memcpy(line, p, nl - p);
-		line[nl - p] = '\0';
+	while (next_clear(&p, line)) {
 		if (!has_fields(line, sel))
 			continue;
 		fd = rec_value(line, "sockclear", "", "fd");

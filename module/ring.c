@@ -132,16 +132,18 @@ void *forkstat_ring_copy(struct forkstat_ring *r, unsigned int *count, u64 *tota
 	resets = r->resets;
 	*total = end;
 	*lost = r->lost;
-	while (i > forkstat_ring_first(r) && r->resets == resets) {
-		u64 stop = max(forkstat_ring_first(r),
-			       i > FORKSTAT_RING_BATCH ? i - FORKSTAT_RING_BATCH : 0);
+	for (;;) {
+		u64 first = forkstat_ring_first(r), stop;
 
+		if (i <= first || r->resets != resets)
+			break;
+		stop = max(first, i > FORKSTAT_RING_BATCH ? i - FORKSTAT_RING_BATCH : 0);
 		while (i > stop) {
 			c -= r->size;
 			memcpy(c, forkstat_ring_slot(r, --i), r->size);
 			forkstat_ring_get(r, c);
 		}
-		if (i == forkstat_ring_first(r))
+		if (i == first)
 			break;
 		raw_spin_unlock_irqrestore(&r->lock, irqflags);
 		cond_resched();

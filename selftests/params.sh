@@ -122,4 +122,5 @@ loop_until 300 grep -q '^spawncfg .* open=0 ' $PROC ||
 [ "$(rec_field spawncfg watches=64 window_s)" = 3600 ] || die "spawncfg does not say window_s=3600"
 unload_mod
 load_mod
+[ "$(rec_field spawncfg watches=1024 window_s)" = 10 ] || die "spawncfg does not say the default window_s=10"
 log "64 watches: the forks beyond them unfollowed, every watch freed at exit"

@@ -83,6 +83,28 @@ LOOP_SCALE=1
 ! debug_kernel || LOOP_SCALE=10
 export LOOP_SCALE
 
+KMEMLEAK=/sys/kernel/debug/kmemleak
+
+# Has the kernel kmemleak (make check-debug's)?
+have_kmemleak() {
+	[ -w $KMEMLEAK ]
+}
+
+# Leaves in $KMEMLEAK every object kmemleak finds unreferenced now; the
+# caller reads it. kmemleak reports an object only once it has been
+# unreferenced for 5 s, and it scans conservatively: a stale copy of a
+# pointer hides a leak. Exited tasks leave theirs on kernel stacks kept
+# for reuse (insmod's, for one): forks reuse and overwrite them before
+# each scan.
+kmemleak_scan() {
+	local scan
+	sleep 6
+	for scan in 1 2; do
+		for _ in $(seq 50); do /bin/true; done
+		echo scan > $KMEMLEAK || die "cannot scan $KMEMLEAK"
+	done
+}
+
 # The cloud flavour is its series' generic kernel with a smaller config
 # (virtiofs for 9p, fewer drivers). A long test of the module's own
 # logic, the same code on every flavour of a series, runs on the generic

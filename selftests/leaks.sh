@@ -8,20 +8,11 @@
 # Needs a kernel with kmemleak (make check-debug's); skipped elsewhere.
 . "$(dirname "$0")/functions.sh"
 require_env
-KMEMLEAK=/sys/kernel/debug/kmemleak
-[ -w $KMEMLEAK ] || skip "no kmemleak in this kernel (make check-debug has it)"
+have_kmemleak || skip "no kmemleak in this kernel (make check-debug has it)"
 
 trap 'is_loaded || load_mod' EXIT
 unload_mod
-# kmemleak reports an object only once it has been unreferenced for 5 s,
-# and it scans conservatively: a stale copy of a pointer hides a leak.
-# Exited tasks leave theirs on kernel stacks kept for reuse (insmod's,
-# for one): forks reuse and overwrite them before each scan.
-sleep 6
-for scan in 1 2; do
-	for _ in $(seq 50); do /bin/true; done
-	echo scan > $KMEMLEAK || die "cannot scan $KMEMLEAK"
-done
+kmemleak_scan
 leaks=$(cat $KMEMLEAK)
 [ -z "$leaks" ] || die "kmemleak reports: $(echo "$leaks" | head -n 30)"
 log "kmemleak found nothing after the module's last unload"

@@ -139,13 +139,9 @@ log "$out"
 # What the kernel said, but for the failed allocations' reports.
 bad=$(dmesg_since_mark | grep -E 'WARNING:|BUG:|Oops|KASAN|KFENCE|general protection|possible (circular|recursive) locking|inconsistent lock state|suspected memory leak')
 [ -z "$bad" ] || die "the kernel complained during the failed loads: $bad"
-if [ -w $dbg/kmemleak ]; then
-	sleep 6
-	for scan in 1 2; do
-		for _ in $(seq 50); do /bin/true; done
-		echo scan > $dbg/kmemleak
-	done
-	leaks=$(cat $dbg/kmemleak)
+if have_kmemleak; then
+	kmemleak_scan
+	leaks=$(cat $KMEMLEAK)
 	[ -z "$leaks" ] || die "kmemleak after the failed loads: $(echo "$leaks" | head -n 30)"
 fi
 load_mod

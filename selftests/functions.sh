@@ -90,19 +90,21 @@ have_kmemleak() {
 	[ -w $KMEMLEAK ]
 }
 
-# Leaves in $KMEMLEAK every object kmemleak finds unreferenced now; the
-# caller reads it. kmemleak reports an object only once it has been
-# unreferenced for 5 s, and it scans conservatively: a stale copy of a
-# pointer hides a leak. Exited tasks leave theirs on kernel stacks kept
-# for reuse (insmod's, for one): forks reuse and overwrite them before
-# each scan.
-kmemleak_scan() {
-	local scan
+# Fails the test, saying WHAT and kmemleak's first lines, if kmemleak
+# finds any object unreferenced now. kmemleak reports an object only
+# once it has been unreferenced for 5 s, and it scans conservatively: a
+# stale copy of a pointer hides a leak. Exited tasks leave theirs on
+# kernel stacks kept for reuse (insmod's, for one): forks reuse and
+# overwrite them before each scan.
+check_kmemleak() {	# check_kmemleak WHAT
+	local scan leaks
 	sleep 6
 	for scan in 1 2; do
 		for _ in $(seq 50); do /bin/true; done
 		echo scan > $KMEMLEAK || die "cannot scan $KMEMLEAK"
 	done
+	leaks=$(cat $KMEMLEAK)
+	[ -z "$leaks" ] || die "$1: $(echo "$leaks" | head -n 30)"
 }
 
 # The cloud flavour is its series' generic kernel with a smaller config

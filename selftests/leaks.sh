@@ -12,7 +12,5 @@ have_kmemleak || skip "no kmemleak in this kernel (make check-debug has it)"
 
 trap 'is_loaded || load_mod' EXIT
 unload_mod
-kmemleak_scan
-leaks=$(cat $KMEMLEAK)
-[ -z "$leaks" ] || die "kmemleak reports: $(echo "$leaks" | head -n 30)"
+check_kmemleak "kmemleak reports"
 log "kmemleak found nothing after the module's last unload"

@@ -139,10 +139,6 @@ log "$out"
 # What the kernel said, but for the failed allocations' reports.
 bad=$(dmesg_since_mark | grep -E 'WARNING:|BUG:|Oops|KASAN|KFENCE|general protection|possible (circular|recursive) locking|inconsistent lock state|suspected memory leak')
 [ -z "$bad" ] || die "the kernel complained during the failed loads: $bad"
-if have_kmemleak; then
-	kmemleak_scan
-	leaks=$(cat $KMEMLEAK)
-	[ -z "$leaks" ] || die "kmemleak after the failed loads: $(echo "$leaks" | head -n 30)"
-fi
+! have_kmemleak || check_kmemleak "kmemleak after the failed loads"
 load_mod
 log "every failed load returned an error and left nothing behind"
